@@ -1,0 +1,49 @@
+"""The interface every physics backend implements.
+
+A backend owns the state of ``num_envs`` copies of one MuJoCo model and exposes it as batched
+float32 torch tensors on ``device`` (env index first). Nothing above ``trotlab.sim`` knows which
+backend runs.
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Sequence
+
+import torch
+
+EnvIds = torch.Tensor | Sequence[int] | slice | None
+"""Which envs an operation touches: None (all), a slice, or integer indices."""
+
+
+class SimBackend(abc.ABC):
+  num_envs: int
+  device: torch.device
+  qpos: torch.Tensor
+  """(num_envs, nq) generalized positions; free joint first: pos (3), quat wxyz (4)."""
+  qvel: torch.Tensor
+  """(num_envs, nv) generalized velocities; free joint: linear (world), angular (body frame)."""
+  sensordata: torch.Tensor
+  """(num_envs, nsensordata) sensor outputs, current with the state (see step())."""
+  ctrl: torch.Tensor
+  """(num_envs, nu) actuator controls (PD position targets), held over the substeps of step()."""
+
+  @abc.abstractmethod
+  def step(self, nsubsteps: int) -> None:
+    """Advance every env by ``nsubsteps`` physics steps with ``ctrl`` held, then refresh
+    qpos, qvel and sensordata. qpos/qvel are the new state; sensors describe the state at the
+    start of the last physics step (MuJoCo's mj_step convention), contacts included."""
+
+  @abc.abstractmethod
+  def write_state(
+    self, env_ids: EnvIds, qpos: torch.Tensor | None = None, qvel: torch.Tensor | None = None
+  ) -> None:
+    """Overwrite the state of some envs (rows of qpos / qvel, shape (len(env_ids), nq|nv)),
+    clear their solver warm-start, and recompute their sensors at the new state."""
+
+  @abc.abstractmethod
+  def model_field(self, name: str) -> torch.Tensor:
+    """A per-env copy of an MjModel field, (num_envs, *field_shape), for randomization.
+
+    Writes into the returned tensor take effect at the next step. Fields never asked for stay
+    shared by all envs."""

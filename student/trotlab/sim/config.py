@@ -1,0 +1,53 @@
+"""Physics settings shared by every backend."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from typing import Literal
+
+import mujoco
+
+
+def usable_cores() -> int:
+  """CPU cores this process may run on (respects taskset / cgroup affinity)."""
+  try:
+    return len(os.sched_getaffinity(0))
+  except AttributeError:  # macOS, Windows
+    return os.cpu_count() or 1
+
+
+@dataclasses.dataclass(kw_only=True)
+class SimulationCfg:
+  """MuJoCo options and the choice of backend."""
+
+  timestep: float = 0.005
+  """Physics step [s]. The env step is ``decimation`` of these."""
+  integrator: Literal["euler", "implicitfast", "rk4"] = "implicitfast"
+  """implicitfast treats the PD damping implicitly, which keeps stiff actuators stable."""
+  cone: Literal["pyramidal", "elliptic"] = "pyramidal"
+  impratio: float = 1.0
+  iterations: int = 10
+  """Constraint solver (Newton) iterations per physics step."""
+  ls_iterations: int = 20
+  """Line-search iterations per solver iteration."""
+  backend: Literal["cpu"] = "cpu"
+  """cpu: MuJoCo C, all envs stepped on a C++ thread pool (mujoco.batch)."""
+  nthread: int | None = None
+  """Threads of the CPU backend; None uses every usable core."""
+
+  def apply(self, spec: mujoco.MjSpec) -> None:
+    """Write these options into a spec before it is compiled."""
+    spec.option.timestep = self.timestep
+    spec.option.integrator = {
+      "euler": mujoco.mjtIntegrator.mjINT_EULER,
+      "implicitfast": mujoco.mjtIntegrator.mjINT_IMPLICITFAST,
+      "rk4": mujoco.mjtIntegrator.mjINT_RK4,
+    }[self.integrator]
+    spec.option.cone = {
+      "pyramidal": mujoco.mjtCone.mjCONE_PYRAMIDAL,
+      "elliptic": mujoco.mjtCone.mjCONE_ELLIPTIC,
+    }[self.cone]
+    spec.option.impratio = self.impratio
+    spec.option.iterations = self.iterations
+    spec.option.ls_iterations = self.ls_iterations

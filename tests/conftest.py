@@ -1,0 +1,47 @@
+"""Shared builders: a Go1 scene with the feet contact sensor, on the CPU backend."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+import pytest
+
+from trotlab.assets.unitree_go1 import go1_constants
+from trotlab.entity.config import EntityCfg
+from trotlab.scene import Scene, SceneCfg
+from trotlab.sensors.contact_sensor import ContactMatch, ContactSensorCfg
+from trotlab.sim import SimulationCfg
+
+FEET_CONTACT = ContactSensorCfg(
+  primary=ContactMatch(mode="geom", pattern=r".*_foot_collision", entity="robot"),
+  secondary=ContactMatch(mode="body", pattern="terrain"),
+  track_air_time=True,
+)
+
+
+def go1_with_pd_frequency(hz: float) -> EntityCfg:
+  """The Go1 entity with PD gains designed for natural frequency ``hz`` (same damping ratio)."""
+  w = 2 * math.pi * hz
+  actuators = []
+  for act in (go1_constants.HIP_ACTUATOR, go1_constants.KNEE_ACTUATOR):
+    kp, kd = go1_constants.pd_gains(act.armature, w, go1_constants.DAMPING_RATIO)
+    actuators.append(dataclasses.replace(act, stiffness=kp, damping=kd))
+  return dataclasses.replace(go1_constants.go1_entity_cfg(), actuators=tuple(actuators))
+
+
+def make_scene(
+  num_envs: int = 1, entity: EntityCfg | None = None, nthread: int | None = None, **scene_kwargs
+) -> Scene:
+  cfg = SceneCfg(
+    num_envs=num_envs,
+    entities={"robot": entity or go1_constants.go1_entity_cfg()},
+    sensors={"feet_ground_contact": FEET_CONTACT},
+    **scene_kwargs,
+  )
+  return Scene(cfg, SimulationCfg(nthread=nthread))
+
+
+@pytest.fixture
+def scene() -> Scene:
+  return make_scene(num_envs=2)
