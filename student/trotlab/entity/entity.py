@@ -45,9 +45,9 @@ class Entity:
     self.site_names = [
       model.site(i).name for i in range(model.nsite) if model.site_bodyid[i] in bodies
     ]
-    self.geom_names = [
-      model.geom(i).name for i in range(model.ngeom) if model.geom_bodyid[i] in bodies
-    ]
+    self.geom_model_ids = [i for i in range(model.ngeom) if model.geom_bodyid[i] in bodies]
+    """Model geom index of each of the entity's geoms (for per-env model fields)."""
+    self.geom_names = [model.geom(i).name for i in self.geom_model_ids]
     if (self.body_names, self.site_names) != (sensor_slices.body_names, sensor_slices.site_names):
       raise ValueError("The scene's kinematics sensors do not follow the entity's body/site order.")
     self.num_envs = sim.num_envs

@@ -47,3 +47,7 @@ class SimBackend(abc.ABC):
 
     Writes into the returned tensor take effect at the next step. Fields never asked for stay
     shared by all envs."""
+
+  @abc.abstractmethod
+  def env_model_and_data(self, env_id: int):
+    """(MjModel, MjData) of one env, forwarded, for rendering or inspection."""

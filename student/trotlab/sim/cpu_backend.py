@@ -107,6 +107,13 @@ class CpuBackend(SimBackend):
     self._batch.forward(ids, stage=mujoco.mjtStage.mjSTAGE_ACC.value)
     self._refresh()
 
+  def env_model_and_data(self, env_id: int) -> tuple[mujoco.MjModel, mujoco.MjData]:
+    """One env's model (with its per-env fields) and data, forwarded: for rendering."""
+    model = self._batch.get_model(env_id)
+    data = self._batch.get_data(env_id)
+    mujoco.mj_forward(model, data)
+    return model, data
+
   def model_field(self, name: str) -> torch.Tensor:
     if name not in self._model_fields:
       try:

@@ -65,3 +65,7 @@ class Simulation:
 
   def model_field(self, name: str) -> torch.Tensor:
     return self.backend.model_field(name)
+
+  def env_model_and_data(self, env_id: int = 0):
+    """(MjModel, MjData) of one env, for rendering."""
+    return self.backend.env_model_and_data(env_id)

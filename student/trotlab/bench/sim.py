@@ -1,8 +1,4 @@
-"""Benchmarks that print figures (recorded in docs/benchmarks.md with their commands).
-
-  uv run python -m trotlab.bench sim --num-envs 4096
-  uv run python -m trotlab.bench backends --num-envs 4096
-  uv run python -m trotlab.bench stand
+"""Simulation benchmarks: sim (full path vs physics only), backends, stand.
 
 ``sim`` measures, in one run and interleaved so both see the same machine load:
   physics-only  mujoco.rollout.Rollout on the same MJCF and actuators, without the sensors the
@@ -24,7 +20,6 @@ import mujoco.batch
 import mujoco.rollout
 import numpy as np
 import torch
-import tyro
 
 from trotlab.assets.unitree_go1 import go1_constants
 from trotlab.scene import Scene, SceneCfg, TerrainCfg
@@ -256,19 +251,3 @@ def run_stand_bench(cfg: StandBench) -> None:
     marks = {t: heights[round(t / 0.02) - 1] for t in (0.5, 1.0, 2.0, cfg.seconds)}
     shown = ", ".join(f"{t:g} s: {z:.3f} m" for t, z in marks.items())
     print(f"{hz:g} Hz (knee kp {actuators[1].stiffness:.1f}): {shown}; lowest {min(heights):.3f} m")
-
-
-def main() -> None:
-  bench = tyro.extras.subcommand_cli_from_dict(
-    {"sim": SimBench, "backends": BackendsBench, "stand": StandBench}
-  )
-  if isinstance(bench, SimBench):
-    run_sim_bench(bench)
-  elif isinstance(bench, BackendsBench):
-    run_backends_bench(bench)
-  elif isinstance(bench, StandBench):
-    run_stand_bench(bench)
-
-
-if __name__ == "__main__":
-  main()

@@ -1,0 +1,158 @@
+"""Training benchmark: wall-clock until the reference passes the tracking evaluation.
+
+Trains with the task's defaults for the device (the CPU default on a CPU machine) and, every
+``eval_every`` PPO iterations, runs the tracking evaluation (trotlab.evaluation) on the current
+policy in a separate 64-env play env. Training wall-clock excludes the evaluations. Prints one
+line per evaluation and the split of training time (simulation, managers, learning), and writes
+the curve to ``out``/curve_seed{seed}.json; the first passing policy and its tracking outputs
+(metrics.json, tracking.npz, tracking.png) go to ``out``/seed{seed}/.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import time
+from pathlib import Path
+
+import torch
+from tensordict import TensorDict
+
+
+@dataclasses.dataclass
+class TrainBench:
+  task: str = "Mjlab-Velocity-Flat-Unitree-Go1"
+  seed: int = 1
+  mdp: str = "solutions"
+  device: str = "auto"
+  budget_min: float = 10.0
+  """Stop when training wall-clock passes this (minutes)."""
+  eval_every: int = 10
+  """PPO iterations between evaluations."""
+  stop_on_pass: bool = True
+  out: Path = Path("docs/data")
+
+
+def run_train_bench(cfg: TrainBench) -> dict:
+  from rsl_rl.runners import OnPolicyRunner
+
+  from trotlab.envs.manager_based_rl_env import ManagerBasedRlEnv
+  from trotlab.evaluation import (
+    TrackingEvalCfg,
+    eval_env_cfg,
+    run_tracking_eval,
+    save_tracking_outputs,
+  )
+  from trotlab.rl.vecenv_wrapper import RslRlVecEnvWrapper
+  from trotlab.scripts.common import resolve_device
+  from trotlab.tasks import get_task
+  from trotlab.tasks.velocity.mdp import use_mdp
+
+  use_mdp(cfg.mdp)
+  device = resolve_device(cfg.device)
+  spec = get_task(cfg.task)
+  env_cfg = spec.env_cfg(play=False, device=device)
+  agent = spec.agent_cfg(device=device)
+  agent.seed = env_cfg.seed = cfg.seed
+  torch.manual_seed(cfg.seed)
+
+  env = ManagerBasedRlEnv(env_cfg, verbose=False)
+  timers = _instrument(env)
+  runner = OnPolicyRunner(RslRlVecEnvWrapper(env), agent.to_rsl_rl(), log_dir=None, device=device)
+  eval_cfg = TrackingEvalCfg()
+  eval_env = ManagerBasedRlEnv(
+    eval_env_cfg(spec.env_cfg(play=True, device=device), eval_cfg), verbose=False
+  )
+  model = runner.alg.get_policy()
+
+  def policy(obs):
+    return model(TensorDict(obs, batch_size=[eval_env.num_envs]).to(device)).to(eval_env.device)
+
+  samples_per_iter = agent.num_steps_per_env * env.num_envs
+  print(
+    f"[bench train] {cfg.task}, seed {cfg.seed}, device {device}, {env.num_envs} envs, "
+    f"actor {agent.actor.hidden_dims}, {samples_per_iter} samples/iteration"
+  )
+  curve, train_time, iteration, first_pass = [], 0.0, 0, None
+  while train_time < cfg.budget_min * 60:
+    start = time.perf_counter()
+    runner.learn(cfg.eval_every, init_at_random_ep_len=iteration == 0)
+    train_time += time.perf_counter() - start
+    iteration += cfg.eval_every
+    runner.alg.eval_mode()
+    metrics = run_tracking_eval(eval_env, policy, eval_cfg, progress=False)
+    runner.alg.train_mode()
+    moving = {name: p for name, p in metrics["phases"].items() if p["moving"]}
+    point = {
+      "iteration": iteration,
+      "train_time_s": round(train_time, 1),
+      "samples": iteration * samples_per_iter,
+      "passed": metrics["passed"],
+      "fell_fraction": metrics["fell_fraction"],
+      "worst_xy_error": max(p["mean_xy_error"] for p in moving.values()),
+      "worst_wz_error": max(p["mean_abs_wz_error"] for p in moving.values()),
+      "phases": {
+        name: [round(p["mean_xy_error"], 3), round(p["mean_abs_wz_error"], 3)]
+        for name, p in moving.items()
+      },
+    }
+    curve.append(point)
+    print(
+      f"[bench train] it {iteration:4d}  {train_time / 60:5.2f} min  "
+      f"worst |v_xy err| {point['worst_xy_error']:.3f}  worst |wz err| {point['worst_wz_error']:.3f}  "
+      f"fell {point['fell_fraction']:.0%}  {'PASS' if point['passed'] else 'fail'}"
+    )
+    if metrics["passed"] and first_pass is None:
+      first_pass = point
+      seed_dir = cfg.out / f"seed{cfg.seed}"
+      runner.save(str(seed_dir / f"model_{iteration}.pt"))
+      save_tracking_outputs(
+        metrics, seed_dir, title=f"{cfg.task} (seed {cfg.seed}, {train_time / 60:.1f} min)"
+      )
+      if cfg.stop_on_pass:
+        break
+  split = {k: round(v, 1) for k, v in timers.items()}
+  learn_time = train_time - sum(split.values())
+  result = {
+    "task": cfg.task,
+    "seed": cfg.seed,
+    "device": device,
+    "num_envs": env.num_envs,
+    "samples_per_iteration": samples_per_iter,
+    "time_to_pass_s": first_pass["train_time_s"] if first_pass else None,
+    "iterations_to_pass": first_pass["iteration"] if first_pass else None,
+    "env_steps_per_s_with_ppo": round(iteration * samples_per_iter / train_time),
+    "time_split_s": {**split, "policy_and_learning": round(learn_time, 1)},
+    "curve": curve,
+  }
+  cfg.out.mkdir(parents=True, exist_ok=True)
+  path = cfg.out / f"curve_seed{cfg.seed}.json"
+  path.write_text(json.dumps(result, indent=1))
+  verdict = (
+    f"passed after {first_pass['train_time_s'] / 60:.2f} min" if first_pass else "did not pass"
+  )
+  print(
+    f"[bench train] seed {cfg.seed}: {verdict}; time split {result['time_split_s']}; wrote {path}"
+  )
+  return result
+
+
+def _instrument(env) -> dict[str, float]:
+  """Wrap the env's simulation step and its manager work with timers (wall-clock seconds)."""
+  timers = {"simulation": 0.0, "managers": 0.0}
+  sim_step, env_step = env.sim.step, env.step
+
+  def timed_sim_step(*args, **kwargs):
+    start = time.perf_counter()
+    out = sim_step(*args, **kwargs)
+    timers["simulation"] += time.perf_counter() - start
+    return out
+
+  def timed_env_step(*args, **kwargs):
+    start, sim_before = time.perf_counter(), timers["simulation"]
+    out = env_step(*args, **kwargs)
+    timers["managers"] += time.perf_counter() - start - (timers["simulation"] - sim_before)
+    return out
+
+  env.sim.step, env.step = timed_sim_step, timed_env_step
+  return timers

@@ -1,0 +1,215 @@
+"""The tracking evaluation: one protocol for ``evaluate``, the autograder and the benchmarks.
+
+64 envs, play configuration (no observation noise, no pushes, nominal friction, no time-out),
+deterministic policy. The command is scripted, the same for all envs: 1 s standing, then 4 s
+each of forward (0.5, 0, 0), lateral (0, 0.3, 0), yaw (0, 0, 0.5) and mixed (0.4, 0, 0.3)
+[vx m/s, vy m/s, wz rad/s, body frame]. The first second of each phase is settling, not scored.
+
+Per phase: mean |vx err|, |vy err|, ||v_xy err||, |wz err| over envs and scored time, and the
+fraction of envs that have fallen (trunk tilt > 60 degrees, or a non-foot geom touching the
+ground), latched from the step it happens. Velocities and falls come from the simulator state
+through the framework (EntityData, ContactSensor), never from MDP terms. The env's termination,
+reward, event and curriculum terms are removed, so no submitted code can reset an env.
+
+Pass rule: in every moving phase, mean ||v_xy - cmd_xy|| <= 0.2 m/s and mean |wz - cmd_wz| <=
+0.25 rad/s, and no env fell. A robot that only stands fails it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from trotlab.envs.manager_based_rl_env import ManagerBasedRlEnv
+from trotlab.envs.manager_based_rl_env_cfg import ManagerBasedRlEnvCfg
+from trotlab.evaluation.scripted_command import ScriptedVelocityCommandCfg
+
+
+@dataclasses.dataclass(frozen=True)
+class Phase:
+  name: str
+  duration_s: float
+  twist: tuple[float, float, float]
+
+
+@dataclasses.dataclass(kw_only=True)
+class TrackingEvalCfg:
+  num_envs: int = 64
+  phases: tuple[Phase, ...] = (
+    Phase("stand", 1.0, (0.0, 0.0, 0.0)),
+    Phase("forward", 4.0, (0.5, 0.0, 0.0)),
+    Phase("lateral", 4.0, (0.0, 0.3, 0.0)),
+    Phase("yaw", 4.0, (0.0, 0.0, 0.5)),
+    Phase("mixed", 4.0, (0.4, 0.0, 0.3)),
+  )
+  settle_s: float = 1.0
+  max_xy_error: float = 0.2
+  """m/s, mean ||v_xy - cmd_xy|| allowed in each moving phase."""
+  max_yaw_error: float = 0.25
+  """rad/s, mean |wz - cmd_wz| allowed in each moving phase."""
+  tilt_limit_deg: float = 60.0
+  command_name: str = "twist"
+  nonfoot_sensor: str = "nonfoot_ground_contact"
+
+
+def eval_env_cfg(play_cfg: ManagerBasedRlEnvCfg, cfg: TrackingEvalCfg) -> ManagerBasedRlEnvCfg:
+  """The play config with the scripted command, and nothing that could reset or change envs."""
+  env_cfg = dataclasses.replace(play_cfg)
+  env_cfg.scene = dataclasses.replace(play_cfg.scene, num_envs=cfg.num_envs)
+  env_cfg.commands = {cfg.command_name: ScriptedVelocityCommandCfg()}
+  env_cfg.terminations = {}
+  env_cfg.rewards = {}
+  env_cfg.events = {}
+  env_cfg.curriculum = {}
+  env_cfg.episode_length_s = 1.0e6
+  for group in env_cfg.observations.values():
+    if group.enable_corruption:
+      raise ValueError("The tracking evaluation needs a config without observation noise.")
+  return env_cfg
+
+
+def run_tracking_eval(
+  env: ManagerBasedRlEnv,
+  policy: Callable[[dict[str, torch.Tensor]], torch.Tensor],
+  cfg: TrackingEvalCfg,
+  progress: bool = True,
+) -> dict:
+  """Run the protocol on an env built from ``eval_env_cfg``. Returns the metrics dict (with the
+  per-step traces under "_traces", numpy arrays, for saving)."""
+  command = env.command_manager.get_term(cfg.command_name)
+  robot = env.scene["robot"]
+  nonfoot = env.scene[cfg.nonfoot_sensor]
+  obs = env.reset()
+  fallen = torch.zeros(env.num_envs, dtype=torch.bool, device=env.device)
+  cos_limit = math.cos(math.radians(cfg.tilt_limit_deg))
+  traces = {k: [] for k in ("time", "command", "lin_vel_b", "ang_vel_z", "fallen", "phase")}
+  phases_out = {}
+  t = 0.0
+  for phase_index, phase in enumerate(cfg.phases):
+    command.set(phase.twist)
+    steps = round(phase.duration_s / env.step_dt)
+    settle = round(cfg.settle_s / env.step_dt)
+    errs = {"vx": [], "vy": [], "xy": [], "wz": []}
+    for k in range(steps):
+      with torch.inference_mode():
+        actions = policy(obs)
+      obs, *_ = env.step(actions)
+      t += env.step_dt
+      lin_vel_b = robot.data.root_link_lin_vel_b
+      ang_vel_z = robot.data.root_link_ang_vel_b[:, 2]
+      upright = -robot.data.projected_gravity_b[:, 2]  # cos(tilt)
+      fallen |= (upright < cos_limit) | (nonfoot.data.found > 0).any(dim=1)
+      cmd = command.command
+      if k >= settle:
+        errs["vx"].append((lin_vel_b[:, 0] - cmd[:, 0]).abs().mean().item())
+        errs["vy"].append((lin_vel_b[:, 1] - cmd[:, 1]).abs().mean().item())
+        errs["xy"].append(torch.linalg.norm(lin_vel_b[:, :2] - cmd[:, :2], dim=1).mean().item())
+        errs["wz"].append((ang_vel_z - cmd[:, 2]).abs().mean().item())
+      traces["time"].append(t)
+      traces["command"].append(cmd[0].cpu().numpy().copy())
+      traces["lin_vel_b"].append(lin_vel_b.cpu().numpy().copy())
+      traces["ang_vel_z"].append(ang_vel_z.cpu().numpy().copy())
+      traces["fallen"].append(fallen.cpu().numpy().copy())
+      traces["phase"].append(phase_index)
+    moving = any(abs(x) > 0 for x in phase.twist)
+    result = {k: float(np.mean(v)) if v else None for k, v in errs.items()}  # None: not scored
+    result = {
+      "command": list(phase.twist),
+      "moving": moving,
+      "mean_abs_vx_error": result["vx"],
+      "mean_abs_vy_error": result["vy"],
+      "mean_xy_error": result["xy"],
+      "mean_abs_wz_error": result["wz"],
+      "fell_fraction": fallen.float().mean().item(),
+    }
+    if moving:
+      result["passed"] = bool(
+        result["mean_xy_error"] <= cfg.max_xy_error
+        and result["mean_abs_wz_error"] <= cfg.max_yaw_error
+        and result["fell_fraction"] == 0.0
+      )
+    phases_out[phase.name] = result
+    if progress:
+      if moving:
+        errors = f"|v_xy err| {result['mean_xy_error']:.3f} m/s, |wz err| {result['mean_abs_wz_error']:.3f} rad/s"
+      else:
+        errors = "settling, not scored"
+      verdict = f", {'pass' if result['passed'] else 'FAIL'}" if moving else ""
+      print(
+        f"[evaluate] {phase.name:<8} cmd {phase.twist}: {errors}, fell {result['fell_fraction']:.0%}{verdict}"
+      )
+  passed = all(p["passed"] for p in phases_out.values() if p["moving"]) and not fallen.any().item()
+  return {
+    "passed": passed,
+    "fell_fraction": fallen.float().mean().item(),
+    "thresholds": {
+      "max_xy_error": cfg.max_xy_error,
+      "max_yaw_error": cfg.max_yaw_error,
+      "tilt_limit_deg": cfg.tilt_limit_deg,
+    },
+    "num_envs": env.num_envs,
+    "phases": phases_out,
+    "_traces": {k: np.asarray(v) for k, v in traces.items()},
+  }
+
+
+def save_tracking_outputs(metrics: dict, out_dir: Path, title: str = "") -> dict[str, Path]:
+  """Write metrics.json, tracking.npz and tracking.png to out_dir."""
+  out_dir.mkdir(parents=True, exist_ok=True)
+  traces = metrics["_traces"]
+  paths = {
+    "metrics": out_dir / "metrics.json",
+    "npz": out_dir / "tracking.npz",
+    "png": out_dir / "tracking.png",
+  }
+  paths["metrics"].write_text(
+    json.dumps({k: v for k, v in metrics.items() if k != "_traces"}, indent=2)
+  )
+  np.savez_compressed(paths["npz"], **traces)
+  plot_tracking(traces, metrics, paths["png"], title)
+  return paths
+
+
+def plot_tracking(traces: dict, metrics: dict, path: Path, title: str = "") -> None:
+  import matplotlib
+
+  matplotlib.use("Agg")
+  import matplotlib.pyplot as plt
+
+  t = traces["time"]
+  fig, axes = plt.subplots(3, 1, figsize=(10, 7.5), sharex=True)
+  series = (
+    ("vx [m/s]", traces["lin_vel_b"][..., 0], traces["command"][:, 0]),
+    ("vy [m/s]", traces["lin_vel_b"][..., 1], traces["command"][:, 1]),
+    ("wz [rad/s]", traces["ang_vel_z"], traces["command"][:, 2]),
+  )
+  for ax, (label, actual, cmd) in zip(axes, series, strict=True):
+    mean, lo, hi = (
+      actual.mean(axis=1),
+      np.percentile(actual, 10, axis=1),
+      np.percentile(actual, 90, axis=1),
+    )
+    ax.fill_between(t, lo, hi, alpha=0.25, color="tab:blue", label="10-90% of envs")
+    ax.plot(t, mean, color="tab:blue", label="mean over envs")
+    ax.plot(t, cmd, color="black", linestyle="--", label="command")
+    ax.set_ylabel(label)
+    ax.grid(alpha=0.3)
+  phase_ends = np.flatnonzero(np.diff(traces["phase"])) + 1
+  for ax in axes:
+    for end in phase_ends:
+      ax.axvline(t[end], color="grey", linewidth=0.8)
+  axes[0].legend(loc="upper right", fontsize=8)
+  axes[-1].set_xlabel("time [s]")
+  verdict = "PASS" if metrics["passed"] else "FAIL"
+  fig.suptitle(
+    f"{title} tracking evaluation: {verdict} (fell: {metrics['fell_fraction']:.0%})".strip()
+  )
+  fig.tight_layout()
+  fig.savefig(path, dpi=110)
+  plt.close(fig)

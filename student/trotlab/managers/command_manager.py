@@ -1,0 +1,115 @@
+"""CommandManager and the CommandTerm base class.
+
+A command term holds one command per env (e.g. a body-frame twist), draws a new one every
+U(resampling_time_range) seconds, updates it every step (e.g. heading control) and tracks
+metrics that are logged when an env resets (``Metrics/<command>/<metric>``)."""
+
+from __future__ import annotations
+
+import abc
+from typing import TYPE_CHECKING
+
+import torch
+
+from trotlab.managers.manager_term_config import CommandTermCfg
+
+if TYPE_CHECKING:
+  from trotlab.envs.manager_based_rl_env import ManagerBasedRlEnv
+
+
+class CommandTerm(abc.ABC):
+  def __init__(self, cfg: CommandTermCfg, env: ManagerBasedRlEnv) -> None:
+    self.cfg = cfg
+    self._env = env
+    self.num_envs = env.num_envs
+    self.device = env.device
+    self.time_left = torch.zeros(self.num_envs, device=self.device)
+    """(num_envs,) seconds until each env draws a new command."""
+    self.command_counter = torch.zeros(self.num_envs, dtype=torch.long, device=self.device)
+    """(num_envs,) commands drawn since the env's last reset."""
+    self.metrics: dict[str, torch.Tensor] = {}
+    """name -> (num_envs,) running metric, averaged into the log at reset."""
+
+  @property
+  @abc.abstractmethod
+  def command(self) -> torch.Tensor:
+    """(num_envs, d) the current command."""
+
+  def reset(self, env_ids: torch.Tensor | slice) -> dict[str, float]:
+    extras = {}
+    for name, values in self.metrics.items():
+      extras[name] = values[env_ids].mean().item()
+      values[env_ids] = 0.0
+    self.command_counter[env_ids] = 0
+    self._resample(env_ids)
+    return extras
+
+  def compute(self, dt: float) -> None:
+    self._update_metrics()
+    self.time_left -= dt
+    expired = (self.time_left <= 0.0).nonzero().flatten()
+    if len(expired) > 0:
+      self._resample(expired)
+    self._update_command()
+
+  def _resample(self, env_ids: torch.Tensor | slice) -> None:
+    lo, hi = self.cfg.resampling_time_range
+    n = self.time_left[env_ids].shape[0]
+    self.time_left[env_ids] = torch.empty(n, device=self.device).uniform_(lo, hi)
+    self.command_counter[env_ids] += 1
+    self._resample_command(env_ids)
+
+  @abc.abstractmethod
+  def _resample_command(self, env_ids: torch.Tensor | slice) -> None:
+    """Draw new commands for ``env_ids``."""
+
+  @abc.abstractmethod
+  def _update_command(self) -> None:
+    """Per-step update of the commands (after resampling)."""
+
+  @abc.abstractmethod
+  def _update_metrics(self) -> None:
+    """Per-step update of ``self.metrics`` (before resampling)."""
+
+
+class CommandManager:
+  def __init__(self, cfg: dict[str, CommandTermCfg], env: ManagerBasedRlEnv) -> None:
+    self._terms: dict[str, CommandTerm] = {}
+    for name, term_cfg in cfg.items():
+      if not (
+        isinstance(term_cfg.class_type, type) and issubclass(term_cfg.class_type, CommandTerm)
+      ):
+        raise TypeError(
+          f"Command {name!r}: class_type must be a CommandTerm subclass, got {term_cfg.class_type!r}"
+        )
+      self._terms[name] = term_cfg.class_type(term_cfg, env)
+
+  @property
+  def active_terms(self) -> list[str]:
+    return list(self._terms)
+
+  def get_term(self, name: str) -> CommandTerm:
+    if name not in self._terms:
+      raise KeyError(f"No command {name!r}; commands: {self.active_terms}")
+    return self._terms[name]
+
+  def get_command(self, name: str) -> torch.Tensor:
+    return self.get_term(name).command
+
+  def compute(self, dt: float) -> None:
+    for term in self._terms.values():
+      term.compute(dt)
+
+  def reset(self, env_ids: torch.Tensor | slice) -> dict[str, float]:
+    extras = {}
+    for name, term in self._terms.items():
+      for metric, value in term.reset(env_ids).items():
+        extras[f"Metrics/{name}/{metric}"] = value
+    return extras
+
+  def __str__(self) -> str:
+    rows = [
+      f"  {name:<26} {type(t).__name__}, dim {t.command.shape[1]}"
+      for name, t in self._terms.items()
+    ]
+    return "Commands:\n" + "\n".join(rows)

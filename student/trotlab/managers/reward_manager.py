@@ -1,0 +1,73 @@
+"""RewardManager: reward = sum over terms of weight * term(env) * step_dt.
+
+Scaling by step_dt makes the weights independent of the control rate: a weight is "reward per
+second". Episode sums per term are logged as ``Episode_Reward/<term>`` (per second of episode)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import torch
+
+from trotlab.managers.manager_base import ManagerTerm, check_output
+from trotlab.managers.manager_term_config import RewardTermCfg
+
+if TYPE_CHECKING:
+  from trotlab.envs.manager_based_rl_env import ManagerBasedRlEnv
+
+
+class RewardManager:
+  def __init__(self, cfg: dict[str, RewardTermCfg], env: ManagerBasedRlEnv) -> None:
+    self._env = env
+    self._terms = {name: ManagerTerm("Reward", name, c, env, leading=1) for name, c in cfg.items()}
+    self._episode_sums = {
+      name: torch.zeros(env.num_envs, device=env.device) for name in self._terms
+    }
+    self._step_reward = torch.zeros(env.num_envs, len(self._terms), device=env.device)
+    """(num_envs, num_terms) the last step's weighted, dt-scaled contributions."""
+    self.reward_buf = torch.zeros(env.num_envs, device=env.device)
+
+  @property
+  def active_terms(self) -> list[str]:
+    return list(self._terms)
+
+  def get_term_cfg(self, name: str) -> RewardTermCfg:
+    if name not in self._terms:
+      raise KeyError(f"No reward term {name!r}; terms: {self.active_terms}")
+    return self._terms[name].cfg  # type: ignore[return-value]
+
+  def set_term_cfg(self, name: str, cfg: RewardTermCfg) -> None:
+    self.get_term_cfg(name)
+    self._terms[name].cfg = cfg
+
+  def compute(self, dt: float) -> torch.Tensor:
+    self.reward_buf.zero_()
+    for i, (name, term) in enumerate(self._terms.items()):
+      weight = term.cfg.weight  # type: ignore[attr-defined]
+      if weight == 0.0:
+        self._step_reward[:, i] = 0.0
+        continue
+      value = term.fn(self._env, **term.params)
+      if not term.checked:
+        check_output("Reward", term, value, self._env.num_envs, self._env.device, ndim=1)
+        term.checked = True
+      contribution = value * weight * dt
+      self.reward_buf += contribution
+      self._episode_sums[name] += contribution
+      self._step_reward[:, i] = contribution
+    return self.reward_buf
+
+  def reset(self, env_ids: torch.Tensor | slice) -> dict[str, float]:
+    extras = {}
+    for name, sums in self._episode_sums.items():
+      extras[f"Episode_Reward/{name}"] = (
+        sums[env_ids].mean() / self._env.max_episode_length_s
+      ).item()
+      sums[env_ids] = 0.0
+    for term in self._terms.values():
+      term.reset(env_ids)
+    return extras
+
+  def __str__(self) -> str:
+    rows = [f"  {name:<26} weight {t.cfg.weight:+g}" for name, t in self._terms.items()]  # type: ignore[attr-defined]
+    return "Reward terms (weight * term * dt):\n" + "\n".join(rows)

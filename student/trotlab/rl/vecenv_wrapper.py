@@ -1,0 +1,55 @@
+"""RslRlVecEnvWrapper: presents a ManagerBasedRlEnv as rsl-rl-lib's VecEnv."""
+
+from __future__ import annotations
+
+import torch
+from rsl_rl.env import VecEnv
+from tensordict import TensorDict
+
+from trotlab.envs.manager_based_rl_env import ManagerBasedRlEnv
+
+
+class RslRlVecEnvWrapper(VecEnv):
+  """Observations are a TensorDict of the env's groups ("actor", "critic"); dones are
+  terminated | truncated, with the time-outs in ``extras["time_outs"]`` so PPO bootstraps them.
+  The env is reset when the wrapper is built."""
+
+  def __init__(self, env: ManagerBasedRlEnv, clip_actions: float | None = None) -> None:
+    self.env = env
+    self.cfg = env.cfg
+    self.clip_actions = clip_actions
+    self.num_envs = env.num_envs
+    self.device = env.device
+    self.max_episode_length = env.max_episode_length
+    self.num_actions = env.action_manager.total_action_dim
+    self._obs = self._to_tensordict(env.reset())
+
+  @property
+  def episode_length_buf(self) -> torch.Tensor:
+    return self.env.episode_length_buf
+
+  @episode_length_buf.setter
+  def episode_length_buf(self, value: torch.Tensor) -> None:
+    self.env.episode_length_buf = value
+
+  @property
+  def unwrapped(self) -> ManagerBasedRlEnv:
+    return self.env
+
+  def _to_tensordict(self, obs: dict) -> TensorDict:
+    return TensorDict(obs, batch_size=[self.num_envs])
+
+  def get_observations(self) -> TensorDict:
+    return self._obs
+
+  def step(self, actions: torch.Tensor) -> tuple[TensorDict, torch.Tensor, torch.Tensor, dict]:
+    if self.clip_actions is not None:
+      actions = torch.clamp(actions, -self.clip_actions, self.clip_actions)
+    obs, reward, terminated, truncated, extras = self.env.step(actions)
+    dones = (terminated | truncated).to(torch.long)
+    extras["time_outs"] = truncated
+    self._obs = self._to_tensordict(obs)
+    return self._obs, reward, dones, extras
+
+  def close(self) -> None:
+    self.env.close()

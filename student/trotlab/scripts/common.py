@@ -1,0 +1,70 @@
+"""What the CLIs share: picking the device, the task's configs, the MDP source, run folders."""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+import torch
+
+from trotlab.tasks import get_task, list_tasks
+
+
+def resolve_device(device: str) -> str:
+  """auto -> cuda:0 when a GPU is visible, else cpu. The CPU backend runs either way until the
+  GPU backend lands, so CUDA is used for the networks only."""
+  if device == "auto":
+    return "cuda:0" if torch.cuda.is_available() else "cpu"
+  if device.startswith("cuda") and not torch.cuda.is_available():
+    raise SystemExit(f"--device {device}: no CUDA device is visible. Use --device cpu or auto.")
+  return device
+
+
+def split_task_argv(argv: list[str], prog: str) -> tuple[str, list[str]]:
+  """The task id is the first positional argument; the rest goes to tyro."""
+  if not argv or argv[0].startswith("-"):
+    if any(a in ("-h", "--help") for a in argv):
+      print(f"usage: {prog} TASK [options]\n\nTasks: {', '.join(list_tasks())}\n"
+            f"Run `{prog} TASK --help` for the options of a task.")  # fmt: skip
+      raise SystemExit(0)
+    raise SystemExit(f"usage: {prog} TASK [options]; tasks: {', '.join(list_tasks())}")
+  task = argv[0]
+  try:
+    get_task(task)
+  except KeyError as err:
+    raise SystemExit(str(err.args[0])) from None
+  return task, argv[1:]
+
+
+def peek_option(argv: list[str], name: str, default: str) -> str:
+  """Read ``--name value`` (or ``--name=value``) before tyro parses, to choose defaults."""
+  for i, arg in enumerate(argv):
+    if arg == f"--{name}" and i + 1 < len(argv):
+      return argv[i + 1]
+    if arg.startswith(f"--{name}="):
+      return arg.split("=", 1)[1]
+  return default
+
+
+def find_checkpoint(log_root: Path, run_regex: str, checkpoint_regex: str) -> Path:
+  """The newest run folder matching run_regex, and its highest-iteration matching checkpoint."""
+  if not log_root.is_dir():
+    raise FileNotFoundError(f"No runs under {log_root} to resume from.")
+  runs = sorted(p for p in log_root.iterdir() if p.is_dir() and re.fullmatch(run_regex, p.name))
+  if not runs:
+    raise FileNotFoundError(f"No run in {log_root} matches {run_regex!r}.")
+  run = runs[-1]
+  checkpoints = [p for p in run.iterdir() if re.fullmatch(checkpoint_regex, p.name)]
+  if not checkpoints:
+    raise FileNotFoundError(f"No checkpoint in {run} matches {checkpoint_regex!r}.")
+
+  def iteration(path: Path) -> int:
+    digits = re.findall(r"\d+", path.stem)
+    return int(digits[-1]) if digits else -1
+
+  return max(checkpoints, key=iteration)
+
+
+def main_argv() -> list[str]:
+  return sys.argv[1:]

@@ -1,0 +1,69 @@
+"""uv run evaluate TASK --checkpoint-file PATH [--out DIR] [--mdp student|solutions|PATH]
+
+Runs the tracking evaluation (trotlab.evaluation.tracking: 64 envs, scripted commands, per-phase
+errors and falls) on a trained policy and writes metrics.json, tracking.npz and tracking.png.
+Exit code 0 whether or not the policy passes; the verdict is printed and in metrics.json.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import tyro
+
+from trotlab.scripts.common import main_argv, peek_option, resolve_device, split_task_argv
+
+
+@dataclasses.dataclass
+class EvaluateCfg:
+  checkpoint_file: Path
+  """A model_{it}.pt written by train."""
+  out: Path | None = None
+  """Output folder; default: <run folder>/evaluation/<checkpoint name>/."""
+  mdp: str = "student"
+  """Where the observation terms come from: student, solutions, or a folder."""
+  device: str = "cpu"
+  num_envs: int = 64
+
+
+def main() -> None:
+  task, argv = split_task_argv(main_argv(), "evaluate")
+  from trotlab.envs.manager_based_rl_env import ManagerBasedRlEnv
+  from trotlab.evaluation import (
+    TrackingEvalCfg,
+    eval_env_cfg,
+    run_tracking_eval,
+    save_tracking_outputs,
+  )
+  from trotlab.rl.policy import load_policy
+  from trotlab.tasks import get_task
+  from trotlab.tasks.velocity.mdp import use_mdp
+
+  cfg = tyro.cli(
+    EvaluateCfg, args=argv, prog=f"evaluate {task}", config=(tyro.conf.FlagConversionOff,)
+  )
+  try:
+    use_mdp(peek_option(argv, "mdp", cfg.mdp))
+  except FileNotFoundError as err:
+    raise SystemExit(f"error: {err}") from None
+  device = resolve_device(cfg.device)
+  spec = get_task(task)
+  eval_cfg = TrackingEvalCfg(num_envs=cfg.num_envs)
+  env = ManagerBasedRlEnv(
+    eval_env_cfg(spec.env_cfg(play=True, device=device), eval_cfg), verbose=False
+  )
+  try:
+    policy = load_policy(cfg.checkpoint_file, env, spec.agent_cfg(device=device), device=device)
+  except FileNotFoundError as err:
+    raise SystemExit(f"error: {err}") from None
+  metrics = run_tracking_eval(env, policy, eval_cfg)
+  out = cfg.out or cfg.checkpoint_file.parent / "evaluation" / cfg.checkpoint_file.stem
+  paths = save_tracking_outputs(metrics, out, title=task)
+  print(
+    f"[evaluate] {'PASSED' if metrics['passed'] else 'FAILED'}; wrote {', '.join(str(p) for p in paths.values())}"
+  )
+
+
+if __name__ == "__main__":
+  main()

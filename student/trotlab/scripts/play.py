@@ -1,0 +1,140 @@
+"""uv run play TASK --checkpoint-file PATH [--agent trained|zero|random] [--viewer native|none]
+                    [--video True --video-length N] [--mdp ...]
+
+Runs a policy in the play configuration (no noise, no pushes, no time-out, the full command
+ranges). --viewer native opens MuJoCo's passive viewer on env 0 (needs a display);
+--viewer none with --video True renders env 0 offscreen (MUJOCO_GL=egl unless set) to an mp4.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import time
+from pathlib import Path
+from typing import Literal
+
+import tyro
+
+from trotlab.scripts.common import main_argv, peek_option, resolve_device, split_task_argv
+
+
+@dataclasses.dataclass
+class PlayCfg:
+  checkpoint_file: Path | None = None
+  """A model_{it}.pt (required with --agent trained)."""
+  agent: Literal["trained", "zero", "random"] = "trained"
+  """zero: all-zero actions (the stand pose targets); random: U(-1, 1) actions."""
+  viewer: Literal["native", "none"] = "none"
+  video: bool = False
+  video_length: int = 500
+  """Env steps to record (at 50 Hz: 10 s)."""
+  video_file: Path | None = None
+  """Default: <run folder>/videos/play.mp4, or ./play.mp4 without a checkpoint."""
+  num_envs: int = 16
+  steps: int = 1000
+  """Env steps to run without a viewer and without video."""
+  mdp: str = "student"
+  device: str = "cpu"
+  width: int = 640
+  height: int = 480
+
+
+def make_agent(cfg: PlayCfg, env, spec, device: str):
+  import torch
+
+  if cfg.agent == "zero":
+    return lambda obs: torch.zeros(env.num_envs, env.action_manager.total_action_dim)
+  if cfg.agent == "random":
+    return lambda obs: 2 * torch.rand(env.num_envs, env.action_manager.total_action_dim) - 1
+  if cfg.checkpoint_file is None:
+    raise SystemExit("error: --agent trained needs --checkpoint-file PATH (or use --agent zero).")
+  from trotlab.rl.policy import load_policy
+
+  return load_policy(cfg.checkpoint_file, env, spec.agent_cfg(device=device), device=device)
+
+
+def record_video(env, agent, cfg: PlayCfg, path: Path) -> Path:
+  os.environ.setdefault("MUJOCO_GL", "egl")
+  import mediapy
+  import mujoco
+  import torch
+
+  model, data = env.sim.env_model_and_data(0)
+  renderer = mujoco.Renderer(model, height=cfg.height, width=cfg.width)
+  camera = mujoco.MjvCamera()
+  camera.type = mujoco.mjtCamera.mjCAMERA_TRACKING
+  camera.trackbodyid = model.body("trunk").id
+  camera.distance, camera.elevation, camera.azimuth = 1.6, -20.0, 120.0
+  frames, obs = [], env.reset()
+  for step in range(cfg.video_length):
+    with torch.inference_mode():
+      obs, *_ = env.step(agent(obs))
+    _, data = env.sim.env_model_and_data(0)
+    renderer.update_scene(data, camera=camera)
+    frames.append(renderer.render())
+    if step % 100 == 0:
+      print(f"[play] recorded {step}/{cfg.video_length} frames")
+  path.parent.mkdir(parents=True, exist_ok=True)
+  mediapy.write_video(str(path), frames, fps=round(1.0 / env.step_dt))
+  return path
+
+
+def run_viewer(env, agent) -> None:
+  import mujoco.viewer
+  import torch
+
+  model, data = env.sim.env_model_and_data(0)
+  obs = env.reset()
+  with mujoco.viewer.launch_passive(model, data) as viewer:
+    while viewer.is_running():
+      start = time.time()
+      with torch.inference_mode():
+        obs, *_ = env.step(agent(obs))
+      _, fresh = env.sim.env_model_and_data(0)
+      data.qpos[:], data.qvel[:] = fresh.qpos, fresh.qvel
+      mujoco.mj_forward(model, data)
+      viewer.sync()
+      time.sleep(max(0.0, env.step_dt - (time.time() - start)))
+
+
+def main() -> None:
+  task, argv = split_task_argv(main_argv(), "play")
+  from trotlab.envs.manager_based_rl_env import ManagerBasedRlEnv
+  from trotlab.tasks import get_task
+  from trotlab.tasks.velocity.mdp import use_mdp
+
+  cfg = tyro.cli(PlayCfg, args=argv, prog=f"play {task}", config=(tyro.conf.FlagConversionOff,))
+  try:
+    use_mdp(peek_option(argv, "mdp", cfg.mdp))
+  except FileNotFoundError as err:
+    raise SystemExit(f"error: {err}") from None
+  device = resolve_device(cfg.device)
+  spec = get_task(task)
+  env_cfg = spec.env_cfg(play=True, device=device)
+  env_cfg.scene.num_envs = cfg.num_envs
+  env = ManagerBasedRlEnv(env_cfg, verbose=False)
+  agent = make_agent(cfg, env, spec, device)
+  if cfg.viewer == "native":
+    run_viewer(env, agent)
+  elif cfg.video:
+    default = (
+      (cfg.checkpoint_file.parent / "videos" / "play.mp4")
+      if cfg.checkpoint_file
+      else Path("play.mp4")
+    )
+    path = record_video(env, agent, cfg, cfg.video_file or default)
+    print(f"[play] wrote {path}")
+  else:
+    import torch
+
+    obs = env.reset()
+    for step in range(cfg.steps):
+      with torch.inference_mode():
+        obs, reward, *_ = env.step(agent(obs))
+      if step % 100 == 0:
+        print(f"[play] step {step}: mean reward {reward.mean().item():.4f}")
+
+
+if __name__ == "__main__":
+  main()

@@ -1,0 +1,104 @@
+"""uv run train TASK [--env.scene.num-envs N] [--agent.max-iterations N] [--device auto|cpu|cuda:N]
+                     [--mdp student|solutions|PATH] [--seed N]
+
+Trains a policy with rsl-rl-lib's PPO. Logs, checkpoints (model_{it}.pt), TensorBoard events and
+the configs (params/env.yaml, params/agent.yaml) go to logs/rsl_rl/{experiment}/{timestamp}/; the
+final policy is exported to policy.onnx and policy.pt (TorchScript) in the run folder.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from datetime import datetime
+from pathlib import Path
+
+import tyro
+
+from trotlab.envs.manager_based_rl_env_cfg import ManagerBasedRlEnvCfg
+from trotlab.rl.runner_cfg import RslRlRunnerCfg
+from trotlab.scripts.common import main_argv, peek_option, resolve_device, split_task_argv
+
+
+@dataclasses.dataclass
+class TrainCfg:
+  env: ManagerBasedRlEnvCfg
+  agent: RslRlRunnerCfg
+  device: str = "auto"
+  """auto (CUDA if available, else CPU), cpu, or cuda:N."""
+  mdp: str = "student"
+  """Where the MDP terms come from: student, solutions, or a folder with the five files."""
+  seed: int | None = None
+  """Overrides agent.seed (and seeds the env the same way)."""
+  log_root: Path = Path("logs/rsl_rl")
+  export: bool = True
+  """Export the final policy to ONNX and TorchScript."""
+
+
+def run_train(task: str, cfg: TrainCfg) -> Path:
+  """Train; return the run folder."""
+  from rsl_rl.runners import OnPolicyRunner
+
+  from trotlab.envs.manager_based_rl_env import ManagerBasedRlEnv
+  from trotlab.rl.vecenv_wrapper import RslRlVecEnvWrapper
+  from trotlab.scripts.common import find_checkpoint
+  from trotlab.utils.serialize import dump_yaml
+
+  device = resolve_device(cfg.device)
+  agent = cfg.agent
+  if cfg.seed is not None:
+    agent.seed = cfg.seed
+  cfg.env.seed = agent.seed
+  experiment_dir = cfg.log_root / agent.experiment_name
+  resume_path = (
+    find_checkpoint(experiment_dir, agent.load_run, agent.load_checkpoint) if agent.resume else None
+  )
+  stamp = datetime.now().strftime("%Y-%m-%d_%H-%M-%S")
+  run_dir = experiment_dir / (f"{stamp}_{agent.run_name}" if agent.run_name else stamp)
+  run_dir.mkdir(parents=True, exist_ok=True)
+  dump_yaml(run_dir / "params" / "env.yaml", cfg.env)
+  dump_yaml(run_dir / "params" / "agent.yaml", agent)
+  print(f"[trotlab] task {task}, device {device}, mdp {cfg.mdp}, logging to {run_dir}")
+
+  env = ManagerBasedRlEnv(cfg.env)
+  vec_env = RslRlVecEnvWrapper(env, clip_actions=agent.clip_actions)
+  runner = OnPolicyRunner(vec_env, agent.to_rsl_rl(), log_dir=str(run_dir), device=device)
+  if resume_path is not None:
+    print(f"[trotlab] resuming from {resume_path}")
+    runner.load(str(resume_path))
+  runner.learn(num_learning_iterations=agent.max_iterations, init_at_random_ep_len=True)
+  if cfg.export:
+    runner.export_policy_to_onnx(str(run_dir), "policy.onnx")
+    runner.export_policy_to_jit(str(run_dir), "policy.pt")
+    print(f"[trotlab] exported {run_dir / 'policy.onnx'} and {run_dir / 'policy.pt'}")
+  env.close()
+  return run_dir
+
+
+def main() -> None:
+  task, argv = split_task_argv(main_argv(), "train")
+  from trotlab.tasks import get_task
+  from trotlab.tasks.velocity.mdp import use_mdp
+
+  device = resolve_device(peek_option(argv, "device", "auto"))
+  try:
+    use_mdp(peek_option(argv, "mdp", "student"))
+  except FileNotFoundError as err:
+    raise SystemExit(f"error: {err}") from None
+  spec = get_task(task)
+  defaults = TrainCfg(
+    env=spec.env_cfg(play=False, device=device), agent=spec.agent_cfg(device=device)
+  )
+  cfg = tyro.cli(
+    TrainCfg,
+    default=defaults,
+    args=argv,
+    prog=f"train {task}",
+    config=(tyro.conf.FlagConversionOff,),
+  )
+  os.environ.setdefault("PYTHONUNBUFFERED", "1")
+  run_train(task, cfg)
+
+
+if __name__ == "__main__":
+  main()

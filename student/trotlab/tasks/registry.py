@@ -1,0 +1,47 @@
+"""Task registry: task id -> env config and agent config factories."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from typing import Any
+
+_REGISTRY: dict[str, TaskSpec] = {}
+
+
+@dataclasses.dataclass(frozen=True)
+class TaskSpec:
+  task_id: str
+  env_cfg: Callable[..., Any]
+  """env_cfg(play: bool, device: str) -> ManagerBasedRlEnvCfg."""
+  agent_cfg: Callable[..., Any]
+  """agent_cfg(device: str) -> RslRlRunnerCfg."""
+  description: str = ""
+
+
+def register_task(spec: TaskSpec) -> None:
+  if spec.task_id in _REGISTRY:
+    raise ValueError(f"Task {spec.task_id!r} is registered twice.")
+  _REGISTRY[spec.task_id] = spec
+
+
+def list_tasks() -> list[str]:
+  _load_builtin_tasks()
+  return sorted(_REGISTRY)
+
+
+def get_task(task_id: str) -> TaskSpec:
+  _load_builtin_tasks()
+  if task_id not in _REGISTRY:
+    import difflib
+
+    close = difflib.get_close_matches(task_id, list(_REGISTRY), n=1)
+    hint = f" Did you mean {close[0]!r}?" if close else ""
+    raise KeyError(
+      f"Unknown task {task_id!r}.{hint} Registered tasks: {sorted(_REGISTRY)} (uv run list-envs)."
+    )
+  return _REGISTRY[task_id]
+
+
+def _load_builtin_tasks() -> None:
+  import trotlab.tasks.velocity.config.go1  # noqa: F401  (registers on import)

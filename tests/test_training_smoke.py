@@ -1,0 +1,97 @@
+"""A 2-iteration training writes a checkpoint and exports the policy, resumes from it, and
+evaluate on it writes the three outputs; the wrapper is an rsl-rl-lib VecEnv."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+import torch
+from rsl_rl.env import VecEnv
+from tensordict import TensorDict
+
+from trotlab.envs import ManagerBasedRlEnv
+from trotlab.rl import RslRlVecEnvWrapper
+from trotlab.tasks import get_task
+from trotlab.tasks.velocity import mdp
+
+TASK = "Mjlab-Velocity-Flat-Unitree-Go1"
+
+
+@pytest.fixture(autouse=True, scope="module")
+def reference_mdp():
+  mdp.use_mdp("solutions")
+  yield
+  mdp.use_mdp("student")
+
+
+def test_wrapper_is_an_rsl_rl_vecenv():
+  cfg = get_task(TASK).env_cfg(play=False, device="cpu")
+  cfg.scene.num_envs = 4
+  env = RslRlVecEnvWrapper(ManagerBasedRlEnv(cfg, verbose=False), clip_actions=1.0)
+  assert isinstance(env, VecEnv)
+  assert env.num_actions == 12 and env.num_envs == 4 and env.max_episode_length == 1000
+  obs = env.get_observations()
+  assert isinstance(obs, TensorDict) and set(obs.keys()) == {"actor", "critic"}
+  env.unwrapped.episode_length_buf[0] = env.max_episode_length - 1
+  obs, rewards, dones, extras = env.step(100 * torch.ones(4, 12))
+  assert rewards.shape == (4,) and dones.shape == (4,)
+  assert extras["time_outs"].tolist() == [True, False, False, False] and dones[0] == 1
+  # Clipped to 1 (env 0 was reset, which zeroes its last action).
+  torch.testing.assert_close(env.unwrapped.action_manager.action[1:], torch.ones(3, 12))
+  assert (env.unwrapped.action_manager.action[0] == 0).all()
+
+
+def run_cli(*args: str, cwd) -> subprocess.CompletedProcess:
+  return subprocess.run(
+    [sys.executable, "-m", *args], cwd=cwd, capture_output=True, text=True, timeout=600
+  )
+
+
+def test_train_resume_export_and_evaluate(tmp_path):
+  common = ["--mdp", "solutions", "--env.scene.num-envs", "16", "--agent.num-steps-per-env", "8", "--agent.max-iterations", "2", "--agent.save-interval", "1", "--log-root", str(tmp_path / "logs")]  # fmt: skip
+  first = run_cli("trotlab.scripts.train", TASK, *common, cwd=tmp_path)
+  assert first.returncode == 0, first.stdout[-3000:] + first.stderr[-3000:]
+  runs = sorted((tmp_path / "logs" / "go1_velocity").iterdir())
+  assert len(runs) == 1
+  run = runs[0]
+  for name in (
+    "model_0.pt",
+    "model_1.pt",
+    "policy.onnx",
+    "policy.pt",
+    "params/env.yaml",
+    "params/agent.yaml",
+  ):
+    assert (run / name).is_file(), name
+  assert any(p.name.startswith("events.out.tfevents") for p in run.iterdir())
+  assert "Learning iteration" in first.stdout
+
+  second = run_cli("trotlab.scripts.train", TASK, *common, "--agent.resume", "True", cwd=tmp_path)
+  assert second.returncode == 0, second.stdout[-3000:] + second.stderr[-3000:]
+  assert f"resuming from {run / 'model_1.pt'}" in second.stdout
+  resumed = sorted((tmp_path / "logs" / "go1_velocity").iterdir())[-1]
+  assert (resumed / "model_2.pt").is_file(), "continues at the loaded iteration"
+
+  out = tmp_path / "eval"
+  evaluation = run_cli("trotlab.scripts.evaluate", TASK, "--checkpoint-file", str(run / "model_1.pt"), "--mdp", "solutions", "--out", str(out), "--num-envs", "8", cwd=tmp_path)  # fmt: skip
+  assert evaluation.returncode == 0, evaluation.stdout[-3000:] + evaluation.stderr[-3000:]
+  metrics = json.loads((out / "metrics.json").read_text())
+  assert set(metrics["phases"]) == {"stand", "forward", "lateral", "yaw", "mixed"}
+  assert metrics["passed"] is False, "two iterations do not make a walking robot"
+  assert (out / "tracking.npz").is_file() and (out / "tracking.png").stat().st_size > 10_000
+
+
+def test_cli_help_and_list_envs(tmp_path):
+  listing = run_cli("trotlab.scripts.list_envs", cwd=tmp_path)
+  assert TASK in listing.stdout
+  help_text = run_cli("trotlab.scripts.train", TASK, "--help", cwd=tmp_path)
+  assert (
+    help_text.returncode == 0
+    and "--env.scene.num-envs" in help_text.stdout
+    and "--agent.max-iterations" in help_text.stdout
+  )
+  unknown = run_cli("trotlab.scripts.train", "Mjlab-Velocity-Flat-Unitree-Go2", cwd=tmp_path)
+  assert (
+    unknown.returncode != 0 and "Did you mean 'Mjlab-Velocity-Flat-Unitree-Go1'" in unknown.stderr
+  )
