@@ -95,3 +95,12 @@ def test_cli_help_and_list_envs(tmp_path):
   assert (
     unknown.returncode != 0 and "Did you mean 'Mjlab-Velocity-Flat-Unitree-Go1'" in unknown.stderr
   )
+
+
+def test_play_records_a_video_headless(tmp_path):
+  video = tmp_path / "zero.mp4"
+  result = run_cli("trotlab.scripts.play", TASK, "--agent", "zero", "--video", "True", "--video-length", "10", "--num-envs", "2", "--video-file", str(video), "--mdp", "solutions", cwd=tmp_path)  # fmt: skip
+  assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+  assert video.stat().st_size > 1000
+  missing = run_cli("trotlab.scripts.play", TASK, "--mdp", "solutions", cwd=tmp_path)
+  assert missing.returncode != 0 and "--agent trained needs --checkpoint-file" in missing.stderr

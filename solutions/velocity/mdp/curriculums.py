@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING
 
 import torch
 
+from trotlab.utils.todo import TodoNotImplemented  # noqa: F401  (the student stubs raise it)
+
 if TYPE_CHECKING:
   from trotlab.envs.manager_based_rl_env import ManagerBasedRlEnv
 
@@ -35,6 +37,7 @@ def commands_vel(
 
   Returns: {"lin_vel_x_max": ..., "lin_vel_y_max": ..., "ang_vel_z_max": ...}, the upper ends
   of the three ranges now in force (floats), for the log.
+  Hint: setattr(ranges, key, tuple(stage[key])) sets one range.
   """
   ### BEGIN SOLUTION
   ranges = env.command_manager.get_term(command_name).cfg.ranges
@@ -69,6 +72,7 @@ def reward_weight(
   If no stage is active yet, leave the weight unchanged.
 
   Returns: the weight now in force (float).
+  Hint: walk the stages in order and keep the last one whose step has been reached.
   """
   ### BEGIN SOLUTION
   cfg = env.reward_manager.get_term_cfg(reward_name)

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 import torch
 
 from trotlab.managers.scene_entity_cfg import SceneEntityCfg
+from trotlab.utils.todo import TodoNotImplemented  # noqa: F401  (the student stubs raise it)
 
 if TYPE_CHECKING:
   from trotlab.envs.manager_based_rl_env import ManagerBasedRlEnv
@@ -43,6 +44,7 @@ def track_linear_velocity(
       reward = exp(-error / std^2)                           # in (0, 1]; 1 = perfect tracking
 
   Returns: (N,) float32.
+  Hint: env.scene[asset_cfg.name].data holds root_link_lin_vel_b; reduce with torch.sum(..., dim=1).
   """
   ### BEGIN SOLUTION
   command = env.command_manager.get_command(command_name)
@@ -68,6 +70,7 @@ def track_angular_velocity(
   learns to trot they are large, and folding them in here would hide the yaw signal).
 
   Returns: (N,) float32.
+  Hint: the yaw rate is root_link_ang_vel_b[:, 2]; the command's is command[:, 2].
   """
   ### BEGIN SOLUTION
   command = env.command_manager.get_command(command_name)
@@ -87,6 +90,7 @@ def flat_orientation(
       reward = exp(-(g_x^2 + g_y^2) / std^2)
 
   Returns: (N,) float32.
+  Hint: g = env.scene[asset_cfg.name].data.projected_gravity_b; use g[:, :2].
   """
   ### BEGIN SOLUTION
   gravity_b = env.scene[asset_cfg.name].data.projected_gravity_b
@@ -104,6 +108,7 @@ def default_joint_position(
       penalty = sum_j (q_j - q_default_j)^2        # q: joint_pos, q_default: default_joint_pos [rad]
 
   Returns: (N,) float32, >= 0 (the config gives it a negative weight).
+  Hint: select columns with [:, asset_cfg.joint_ids] (a list of indices, or slice(None)).
   """
   ### BEGIN SOLUTION
   data = env.scene[asset_cfg.name].data
@@ -132,6 +137,7 @@ def feet_air_time(
   ||(c_vx, c_vy)|| + |c_wz| <= command_threshold.
 
   Returns: (N,) float32.
+  Hint: cast bool tensors with .float() before multiplying; torch.linalg.norm(x, dim=1).
   """
   ### BEGIN SOLUTION
   sensor = env.scene[sensor_name]
@@ -160,6 +166,7 @@ def feet_clearance(
   The tanh factor is ~0 for a planted foot and ~1 for a moving one, so only swinging feet count.
 
   Returns: (N,) float32, >= 0.
+  Hint: data.site_pos_w[:, asset_cfg.site_ids, 2] is (N, F); torch.tanh, torch.linalg.norm(..., dim=-1).
   """
   ### BEGIN SOLUTION
   data = env.scene[asset_cfg.name].data
@@ -183,11 +190,13 @@ class feet_swing_height:  # noqa: N801  (a term: named like the functions it sit
   asset_cfg.site_ids count, in the same order as the sensor's primaries (FR, FL, RR, RL).
 
   Called as term(env, sensor_name=..., target_height=..., asset_cfg=...). Returns (N,) float32.
+  Hint: create self.peak_height (N, F) in __init__ (the feet are asset_cfg.site_ids, already
+  resolved there); torch.maximum and torch.where update it without a Python loop.
   """
 
   def __init__(self, cfg, env: ManagerBasedRlEnv) -> None:
-    asset_cfg = cfg.params["asset_cfg"]
     ### BEGIN SOLUTION
+    asset_cfg = cfg.params["asset_cfg"]
     num_feet = (
       len(env.scene[asset_cfg.name].site_names)
       if asset_cfg.site_ids == slice(None)
@@ -230,6 +239,7 @@ def feet_slip(env: ManagerBasedRlEnv, sensor_name: str, asset_cfg: SceneEntityCf
       penalty = sum_f in_contact_f * ||v_f||^2
 
   Returns: (N,) float32, >= 0.
+  Hint: (env.scene[sensor_name].data.found > 0).float() is (N, F).
   """
   ### BEGIN SOLUTION
   in_contact = (env.scene[sensor_name].data.found > 0).float()

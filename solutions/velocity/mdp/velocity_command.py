@@ -16,6 +16,7 @@ import torch
 from trotlab.managers.command_manager import CommandTerm
 from trotlab.managers.manager_term_config import CommandTermCfg
 from trotlab.utils.math import wrap_to_pi
+from trotlab.utils.todo import TodoNotImplemented  # noqa: F401  (the student stubs raise it)
 
 if TYPE_CHECKING:
   from trotlab.envs.manager_based_rl_env import ManagerBasedRlEnv
@@ -71,6 +72,8 @@ class UniformVelocityCommand(CommandTerm):
         cfg.heading_command is False;
       - is_standing_env = (u' < cfg.rel_standing_envs) with a fresh u' ~ U(0, 1).
     Do not touch the other envs.
+    Hint: n = self.vel_command_b[env_ids].shape[0] works for index tensors and slices;
+    torch.empty(n, device=self.device).uniform_(lo, hi) draws n samples.
     """
     ### BEGIN SOLUTION
     n = self.vel_command_b[env_ids].shape[0]
@@ -96,6 +99,8 @@ class UniformVelocityCommand(CommandTerm):
     where heading_w is the robot's current heading (self.robot.data.heading_w).
     Standing envs: set the whole command (vx, vy, wz) to 0 (this comes last, so a standing
     heading env stands still).
+    Hint: ids = self.is_heading_env.nonzero().flatten(); torch.clamp(x, lo, hi);
+    boolean-mask assignment zeroes rows: t[mask] = 0.0.
     """
     ### BEGIN SOLUTION
     if self.cfg.heading_command:
@@ -113,6 +118,7 @@ class UniformVelocityCommand(CommandTerm):
     the trunk's body-frame velocities v = root_link_lin_vel_b, w = root_link_ang_vel_b:
         metrics["error_vel_xy"]  += ||command[:, :2] - v[:, :2]|| / max_command_step
         metrics["error_vel_yaw"] += |command[:, 2] - w[:, 2]| / max_command_step
+    Hint: torch.linalg.norm(x, dim=1) and torch.abs.
     """
     ### BEGIN SOLUTION
     max_command_step = self.cfg.resampling_time_range[1] / self._env.step_dt

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 import torch
 
 from trotlab.managers.manager_term_config import CommandTermCfg
+from trotlab.utils.todo import TodoNotImplemented
 
 if TYPE_CHECKING:
   from trotlab.envs.manager_based_rl_env import ManagerBasedRlEnv
@@ -82,7 +83,7 @@ class CommandManager:
         raise TypeError(
           f"Command {name!r}: class_type must be a CommandTerm subclass, got {term_cfg.class_type!r}"
         )
-      self._terms[name] = term_cfg.class_type(term_cfg, env)
+      self._terms[name] = self._guard(name, lambda c=term_cfg: c.class_type(c, env))
 
   @property
   def active_terms(self) -> list[str]:
@@ -96,14 +97,21 @@ class CommandManager:
   def get_command(self, name: str) -> torch.Tensor:
     return self.get_term(name).command
 
+  @staticmethod
+  def _guard(name: str, call):
+    try:
+      return call()
+    except TodoNotImplemented as err:
+      raise TodoNotImplemented(err.todo_id, where=f"command {name!r}") from None
+
   def compute(self, dt: float) -> None:
-    for term in self._terms.values():
-      term.compute(dt)
+    for name, term in self._terms.items():
+      self._guard(name, lambda t=term: t.compute(dt))
 
   def reset(self, env_ids: torch.Tensor | slice) -> dict[str, float]:
     extras = {}
     for name, term in self._terms.items():
-      for metric, value in term.reset(env_ids).items():
+      for metric, value in self._guard(name, lambda t=term: t.reset(env_ids)).items():
         extras[f"Metrics/{name}/{metric}"] = value
     return extras
 

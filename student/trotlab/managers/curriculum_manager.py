@@ -27,7 +27,7 @@ class CurriculumManager:
 
   def compute(self, env_ids: torch.Tensor | slice) -> None:
     for name, term in self._terms.items():
-      self._state[name] = term.fn(self._env, env_ids, **term.params)
+      self._state[name] = term(self._env, env_ids)
 
   def reset(self, env_ids: torch.Tensor | slice) -> dict[str, float]:
     extras: dict[str, float] = {}

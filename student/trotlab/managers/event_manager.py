@@ -49,9 +49,9 @@ class EventManager:
         if len(due) == 0:
           continue
         timer[due] = self._draw(term.cfg.interval_range_s, len(due))  # type: ignore[attr-defined]
-        term.fn(self._env, due, **term.params)
+        term(self._env, due)
       else:
-        term.fn(self._env, env_ids, **term.params)
+        term(self._env, env_ids)
 
   def reset(self, env_ids: torch.Tensor | slice) -> dict[str, float]:
     for terms in self._terms.values():

@@ -10,6 +10,7 @@ import torch
 
 from trotlab.managers.manager_term_config import ManagerTermBaseCfg
 from trotlab.managers.scene_entity_cfg import SceneEntityCfg
+from trotlab.utils.todo import TodoNotImplemented
 
 if TYPE_CHECKING:
   from trotlab.envs.manager_based_rl_env import ManagerBasedRlEnv
@@ -50,44 +51,72 @@ def check_params(
 
 
 class ManagerTerm:
-  """A built term: resolved params and a callable (function or class instance)."""
+  """A built term: resolved params and a callable (function or class instance).
+
+  Calling it runs the term with its params, checks its first output (when ``output_ndim`` is
+  set) and names the term in the error of an unimplemented TODO.
+  """
 
   def __init__(
-    self, manager: str, name: str, cfg: ManagerTermBaseCfg, env: ManagerBasedRlEnv, leading: int
+    self,
+    manager: str,
+    name: str,
+    cfg: ManagerTermBaseCfg,
+    env: ManagerBasedRlEnv,
+    leading: int,
+    output_ndim: int | None = None,
+    output_dtype: torch.dtype | None = torch.float32,
   ):
+    self.manager = manager
     self.name = name
     self.cfg = cfg
+    self._env = env
+    self.output_ndim = output_ndim
+    self.output_dtype = output_dtype
     func = cfg.func
     if not callable(func):
       raise TermConfigError(
         f"{manager} term {name!r}: func must be a function or a class, got {func!r}."
       )
-    check_params(
-      manager,
-      name,
-      func.__call__ if inspect.isclass(func) else func,
-      cfg.params,
-      leading + inspect.isclass(func),
-    )
+    is_class = inspect.isclass(func)
+    check_params(manager, name, func.__call__ if is_class else func, cfg.params, leading + is_class)
     for key, value in cfg.params.items():
       if isinstance(value, SceneEntityCfg):
         try:
           value.resolve(env.scene)
         except (KeyError, ValueError) as err:
           raise TermConfigError(f"{manager} term {name!r}, param {key!r}: {err}") from None
-    # A class term is built after its params are resolved: its __init__ may use the ids.
-    self.fn = func(cfg, env) if inspect.isclass(func) else func
     self.params = cfg.params
-    self.checked = False
+    self.checked = output_ndim is None
+    # A class term is built after its params are resolved: its __init__ may use the ids.
+    self.fn = self._guard(lambda: func(cfg, env)) if is_class else func
+
+  @property
+  def where(self) -> str:
+    return f"{self.manager} term {self.name!r} ({_callable_name(self.cfg.func)})"
+
+  def _guard(self, call: Callable[[], Any]) -> Any:
+    try:
+      return call()
+    except TodoNotImplemented as err:
+      raise TodoNotImplemented(err.todo_id, where=self.where) from None
+
+  def __call__(self, env: ManagerBasedRlEnv, *args: Any) -> Any:
+    value = self._guard(lambda: self.fn(env, *args, **self.params))
+    if not self.checked:
+      check_output(
+        self, value, env.num_envs, env.device, ndim=self.output_ndim, dtype=self.output_dtype
+      )
+      self.checked = True
+    return value
 
   def reset(self, env_ids: torch.Tensor | slice) -> None:
     reset = getattr(self.fn, "reset", None)
     if reset is not None and not inspect.isfunction(self.fn):
-      reset(env_ids)
+      self._guard(lambda: reset(env_ids))
 
 
 def check_output(
-  manager: str,
   term: ManagerTerm,
   value: Any,
   num_envs: int,
@@ -97,7 +126,7 @@ def check_output(
   dtype: torch.dtype | None = torch.float32,
 ) -> None:
   """Validate a term's first output: tensor type, shape, dtype, device and finiteness."""
-  where = f"{manager} term {term.name!r} ({_callable_name(term.cfg.func)})"
+  where = term.where
   expected = "(num_envs,)" if ndim == 1 else "(num_envs, d)"
   if not isinstance(value, torch.Tensor):
     raise TypeError(f"{where} returned {type(value).__name__}; expected a torch.Tensor {expected}.")

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 import torch
 
-from trotlab.managers.manager_base import ManagerTerm, check_output
+from trotlab.managers.manager_base import ManagerTerm
 from trotlab.managers.manager_term_config import ObservationGroupCfg
 
 if TYPE_CHECKING:
@@ -19,7 +19,7 @@ class ObservationManager:
     self.cfg = cfg
     self._terms = {
       group: {
-        name: ManagerTerm("Observation", name, term_cfg, env, leading=1)
+        name: ManagerTerm("Observation", name, term_cfg, env, leading=1, output_ndim=2)
         for name, term_cfg in group_cfg.terms.items()
       }
       for group, group_cfg in cfg.items()
@@ -36,10 +36,7 @@ class ObservationManager:
       group_cfg = self.cfg[group]
       out[group] = {}
       for name, term in terms.items():
-        value = term.fn(self._env, **term.params)
-        if not term.checked:
-          check_output("Observation", term, value, self._env.num_envs, self._env.device, ndim=2)
-          term.checked = True
+        value = term(self._env)
         term_cfg = term.cfg
         if group_cfg.enable_corruption and term_cfg.noise is not None:
           value = term_cfg.noise.apply(value)

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import torch
 
-from trotlab.managers.manager_base import ManagerTerm, check_output
+from trotlab.managers.manager_base import ManagerTerm
 from trotlab.managers.manager_term_config import RewardTermCfg
 
 if TYPE_CHECKING:
@@ -19,7 +19,9 @@ if TYPE_CHECKING:
 class RewardManager:
   def __init__(self, cfg: dict[str, RewardTermCfg], env: ManagerBasedRlEnv) -> None:
     self._env = env
-    self._terms = {name: ManagerTerm("Reward", name, c, env, leading=1) for name, c in cfg.items()}
+    self._terms = {
+      name: ManagerTerm("Reward", name, c, env, leading=1, output_ndim=1) for name, c in cfg.items()
+    }
     self._episode_sums = {
       name: torch.zeros(env.num_envs, device=env.device) for name in self._terms
     }
@@ -47,10 +49,7 @@ class RewardManager:
       if weight == 0.0:
         self._step_reward[:, i] = 0.0
         continue
-      value = term.fn(self._env, **term.params)
-      if not term.checked:
-        check_output("Reward", term, value, self._env.num_envs, self._env.device, ndim=1)
-        term.checked = True
+      value = term(self._env)
       contribution = value * weight * dt
       self.reward_buf += contribution
       self._episode_sums[name] += contribution

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 import torch
 
-from trotlab.managers.manager_base import ManagerTerm, check_output
+from trotlab.managers.manager_base import ManagerTerm
 from trotlab.managers.manager_term_config import TerminationTermCfg
 
 if TYPE_CHECKING:
@@ -17,7 +17,10 @@ class TerminationManager:
   def __init__(self, cfg: dict[str, TerminationTermCfg], env: ManagerBasedRlEnv) -> None:
     self._env = env
     self._terms = {
-      name: ManagerTerm("Termination", name, c, env, leading=1) for name, c in cfg.items()
+      name: ManagerTerm(
+        "Termination", name, c, env, leading=1, output_ndim=1, output_dtype=torch.bool
+      )
+      for name, c in cfg.items()
     }
     n = env.num_envs
     self._term_dones = {
@@ -40,12 +43,7 @@ class TerminationManager:
     self.terminated.zero_()
     self.time_outs.zero_()
     for name, term in self._terms.items():
-      value = term.fn(self._env, **term.params)
-      if not term.checked:
-        check_output(
-          "Termination", term, value, self._env.num_envs, self._env.device, ndim=1, dtype=torch.bool
-        )
-        term.checked = True
+      value = term(self._env)
       self._term_dones[name][:] = value
       if term.cfg.time_out:  # type: ignore[attr-defined]
         self.time_outs |= value

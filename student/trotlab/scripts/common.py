@@ -66,5 +66,56 @@ def find_checkpoint(log_root: Path, run_regex: str, checkpoint_regex: str) -> Pa
   return max(checkpoints, key=iteration)
 
 
+def select_mdp(argv: list[str], default: str = "student") -> str:
+  """Apply ``--mdp`` (student | solutions | PATH) before any env config is built."""
+  from trotlab.tasks.velocity.mdp import use_mdp
+
+  choice = peek_option(argv, "mdp", default)
+  try:
+    use_mdp(choice)
+  except FileNotFoundError as err:
+    raise SystemExit(f"error: {err}") from None
+  return choice
+
+
+def exit_on_todos(choice: str) -> None:
+  """List every unimplemented TODO of the chosen MDP files and exit 1, before anything runs."""
+  from trotlab.tasks.velocity.mdp import MDP_FILES, resolve_mdp_dir
+  from trotlab.utils.todo import scan_todos
+
+  folder = resolve_mdp_dir(choice)
+  todos = scan_todos([folder / f"{name}.py" for name in MDP_FILES])
+  if not todos:
+    return
+  ids = sorted({t.todo_id for t in todos}, key=lambda i: (i[0], int(i[1:])))
+  lines = [
+    f"error: {len(ids)} TODOs are not implemented yet in {folder}:",
+    *(f"  {t.describe()}" for t in todos),
+  ]
+  lines.append(
+    "Implement them (uv run check shows which pass), or train the reference with --mdp solutions."
+  )
+  print("\n".join(lines), file=sys.stderr)
+  raise SystemExit(1)
+
+
+def friendly_errors(main):
+  """Run a CLI main; an unimplemented TODO or a bad term becomes a one-paragraph error, exit 1."""
+  import functools
+
+  @functools.wraps(main)
+  def wrapper(*args, **kwargs):
+    from trotlab.managers.manager_base import TermConfigError
+    from trotlab.utils.todo import TodoNotImplemented
+
+    try:
+      return main(*args, **kwargs)
+    except (TodoNotImplemented, TermConfigError) as err:
+      print(f"error: {err}", file=sys.stderr)
+      raise SystemExit(1) from None
+
+  return wrapper
+
+
 def main_argv() -> list[str]:
   return sys.argv[1:]

@@ -12,7 +12,13 @@ from pathlib import Path
 
 import tyro
 
-from trotlab.scripts.common import main_argv, peek_option, resolve_device, split_task_argv
+from trotlab.scripts.common import (
+  friendly_errors,
+  main_argv,
+  resolve_device,
+  select_mdp,
+  split_task_argv,
+)
 
 
 @dataclasses.dataclass
@@ -27,6 +33,7 @@ class EvaluateCfg:
   num_envs: int = 64
 
 
+@friendly_errors
 def main() -> None:
   task, argv = split_task_argv(main_argv(), "evaluate")
   from trotlab.envs.manager_based_rl_env import ManagerBasedRlEnv
@@ -38,15 +45,11 @@ def main() -> None:
   )
   from trotlab.rl.policy import load_policy
   from trotlab.tasks import get_task
-  from trotlab.tasks.velocity.mdp import use_mdp
 
   cfg = tyro.cli(
     EvaluateCfg, args=argv, prog=f"evaluate {task}", config=(tyro.conf.FlagConversionOff,)
   )
-  try:
-    use_mdp(peek_option(argv, "mdp", cfg.mdp))
-  except FileNotFoundError as err:
-    raise SystemExit(f"error: {err}") from None
+  select_mdp(argv)
   device = resolve_device(cfg.device)
   spec = get_task(task)
   eval_cfg = TrackingEvalCfg(num_envs=cfg.num_envs)

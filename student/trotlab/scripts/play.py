@@ -16,7 +16,13 @@ from typing import Literal
 
 import tyro
 
-from trotlab.scripts.common import main_argv, peek_option, resolve_device, split_task_argv
+from trotlab.scripts.common import (
+  friendly_errors,
+  main_argv,
+  resolve_device,
+  select_mdp,
+  split_task_argv,
+)
 
 
 @dataclasses.dataclass
@@ -98,17 +104,14 @@ def run_viewer(env, agent) -> None:
       time.sleep(max(0.0, env.step_dt - (time.time() - start)))
 
 
+@friendly_errors
 def main() -> None:
   task, argv = split_task_argv(main_argv(), "play")
   from trotlab.envs.manager_based_rl_env import ManagerBasedRlEnv
   from trotlab.tasks import get_task
-  from trotlab.tasks.velocity.mdp import use_mdp
 
   cfg = tyro.cli(PlayCfg, args=argv, prog=f"play {task}", config=(tyro.conf.FlagConversionOff,))
-  try:
-    use_mdp(peek_option(argv, "mdp", cfg.mdp))
-  except FileNotFoundError as err:
-    raise SystemExit(f"error: {err}") from None
+  select_mdp(argv)
   device = resolve_device(cfg.device)
   spec = get_task(task)
   env_cfg = spec.env_cfg(play=True, device=device)

@@ -17,7 +17,15 @@ import tyro
 
 from trotlab.envs.manager_based_rl_env_cfg import ManagerBasedRlEnvCfg
 from trotlab.rl.runner_cfg import RslRlRunnerCfg
-from trotlab.scripts.common import main_argv, peek_option, resolve_device, split_task_argv
+from trotlab.scripts.common import (
+  exit_on_todos,
+  friendly_errors,
+  main_argv,
+  peek_option,
+  resolve_device,
+  select_mdp,
+  split_task_argv,
+)
 
 
 @dataclasses.dataclass
@@ -75,16 +83,13 @@ def run_train(task: str, cfg: TrainCfg) -> Path:
   return run_dir
 
 
+@friendly_errors
 def main() -> None:
   task, argv = split_task_argv(main_argv(), "train")
   from trotlab.tasks import get_task
-  from trotlab.tasks.velocity.mdp import use_mdp
 
   device = resolve_device(peek_option(argv, "device", "auto"))
-  try:
-    use_mdp(peek_option(argv, "mdp", "student"))
-  except FileNotFoundError as err:
-    raise SystemExit(f"error: {err}") from None
+  exit_on_todos(select_mdp(argv))
   spec = get_task(task)
   defaults = TrainCfg(
     env=spec.env_cfg(play=False, device=device), agent=spec.agent_cfg(device=device)

@@ -113,7 +113,7 @@ def velocity_env_cfg(robot: LeggedRobotSpec, num_envs: int) -> ManagerBasedRlEnv
       func=mdp.track_linear_velocity, weight=2.0, params={"std": 0.5, "command_name": COMMAND}
     ),
     "track_angular_velocity": RewardTermCfg(
-      func=mdp.track_angular_velocity, weight=1.0, params={"std": 0.5, "command_name": COMMAND}
+      func=mdp.track_angular_velocity, weight=1.5, params={"std": 0.5, "command_name": COMMAND}
     ),
     "upright": RewardTermCfg(func=mdp.flat_orientation, weight=0.5, params={"std": 0.3}),
     "pose": RewardTermCfg(func=mdp.default_joint_position, weight=-0.1),
@@ -182,8 +182,13 @@ def velocity_env_cfg(robot: LeggedRobotSpec, num_envs: int) -> ManagerBasedRlEnv
       params={
         "command_name": COMMAND,
         "velocity_stages": [
-          {"step": 0, "lin_vel_x": (-1.0, 1.0), "lin_vel_y": (-0.6, 0.6), "ang_vel_z": (-1.0, 1.0)},
-          {"step": 4800, "lin_vel_x": (-1.0, 1.5), "lin_vel_y": (-0.8, 0.8), "ang_vel_z": (-1.2, 1.2)},
+          {"step": 0, "lin_vel_x": (-0.8, 0.8), "lin_vel_y": (-0.5, 0.5), "ang_vel_z": (-1.0, 1.0)},
+          {
+            "step": 4800,
+            "lin_vel_x": (-1.0, 1.2),
+            "lin_vel_y": (-0.7, 0.7),
+            "ang_vel_z": (-1.2, 1.2),
+          },
         ],
       },
     ),

@@ -1,3 +1,6 @@
+# Generated from solutions/velocity/mdp by autograder/make_student.py.
+# Your work: replace each `raise TodoNotImplemented(...)` with code that does what the
+# docstring above it says. `uv run check` tells you which TODOs pass.
 """Curriculum terms of the velocity task (student work: TODO K1..K2).
 
 Curriculum terms run when envs reset, as ``term(env, env_ids, **params)``. They read
@@ -10,6 +13,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import torch
+
+from trotlab.utils.todo import TodoNotImplemented  # noqa: F401  (the student stubs raise it)
 
 if TYPE_CHECKING:
   from trotlab.envs.manager_based_rl_env import ManagerBasedRlEnv
@@ -35,23 +40,9 @@ def commands_vel(
 
   Returns: {"lin_vel_x_max": ..., "lin_vel_y_max": ..., "ang_vel_z_max": ...}, the upper ends
   of the three ranges now in force (floats), for the log.
+  Hint: setattr(ranges, key, tuple(stage[key])) sets one range.
   """
-  ### BEGIN SOLUTION
-  ranges = env.command_manager.get_term(command_name).cfg.ranges
-  active = None
-  for stage in velocity_stages:
-    if env.common_step_counter >= stage["step"]:
-      active = stage
-  if active is not None:
-    for key in ("lin_vel_x", "lin_vel_y", "ang_vel_z"):
-      if key in active:
-        setattr(ranges, key, tuple(active[key]))
-  return {
-    "lin_vel_x_max": float(ranges.lin_vel_x[1]),
-    "lin_vel_y_max": float(ranges.lin_vel_y[1]),
-    "ang_vel_z_max": float(ranges.ang_vel_z[1]),
-  }
-  ### END SOLUTION
+  raise TodoNotImplemented("K1")
 
 
 def reward_weight(
@@ -69,11 +60,6 @@ def reward_weight(
   If no stage is active yet, leave the weight unchanged.
 
   Returns: the weight now in force (float).
+  Hint: walk the stages in order and keep the last one whose step has been reached.
   """
-  ### BEGIN SOLUTION
-  cfg = env.reward_manager.get_term_cfg(reward_name)
-  for stage in weight_stages:
-    if env.common_step_counter >= stage["step"]:
-      cfg.weight = float(stage["weight"])
-  return float(cfg.weight)
-  ### END SOLUTION
+  raise TodoNotImplemented("K2")

@@ -1,3 +1,6 @@
+# Generated from solutions/velocity/mdp by autograder/make_student.py.
+# Your work: replace each `raise TodoNotImplemented(...)` with code that does what the
+# docstring above it says. `uv run check` tells you which TODOs pass.
 """Reward terms of the velocity task (student work: TODO R1..R8).
 
 Every function returns a (num_envs,) float32 tensor. The RewardManager multiplies each term by its
@@ -13,6 +16,7 @@ from typing import TYPE_CHECKING
 import torch
 
 from trotlab.managers.scene_entity_cfg import SceneEntityCfg
+from trotlab.utils.todo import TodoNotImplemented  # noqa: F401  (the student stubs raise it)
 
 if TYPE_CHECKING:
   from trotlab.envs.manager_based_rl_env import ManagerBasedRlEnv
@@ -43,14 +47,9 @@ def track_linear_velocity(
       reward = exp(-error / std^2)                           # in (0, 1]; 1 = perfect tracking
 
   Returns: (N,) float32.
+  Hint: env.scene[asset_cfg.name].data holds root_link_lin_vel_b; reduce with torch.sum(..., dim=1).
   """
-  ### BEGIN SOLUTION
-  command = env.command_manager.get_command(command_name)
-  lin_vel_b = env.scene[asset_cfg.name].data.root_link_lin_vel_b
-  error = torch.sum(torch.square(command[:, :2] - lin_vel_b[:, :2]), dim=1)
-  error = error + torch.square(lin_vel_b[:, 2])
-  return torch.exp(-error / std**2)
-  ### END SOLUTION
+  raise TodoNotImplemented("R1")
 
 
 def track_angular_velocity(
@@ -68,12 +67,9 @@ def track_angular_velocity(
   learns to trot they are large, and folding them in here would hide the yaw signal).
 
   Returns: (N,) float32.
+  Hint: the yaw rate is root_link_ang_vel_b[:, 2]; the command's is command[:, 2].
   """
-  ### BEGIN SOLUTION
-  command = env.command_manager.get_command(command_name)
-  ang_vel_b = env.scene[asset_cfg.name].data.root_link_ang_vel_b
-  return torch.exp(-torch.square(command[:, 2] - ang_vel_b[:, 2]) / std**2)
-  ### END SOLUTION
+  raise TodoNotImplemented("R2")
 
 
 def flat_orientation(
@@ -87,11 +83,9 @@ def flat_orientation(
       reward = exp(-(g_x^2 + g_y^2) / std^2)
 
   Returns: (N,) float32.
+  Hint: g = env.scene[asset_cfg.name].data.projected_gravity_b; use g[:, :2].
   """
-  ### BEGIN SOLUTION
-  gravity_b = env.scene[asset_cfg.name].data.projected_gravity_b
-  return torch.exp(-torch.sum(torch.square(gravity_b[:, :2]), dim=1) / std**2)
-  ### END SOLUTION
+  raise TodoNotImplemented("R3")
 
 
 def default_joint_position(
@@ -104,12 +98,9 @@ def default_joint_position(
       penalty = sum_j (q_j - q_default_j)^2        # q: joint_pos, q_default: default_joint_pos [rad]
 
   Returns: (N,) float32, >= 0 (the config gives it a negative weight).
+  Hint: select columns with [:, asset_cfg.joint_ids] (a list of indices, or slice(None)).
   """
-  ### BEGIN SOLUTION
-  data = env.scene[asset_cfg.name].data
-  delta = data.joint_pos[:, asset_cfg.joint_ids] - data.default_joint_pos[:, asset_cfg.joint_ids]
-  return torch.sum(torch.square(delta), dim=1)
-  ### END SOLUTION
+  raise TodoNotImplemented("R4")
 
 
 def feet_air_time(
@@ -132,15 +123,9 @@ def feet_air_time(
   ||(c_vx, c_vy)|| + |c_wz| <= command_threshold.
 
   Returns: (N,) float32.
+  Hint: cast bool tensors with .float() before multiplying; torch.linalg.norm(x, dim=1).
   """
-  ### BEGIN SOLUTION
-  sensor = env.scene[sensor_name]
-  first_contact = sensor.compute_first_contact(env.step_dt).float()
-  reward = torch.sum(first_contact * (sensor.data.last_air_time - threshold), dim=1)
-  command = env.command_manager.get_command(command_name)
-  moving = torch.linalg.norm(command[:, :2], dim=1) + torch.abs(command[:, 2]) > command_threshold
-  return reward * moving.float()
-  ### END SOLUTION
+  raise TodoNotImplemented("R5")
 
 
 def feet_clearance(
@@ -160,13 +145,9 @@ def feet_clearance(
   The tanh factor is ~0 for a planted foot and ~1 for a moving one, so only swinging feet count.
 
   Returns: (N,) float32, >= 0.
+  Hint: data.site_pos_w[:, asset_cfg.site_ids, 2] is (N, F); torch.tanh, torch.linalg.norm(..., dim=-1).
   """
-  ### BEGIN SOLUTION
-  data = env.scene[asset_cfg.name].data
-  height_error = torch.square(data.site_pos_w[:, asset_cfg.site_ids, 2] - target_height)
-  speed = torch.linalg.norm(data.site_lin_vel_w[:, asset_cfg.site_ids, :2], dim=-1)
-  return torch.sum(height_error * torch.tanh(tanh_mult * speed), dim=1)
-  ### END SOLUTION
+  raise TodoNotImplemented("R6")
 
 
 class feet_swing_height:  # noqa: N801  (a term: named like the functions it sits among)
@@ -183,18 +164,12 @@ class feet_swing_height:  # noqa: N801  (a term: named like the functions it sit
   asset_cfg.site_ids count, in the same order as the sensor's primaries (FR, FL, RR, RL).
 
   Called as term(env, sensor_name=..., target_height=..., asset_cfg=...). Returns (N,) float32.
+  Hint: create self.peak_height (N, F) in __init__ (the feet are asset_cfg.site_ids, already
+  resolved there); torch.maximum and torch.where update it without a Python loop.
   """
 
   def __init__(self, cfg, env: ManagerBasedRlEnv) -> None:
-    asset_cfg = cfg.params["asset_cfg"]
-    ### BEGIN SOLUTION
-    num_feet = (
-      len(env.scene[asset_cfg.name].site_names)
-      if asset_cfg.site_ids == slice(None)
-      else len(asset_cfg.site_ids)
-    )
-    self.peak_height = torch.zeros(env.num_envs, num_feet, device=env.device)
-    ### END SOLUTION
+    raise TodoNotImplemented("R7")
 
   def __call__(
     self,
@@ -203,21 +178,10 @@ class feet_swing_height:  # noqa: N801  (a term: named like the functions it sit
     target_height: float,
     asset_cfg: SceneEntityCfg,
   ) -> torch.Tensor:
-    ### BEGIN SOLUTION
-    sensor = env.scene[sensor_name]
-    height = env.scene[asset_cfg.name].data.site_pos_w[:, asset_cfg.site_ids, 2]
-    in_contact = sensor.data.found > 0
-    first_contact = sensor.compute_first_contact(env.step_dt)
-    airborne_peak = torch.maximum(self.peak_height, height)
-    penalty = torch.sum(first_contact.float() * torch.square(airborne_peak - target_height), dim=1)
-    self.peak_height = torch.where(in_contact, torch.zeros_like(height), airborne_peak)
-    return penalty
-    ### END SOLUTION
+    raise TodoNotImplemented("R7")
 
   def reset(self, env_ids: torch.Tensor | slice) -> None:
-    ### BEGIN SOLUTION
-    self.peak_height[env_ids] = 0.0
-    ### END SOLUTION
+    raise TodoNotImplemented("R7")
 
 
 def feet_slip(env: ManagerBasedRlEnv, sensor_name: str, asset_cfg: SceneEntityCfg) -> torch.Tensor:
@@ -230,9 +194,6 @@ def feet_slip(env: ManagerBasedRlEnv, sensor_name: str, asset_cfg: SceneEntityCf
       penalty = sum_f in_contact_f * ||v_f||^2
 
   Returns: (N,) float32, >= 0.
+  Hint: (env.scene[sensor_name].data.found > 0).float() is (N, F).
   """
-  ### BEGIN SOLUTION
-  in_contact = (env.scene[sensor_name].data.found > 0).float()
-  foot_vel = env.scene[asset_cfg.name].data.site_lin_vel_w[:, asset_cfg.site_ids, :2]
-  return torch.sum(in_contact * torch.sum(torch.square(foot_vel), dim=-1), dim=1)
-  ### END SOLUTION
+  raise TodoNotImplemented("R8")

@@ -1,3 +1,6 @@
+# Generated from solutions/velocity/mdp by autograder/make_student.py.
+# Your work: replace each `raise TodoNotImplemented(...)` with code that does what the
+# docstring above it says. `uv run check` tells you which TODOs pass.
 """Termination terms of the velocity task (student work: TODO T1..T3).
 
 Every function returns a (num_envs,) bool tensor: True ends the episode of that env.
@@ -10,6 +13,7 @@ from typing import TYPE_CHECKING
 import torch
 
 from trotlab.managers.scene_entity_cfg import SceneEntityCfg
+from trotlab.utils.todo import TodoNotImplemented  # noqa: F401  (the student stubs raise it)
 
 if TYPE_CHECKING:
   from trotlab.envs.manager_based_rl_env import ManagerBasedRlEnv
@@ -30,21 +34,20 @@ def bad_orientation(
       tilt = arccos(-g_z)          (clamp -g_z to [-1, 1] first: float32 can exceed 1)
 
   Returns: (N,) bool, tilt > limit_angle.
+  Hint: torch.acos(torch.clamp(x, -1.0, 1.0)).
   """
-  ### BEGIN SOLUTION
-  gravity_b = env.scene[asset_cfg.name].data.projected_gravity_b
-  return torch.acos(torch.clamp(-gravity_b[:, 2], -1.0, 1.0)) > limit_angle
-  ### END SOLUTION
+  raise TodoNotImplemented("T1")
 
 
 def root_height_below_minimum(
   env: ManagerBasedRlEnv, minimum_height: float, asset_cfg: SceneEntityCfg = _ROBOT
 ) -> torch.Tensor:
   """TODO(T2): the trunk origin's world height root_link_pos_w z [m] is below minimum_height.
-  Returns (N,) bool."""
-  ### BEGIN SOLUTION
-  return env.scene[asset_cfg.name].data.root_link_pos_w[:, 2] < minimum_height
-  ### END SOLUTION
+  Returns (N,) bool.
+
+  Hint: root_link_pos_w[:, 2].
+  """
+  raise TodoNotImplemented("T2")
 
 
 def illegal_contact(env: ManagerBasedRlEnv, sensor_name: str) -> torch.Tensor:
@@ -52,7 +55,6 @@ def illegal_contact(env: ManagerBasedRlEnv, sensor_name: str) -> torch.Tensor:
 
   The sensor's found is (N, P): one column per watched geom (trunk, hips, thighs, calves).
   Returns (N,) bool.
+  Hint: torch.any(x, dim=1).
   """
-  ### BEGIN SOLUTION
-  return torch.any(env.scene[sensor_name].data.found > 0, dim=1)
-  ### END SOLUTION
+  raise TodoNotImplemented("T3")

@@ -1,3 +1,6 @@
+# Generated from solutions/velocity/mdp by autograder/make_student.py.
+# Your work: replace each `raise TodoNotImplemented(...)` with code that does what the
+# docstring above it says. `uv run check` tells you which TODOs pass.
 """The velocity command: a body-frame twist (vx, vy, wz) per env (student work: TODO C1..C3).
 
 Every env draws a new command every U(resampling_time_range) seconds. Some envs are "heading
@@ -16,6 +19,7 @@ import torch
 from trotlab.managers.command_manager import CommandTerm
 from trotlab.managers.manager_term_config import CommandTermCfg
 from trotlab.utils.math import wrap_to_pi
+from trotlab.utils.todo import TodoNotImplemented  # noqa: F401  (the student stubs raise it)
 
 if TYPE_CHECKING:
   from trotlab.envs.manager_based_rl_env import ManagerBasedRlEnv
@@ -71,20 +75,10 @@ class UniformVelocityCommand(CommandTerm):
         cfg.heading_command is False;
       - is_standing_env = (u' < cfg.rel_standing_envs) with a fresh u' ~ U(0, 1).
     Do not touch the other envs.
+    Hint: n = self.vel_command_b[env_ids].shape[0] works for index tensors and slices;
+    torch.empty(n, device=self.device).uniform_(lo, hi) draws n samples.
     """
-    ### BEGIN SOLUTION
-    n = self.vel_command_b[env_ids].shape[0]
-    r = self.cfg.ranges
-    sample = torch.empty(n, 3, device=self.device)
-    sample[:, 0].uniform_(*r.lin_vel_x)
-    sample[:, 1].uniform_(*r.lin_vel_y)
-    sample[:, 2].uniform_(*r.ang_vel_z)
-    self.vel_command_b[env_ids] = sample
-    self.heading_target[env_ids] = torch.empty(n, device=self.device).uniform_(*r.heading)
-    heading = torch.rand(n, device=self.device) < self.cfg.rel_heading_envs
-    self.is_heading_env[env_ids] = heading & self.cfg.heading_command
-    self.is_standing_env[env_ids] = torch.rand(n, device=self.device) < self.cfg.rel_standing_envs
-    ### END SOLUTION
+    raise TodoNotImplemented("C1")
 
   def _update_command(self) -> None:
     """TODO(C2): per-step update, after resampling.
@@ -96,15 +90,10 @@ class UniformVelocityCommand(CommandTerm):
     where heading_w is the robot's current heading (self.robot.data.heading_w).
     Standing envs: set the whole command (vx, vy, wz) to 0 (this comes last, so a standing
     heading env stands still).
+    Hint: ids = self.is_heading_env.nonzero().flatten(); torch.clamp(x, lo, hi);
+    boolean-mask assignment zeroes rows: t[mask] = 0.0.
     """
-    ### BEGIN SOLUTION
-    if self.cfg.heading_command:
-      ids = self.is_heading_env.nonzero().flatten()
-      error = wrap_to_pi(self.heading_target[ids] - self.robot.data.heading_w[ids])
-      lo, hi = self.cfg.ranges.ang_vel_z
-      self.vel_command_b[ids, 2] = torch.clamp(self.cfg.heading_control_stiffness * error, lo, hi)
-    self.vel_command_b[self.is_standing_env] = 0.0
-    ### END SOLUTION
+    raise TodoNotImplemented("C2")
 
   def _update_metrics(self) -> None:
     """TODO(C3): accumulate the tracking errors of this step (called before resampling).
@@ -113,15 +102,9 @@ class UniformVelocityCommand(CommandTerm):
     the trunk's body-frame velocities v = root_link_lin_vel_b, w = root_link_ang_vel_b:
         metrics["error_vel_xy"]  += ||command[:, :2] - v[:, :2]|| / max_command_step
         metrics["error_vel_yaw"] += |command[:, 2] - w[:, 2]| / max_command_step
+    Hint: torch.linalg.norm(x, dim=1) and torch.abs.
     """
-    ### BEGIN SOLUTION
-    max_command_step = self.cfg.resampling_time_range[1] / self._env.step_dt
-    data = self.robot.data
-    error_xy = torch.linalg.norm(self.vel_command_b[:, :2] - data.root_link_lin_vel_b[:, :2], dim=1)
-    error_yaw = torch.abs(self.vel_command_b[:, 2] - data.root_link_ang_vel_b[:, 2])
-    self.metrics["error_vel_xy"] += error_xy / max_command_step
-    self.metrics["error_vel_yaw"] += error_yaw / max_command_step
-    ### END SOLUTION
+    raise TodoNotImplemented("C3")
 
 
 @dataclasses.dataclass(kw_only=True)

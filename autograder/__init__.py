@@ -1,0 +1,1 @@
+"""trotlab's autograder and instructor tools (run from the repository root)."""

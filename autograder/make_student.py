@@ -1,0 +1,98 @@
+"""Generate the student stubs from the reference MDP (instructor tool).
+
+  uv run python -m autograder.make_student           # rewrite student/trotlab/tasks/velocity/mdp/
+  uv run python -m autograder.make_student --check   # exit 1 if the committed stubs are stale
+
+solutions/velocity/mdp/*.py is the single source. Every region between ``### BEGIN SOLUTION`` and
+``### END SOLUTION`` (nbgrader's markers) becomes ``raise TodoNotImplemented("<id>")`` at the
+marker's indentation, where <id> is the nearest ``TODO(<id>)`` above the region (the docstring of
+the function, or of the class for a stateful term). Signatures, docstrings and hints stay.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SOLUTIONS = ROOT / "solutions" / "velocity" / "mdp"
+STUDENT = ROOT / "student" / "trotlab" / "tasks" / "velocity" / "mdp"
+FILES = ("rewards", "observations", "terminations", "velocity_command", "curriculums")
+BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
+TODO_RE = re.compile(r"TODO\((?P<id>[A-Z]\d+)\)")
+HEADER = (
+  "# Generated from solutions/velocity/mdp by autograder/make_student.py.\n"
+  "# Your work: replace each `raise TodoNotImplemented(...)` with code that does what the\n"
+  "# docstring above it says. `uv run check` tells you which TODOs pass.\n"
+)
+
+
+def make_stub(source: str, filename: str = "<source>") -> str:
+  """The student version of one solution file."""
+  out: list[str] = []
+  todo_id: str | None = None
+  inside = False
+  for number, line in enumerate(source.splitlines(keepends=True), start=1):
+    stripped = line.strip()
+    if stripped == BEGIN:
+      if inside:
+        raise ValueError(f"{filename}:{number}: nested {BEGIN}")
+      if todo_id is None:
+        raise ValueError(f"{filename}:{number}: solution region without a TODO(<id>) above it")
+      indent = line[: len(line) - len(line.lstrip())]
+      out.append(f'{indent}raise TodoNotImplemented("{todo_id}")\n')
+      inside = True
+      continue
+    if stripped == END:
+      if not inside:
+        raise ValueError(f"{filename}:{number}: {END} without {BEGIN}")
+      inside = False
+      continue
+    if inside:
+      continue
+    match = TODO_RE.search(line)
+    if match:
+      todo_id = match.group("id")
+    out.append(line)
+  if inside:
+    raise ValueError(f"{filename}: {BEGIN} without {END}")
+  return HEADER + "".join(out)
+
+
+def generate() -> dict[Path, str]:
+  return {
+    STUDENT / f"{name}.py": make_stub((SOLUTIONS / f"{name}.py").read_text(), f"{name}.py")
+    for name in FILES
+  }
+
+
+def main(argv: list[str] | None = None) -> int:
+  parser = argparse.ArgumentParser(
+    description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+  )
+  parser.add_argument("--check", action="store_true", help="only report stale stubs (exit 1)")
+  args = parser.parse_args(argv)
+  stale = []
+  for path, text in generate().items():
+    if path.exists() and path.read_text() == text:
+      continue
+    stale.append(path)
+    if not args.check:
+      path.write_text(text)
+      print(f"wrote {path.relative_to(ROOT)}")
+  if args.check and stale:
+    print(
+      "stale stubs (run `uv run python -m autograder.make_student`):",
+      *[str(p.relative_to(ROOT)) for p in stale],
+      sep="\n  ",
+    )
+    return 1
+  if not stale:
+    print("student stubs are up to date")
+  return 0
+
+
+if __name__ == "__main__":
+  sys.exit(main())

@@ -1,0 +1,90 @@
+"""The student stubs: generated from the solutions, every TODO listed, errors that name the TODO."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+
+from autograder import make_student
+from trotlab.envs import ManagerBasedRlEnv
+from trotlab.managers import ObservationTermCfg
+from trotlab.tasks import get_task
+from trotlab.tasks.velocity import mdp
+from trotlab.utils.todo import TodoNotImplemented, scan_todos
+
+ROOT = Path(__file__).resolve().parents[1]
+TASK = "Mjlab-Velocity-Flat-Unitree-Go1"
+TODO_IDS = (
+  [f"R{i}" for i in range(1, 9)]
+  + [f"O{i}" for i in range(1, 12)]
+  + ["T1", "T2", "T3", "C1", "C2", "C3", "K1", "K2"]
+)
+
+
+def test_committed_stubs_equal_the_generated_ones():
+  for path, text in make_student.generate().items():
+    assert path.read_text() == text, (
+      f"{path} is stale: run uv run python -m autograder.make_student"
+    )
+
+
+def test_every_todo_id_appears_exactly_once_in_stubs_and_solutions():
+  stub_ids = [t.todo_id for t in scan_todos([mdp.STUDENT_DIR / f"{n}.py" for n in mdp.MDP_FILES])]
+  assert sorted(set(stub_ids)) == sorted(TODO_IDS)
+  # one stub per id, except the stateful term R7 (__init__, __call__, reset)
+  assert sorted(stub_ids) == sorted(TODO_IDS + ["R7", "R7"])
+  solution_text = "".join((mdp.SOLUTIONS_DIR / f"{n}.py").read_text() for n in mdp.MDP_FILES)
+  for todo_id in TODO_IDS:
+    assert solution_text.count(f"TODO({todo_id})") == 1, todo_id
+  assert "TodoNotImplemented(" not in solution_text.replace("import TodoNotImplemented", "")
+
+
+def test_stub_generation_rejects_broken_markers():
+  with pytest.raises(ValueError, match="without a TODO"):
+    make_student.make_stub("def f():\n  ### BEGIN SOLUTION\n  return 1\n  ### END SOLUTION\n")
+  with pytest.raises(ValueError, match="without ### END SOLUTION"):
+    make_student.make_stub('def f():\n  """TODO(R1)."""\n  ### BEGIN SOLUTION\n  return 1\n')
+  stub = make_student.make_stub(
+    'def f():\n  """TODO(R1): doc."""\n  ### BEGIN SOLUTION\n  return 1\n  ### END SOLUTION\n'
+  )
+  assert 'raise TodoNotImplemented("R1")' in stub and "return 1" not in stub
+
+
+def test_train_with_untouched_stubs_lists_every_todo_and_exits_nonzero(tmp_path):
+  result = subprocess.run([sys.executable, "-m", "trotlab.scripts.train", TASK], cwd=tmp_path, capture_output=True, text=True, timeout=300)  # fmt: skip
+  assert result.returncode == 1
+  assert "Traceback" not in result.stderr
+  for todo_id in TODO_IDS:
+    assert f"TODO({todo_id})" in result.stderr, todo_id
+  assert "rewards.py:" in result.stderr and "handout" in result.stderr
+
+
+def test_a_stub_raising_during_a_step_names_the_todo_and_the_term():
+  mdp.use_mdp("student")
+  try:
+    cfg = get_task(TASK).env_cfg(play=False, device="cpu")
+    cfg.scene.num_envs = 2
+    with pytest.raises(
+      TodoNotImplemented, match=r"Observation term 'base_lin_vel' \(base_lin_vel\): TODO\(O1\)"
+    ):
+      ManagerBasedRlEnv(cfg, verbose=False)
+  finally:
+    mdp.use_mdp("student")
+
+
+def test_a_broken_term_fails_with_a_message_naming_it():
+  mdp.use_mdp("solutions")
+  try:
+    cfg = get_task(TASK).env_cfg(play=False, device="cpu")
+    cfg.scene.num_envs = 3
+    cfg.observations["actor"].terms["joint_pos"] = ObservationTermCfg(
+      func=lambda env: torch.zeros(env.num_envs, 12, dtype=torch.float64)
+    )
+    with pytest.raises(
+      TypeError, match=r"Observation term 'joint_pos'.*dtype torch.float64; expected torch.float32"
+    ):
+      ManagerBasedRlEnv(cfg, verbose=False)
+  finally:
+    mdp.use_mdp("student")
