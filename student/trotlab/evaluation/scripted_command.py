@@ -4,6 +4,7 @@ code): every env gets the same body-frame twist, never resampled."""
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
 
 import torch
 
@@ -38,3 +39,5 @@ class ScriptedVelocityCommand(CommandTerm):
 class ScriptedVelocityCommandCfg(CommandTermCfg):
   class_type: type = ScriptedVelocityCommand
   resampling_time_range: tuple[float, float] = (1.0e9, 1.0e9)
+  ranges: Any = None
+  """Command ranges object (e.g. VelocityRanges), for curricula that edit it; unused here."""

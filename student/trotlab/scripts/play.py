@@ -14,9 +14,13 @@ import time
 from pathlib import Path
 from typing import Literal
 
-import tyro
+# MuJoCo picks its OpenGL backend when it is first imported: without a display, render with EGL.
+if "MUJOCO_GL" not in os.environ and not os.environ.get("DISPLAY"):
+  os.environ["MUJOCO_GL"] = "egl"
 
-from trotlab.scripts.common import (
+import tyro  # noqa: E402
+
+from trotlab.scripts.common import (  # noqa: E402
   friendly_errors,
   main_argv,
   resolve_device,
@@ -61,8 +65,14 @@ def make_agent(cfg: PlayCfg, env, spec, device: str):
 
 
 def record_video(env, agent, cfg: PlayCfg, path: Path) -> Path:
-  os.environ.setdefault("MUJOCO_GL", "egl")
+  import shutil
+
   import mediapy
+
+  if shutil.which("ffmpeg") is None:  # use the binary shipped in the imageio-ffmpeg wheel
+    import imageio_ffmpeg
+
+    mediapy.set_ffmpeg(imageio_ffmpeg.get_ffmpeg_exe())
   import mujoco
   import torch
 

@@ -89,7 +89,9 @@ def main() -> None:
   from trotlab.tasks import get_task
 
   device = resolve_device(peek_option(argv, "device", "auto"))
-  exit_on_todos(select_mdp(argv))
+  choice = select_mdp(argv)
+  if not any(arg in ("-h", "--help") for arg in argv):
+    exit_on_todos(choice)
   spec = get_task(task)
   defaults = TrainCfg(
     env=spec.env_cfg(play=False, device=device), agent=spec.agent_cfg(device=device)

@@ -1,0 +1,163 @@
+"""Write the student distribution (instructor tool).
+
+  uv run release OUT/ [--force]
+
+OUT/ gets: pyproject.toml (without instructor entry points), uv.lock, student/ (the generated
+stubs and the framework), autograder/public/ (the public self-check's cases), handouts/,
+notebooks/ (student versions, when there are any) and a student README. Left out: solutions/,
+autograder/ apart from public/ (hidden cases, grader, instructor tools), tests/, docs/, logs.
+Before finishing, every file written is scanned for lines of the solution regions; a hit aborts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import shutil
+import sys
+from pathlib import Path
+
+from autograder import make_student
+
+ROOT = Path(__file__).resolve().parents[1]
+COPY = ("student", "autograder/public", "handouts", "uv.lock", ".gitignore")
+IGNORE = shutil.ignore_patterns("__pycache__", "*.pyc", ".pytest_cache", "*.egg-info")
+INSTRUCTOR_SCRIPTS = ("release", "make-student")
+
+STUDENT_README = """# trotlab: teach a Unitree Go1 to walk
+
+You implement the MDP of a velocity-tracking task (rewards, observations, terminations, the
+velocity command, curricula) in `student/trotlab/tasks/velocity/mdp/`. Every place to fill in
+raises `TodoNotImplemented("<id>")`; its docstring gives the math, the frames and the shapes,
+and the handout (`handouts/`) explains each id.
+
+## Set-up
+
+Local (Linux or macOS, Python 3.11+): install [uv](https://docs.astral.sh/uv/) (`pip install uv`),
+then in this folder:
+
+    uv run check                                   # which TODOs pass (creates .venv on first use)
+    uv run train Mjlab-Velocity-Flat-Unitree-Go1   # train your MDP (CPU if there is no GPU)
+
+Colab: open the notebook in `notebooks/` and follow it.
+
+## Commands
+
+    uv run check                                   # public self-check: a table of TODOs
+    uv run train Mjlab-Velocity-Flat-Unitree-Go1   # lists unimplemented TODOs first
+    uv run play Mjlab-Velocity-Flat-Unitree-Go1 --checkpoint-file logs/rsl_rl/go1_velocity/<run>/model_<it>.pt --video True
+    uv run evaluate Mjlab-Velocity-Flat-Unitree-Go1 --checkpoint-file logs/rsl_rl/go1_velocity/<run>/model_<it>.pt
+    uv run train Mjlab-Velocity-Flat-Unitree-Go1 --help   # every option
+
+`evaluate` writes `tracking.png` and `metrics.json`: your robot follows forward, sideways, turning
+and mixed commands; the grader runs the same protocol after a short training of your MDP.
+
+## What to submit
+
+The five files of `student/trotlab/tasks/velocity/mdp/`: `rewards.py`, `observations.py`,
+`terminations.py`, `velocity_command.py`, `curriculums.py` (a folder or a .zip holding them).
+Nothing else is graded; do not change function names or signatures.
+"""
+
+
+def student_pyproject(text: str) -> str:
+  """The instructor pyproject without instructor entry points and packages."""
+  lines = [
+    line
+    for line in text.splitlines()
+    if not any(re.match(rf"^{name}\s*=", line) for name in INSTRUCTOR_SCRIPTS)
+  ]
+  out = "\n".join(lines) + "\n"
+  return out.replace(
+    'packages = ["student/trotlab", "autograder"]', 'packages = ["student/trotlab"]'
+  )
+
+
+def solution_lines() -> set[str]:
+  """Lines inside solution regions that appear nowhere else in the instructor repo's framework
+  (a line such as ``data = env.scene[...].data`` that framework code also has reveals nothing)."""
+  lines: set[str] = set()
+  for name in make_student.FILES:
+    inside = False
+    for line in (make_student.SOLUTIONS / f"{name}.py").read_text().splitlines():
+      stripped = line.strip()
+      if stripped in (make_student.BEGIN, make_student.END):
+        inside = stripped == make_student.BEGIN
+        continue
+      if inside and len(stripped) >= 12 and not stripped.startswith("#"):
+        lines.add(stripped)
+  framework = "\n".join(
+    p.read_text()
+    for p in (ROOT / "student" / "trotlab").rglob("*.py")
+    if "tasks/velocity/mdp" not in p.as_posix()
+  )
+  framework_lines = {line.strip() for line in framework.splitlines()}
+  return {line for line in lines if line not in framework_lines}
+
+
+def leaks(out: Path) -> list[str]:
+  """'file: line' for every solution line found in the written tree, and hidden files."""
+  secret = solution_lines()
+  found = []
+  for path in out.rglob("*"):
+    rel = path.relative_to(out).as_posix()
+    if rel.startswith((".venv/", "logs/")):
+      continue
+    if any(part in ("solutions", "hidden") for part in path.relative_to(out).parts):
+      found.append(f"{rel}: hidden path")
+      continue
+    if path.is_file():
+      try:
+        text = path.read_text()
+      except UnicodeDecodeError:
+        continue
+      for line in text.splitlines():
+        if line.strip() in secret:
+          found.append(f"{rel}: {line.strip()}")
+  return found
+
+
+def build_release(out: Path, force: bool = False) -> Path:
+  if out.exists() and any(out.iterdir()):
+    if not force:
+      raise SystemExit(f"error: {out} is not empty; choose another folder or pass --force.")
+    shutil.rmtree(out)
+  stale = [p for p, text in make_student.generate().items() if p.read_text() != text]
+  if stale:
+    raise SystemExit(
+      f"error: stale stubs {stale}; run uv run python -m autograder.make_student first."
+    )
+  out.mkdir(parents=True, exist_ok=True)
+  for rel in COPY:
+    src = ROOT / rel
+    if src.is_dir():
+      shutil.copytree(src, out / rel, ignore=IGNORE)
+    elif src.is_file():
+      (out / rel).parent.mkdir(parents=True, exist_ok=True)
+      shutil.copy2(src, out / rel)
+  student_notebooks = ROOT / "notebooks" / "release"
+  if student_notebooks.is_dir():
+    shutil.copytree(student_notebooks, out / "notebooks", ignore=IGNORE)
+  (out / "pyproject.toml").write_text(student_pyproject((ROOT / "pyproject.toml").read_text()))
+  (out / "README.md").write_text(STUDENT_README)
+  found = leaks(out)
+  if found:
+    shutil.rmtree(out)
+    raise SystemExit("error: the release would reveal solutions:\n  " + "\n  ".join(found[:20]))
+  print(f"wrote the student release to {out}")
+  return out
+
+
+def main(argv: list[str] | None = None) -> int:
+  parser = argparse.ArgumentParser(
+    prog="release", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+  )
+  parser.add_argument("out", type=Path)
+  parser.add_argument("--force", action="store_true", help="replace a non-empty OUT")
+  args = parser.parse_args(sys.argv[1:] if argv is None else argv)
+  build_release(args.out, args.force)
+  return 0
+
+
+if __name__ == "__main__":
+  sys.exit(main())

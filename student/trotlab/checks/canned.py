@@ -1,0 +1,70 @@
+"""A canned state: a fixed, deterministic recipe run through the real framework classes.
+
+The recipe builds the Go1 play env with every MDP term removed (no student code runs while the
+state is produced), gives the three envs fixed commands, poses and actions, and steps 30 times
+(0.6 s): env 0 steps in place yawed, env 1 falls from 15 cm pitched and rolled, env 2 starts
+rolled by 75 degrees and topples onto its side (non-foot contacts). Terms are then called on the states this produces, through the same EntityData,
+ContactSensor and manager objects as in training.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import torch
+
+from trotlab.envs.manager_based_rl_env import ManagerBasedRlEnv
+from trotlab.envs.mdp import action_rate_l2
+from trotlab.evaluation.scripted_command import ScriptedVelocityCommandCfg
+from trotlab.managers import RewardTermCfg
+from trotlab.tasks import get_task
+from trotlab.utils.math import quat_from_euler_xyz
+
+TASK = "Mjlab-Velocity-Flat-Unitree-Go1"
+NUM_ENVS = 3
+NUM_STEPS = 30
+CHECKPOINTS = (5, 12, 20, 29)
+"""Steps after which stateless terms are compared (stateful ones: every step)."""
+COMMANDS = ((0.5, 0.2, 0.3), (0.0, 0.0, 0.0), (-0.4, 0.1, -0.6))
+
+
+def build_env(ranges=None) -> ManagerBasedRlEnv:
+  """The canned env: Go1 play config, 3 envs, a scripted "twist" command, one framework reward
+  (action_rate, for curricula), no observations, terminations, events or curricula."""
+  cfg = get_task(TASK).env_cfg(play=True, device="cpu")
+  cfg.scene.num_envs = NUM_ENVS
+  cfg.observations = {}
+  cfg.rewards = {"action_rate": RewardTermCfg(func=action_rate_l2, weight=-0.01)}
+  cfg.terminations, cfg.events, cfg.curriculum = {}, {}, {}
+  cfg.commands = {"twist": ScriptedVelocityCommandCfg(ranges=ranges)}
+  cfg.seed = 0
+  return ManagerBasedRlEnv(cfg, verbose=False)
+
+
+def actions_at(step: int) -> torch.Tensor:
+  phase = torch.arange(NUM_ENVS).unsqueeze(1) * 0.9 + torch.arange(12) * 0.45
+  return 0.6 * torch.sin(0.35 * step + phase)
+
+
+def start_state(env: ManagerBasedRlEnv) -> None:
+  robot = env.scene["robot"]
+  root = robot.data.default_root_state.clone()
+  root[:, 3:7] = quat_from_euler_xyz(
+    torch.tensor([0.0, -0.15, 1.3]), torch.tensor([0.0, 0.2, 0.0]), torch.tensor([0.7, -1.2, 0.0])
+  )
+  root[1, 2] += 0.15
+  root[0, 7:13] = torch.tensor([0.3, 0.1, 0.0, 0.0, 0.0, 0.4])
+  robot.write_root_state_to_sim(root)
+  offsets = 0.1 * torch.sin(torch.arange(NUM_ENVS * 12, dtype=torch.float32).reshape(NUM_ENVS, 12))
+  robot.write_joint_state_to_sim(robot.data.default_joint_pos + offsets, torch.zeros(NUM_ENVS, 12))
+  env.scene["feet_ground_contact"].reset()
+  env.command_manager.get_term("twist").vel_command_b[:] = torch.tensor(COMMANDS)
+
+
+def run_recipe(env: ManagerBasedRlEnv, on_step: Callable[[int], None]) -> None:
+  """Reset to the canned start and step NUM_STEPS times, calling on_step(k) after step k."""
+  env.reset()
+  start_state(env)
+  for k in range(NUM_STEPS):
+    env.step(actions_at(k))
+    on_step(k)
