@@ -35,6 +35,11 @@ def test_every_todo_id_appears_exactly_once_in_stubs_and_solutions():
   assert sorted(set(stub_ids)) == sorted(TODO_IDS)
   # one stub per id, except the stateful term R7 (__init__, __call__, reset)
   assert sorted(stub_ids) == sorted(TODO_IDS + ["R7", "R7"])
+  stub_text = "".join((mdp.STUDENT_DIR / f"{n}.py").read_text() for n in mdp.MDP_FILES)
+  for todo_id in TODO_IDS:
+    assert stub_text.count(f"TODO({todo_id})") == 1, (
+      f"TODO({todo_id}) must be named once in the stubs"
+    )
   solution_text = "".join((mdp.SOLUTIONS_DIR / f"{n}.py").read_text() for n in mdp.MDP_FILES)
   for todo_id in TODO_IDS:
     assert solution_text.count(f"TODO({todo_id})") == 1, todo_id

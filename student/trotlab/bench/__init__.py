@@ -14,15 +14,17 @@ from trotlab.bench.sim import (
   run_sim_bench,
   run_stand_bench,
 )
-from trotlab.bench.training import TrainBench, run_train_bench
+from trotlab.bench.training import CurvesPlot, TrainBench, plot_curves, run_train_bench
 
 __all__ = [
   "BackendsBench",
   "SimBench",
   "StandBench",
+  "CurvesPlot",
   "TrainBench",
   "run_backends_bench",
   "run_sim_bench",
   "run_stand_bench",
+  "plot_curves",
   "run_train_bench",
 ]

@@ -156,3 +156,50 @@ def _instrument(env) -> dict[str, float]:
 
   env.sim.step, env.step = timed_sim_step, timed_env_step
   return timers
+
+
+@dataclasses.dataclass
+class CurvesPlot:
+  """Plot the evaluation metrics of train-bench runs against training wall-clock."""
+
+  data: Path = Path("docs/data")
+  """Folder with curve_seed*.json."""
+  out: Path = Path("docs/training_curve.png")
+
+
+def plot_curves(cfg: CurvesPlot) -> Path:
+  import matplotlib
+
+  matplotlib.use("Agg")
+  import matplotlib.pyplot as plt
+
+  runs = [json.loads(p.read_text()) for p in sorted(cfg.data.glob("curve_seed*.json"))]
+  if not runs:
+    raise SystemExit(f"error: no curve_seed*.json in {cfg.data}")
+  fig, axes = plt.subplots(1, 2, figsize=(11, 4))
+  for run in runs:
+    t = [p["train_time_s"] / 60 for p in run["curve"]]
+    label = f"seed {run['seed']}" + (
+      f", passed at {run['time_to_pass_s'] / 60:.1f} min"
+      if run["time_to_pass_s"]
+      else ", did not pass"
+    )
+    axes[0].plot(t, [p["worst_xy_error"] for p in run["curve"]], marker=".", label=label)
+    axes[1].plot(t, [p["worst_wz_error"] for p in run["curve"]], marker=".", label=label)
+  for ax, limit, title in (
+    (axes[0], 0.2, "worst phase mean |v_xy - cmd_xy| [m/s]"),
+    (axes[1], 0.25, "worst phase mean |wz - cmd_wz| [rad/s]"),
+  ):
+    ax.axhline(limit, color="black", linestyle="--", linewidth=1, label="pass threshold")
+    ax.set_xlabel("training wall-clock [min] (2-core CPU, evaluations excluded)")
+    ax.set_title(title, fontsize=10)
+    ax.grid(alpha=0.3)
+  axes[0].legend(fontsize=8)
+  fig.suptitle(
+    "Go1 velocity tracking, reference MDP, CPU default: tracking evaluation during training"
+  )
+  fig.tight_layout()
+  cfg.out.parent.mkdir(parents=True, exist_ok=True)
+  fig.savefig(cfg.out, dpi=110)
+  print(f"wrote {cfg.out}")
+  return cfg.out

@@ -103,7 +103,7 @@ def velocity_env_cfg(robot: LeggedRobotSpec, num_envs: int) -> ManagerBasedRlEnv
       rel_heading_envs=0.3,
       heading_command=True,
       ranges=mdp.VelocityRanges(
-        lin_vel_x=(-1.0, 1.0), lin_vel_y=(-0.6, 0.6), ang_vel_z=(-1.0, 1.0)
+        lin_vel_x=(-0.6, 0.6), lin_vel_y=(-0.4, 0.4), ang_vel_z=(-0.7, 0.7)
       ),
     )
   }
@@ -182,12 +182,12 @@ def velocity_env_cfg(robot: LeggedRobotSpec, num_envs: int) -> ManagerBasedRlEnv
       params={
         "command_name": COMMAND,
         "velocity_stages": [
-          {"step": 0, "lin_vel_x": (-0.8, 0.8), "lin_vel_y": (-0.5, 0.5), "ang_vel_z": (-1.0, 1.0)},
+          {"step": 0, "lin_vel_x": (-0.6, 0.6), "lin_vel_y": (-0.4, 0.4), "ang_vel_z": (-0.7, 0.7)},
           {
             "step": 4800,
-            "lin_vel_x": (-1.0, 1.2),
-            "lin_vel_y": (-0.7, 0.7),
-            "ang_vel_z": (-1.2, 1.2),
+            "lin_vel_x": (-1.0, 1.0),
+            "lin_vel_y": (-0.6, 0.6),
+            "ang_vel_z": (-1.0, 1.0),
           },
         ],
       },
