@@ -113,7 +113,7 @@ def velocity_env_cfg(robot: LeggedRobotSpec, num_envs: int) -> ManagerBasedRlEnv
       func=mdp.track_linear_velocity, weight=2.0, params={"std": 0.5, "command_name": COMMAND}
     ),
     "track_angular_velocity": RewardTermCfg(
-      func=mdp.track_angular_velocity, weight=1.5, params={"std": 0.5, "command_name": COMMAND}
+      func=mdp.track_angular_velocity, weight=1.0, params={"std": 0.5, "command_name": COMMAND}
     ),
     "upright": RewardTermCfg(func=mdp.flat_orientation, weight=0.5, params={"std": 0.3}),
     "pose": RewardTermCfg(func=mdp.default_joint_position, weight=-0.1),
