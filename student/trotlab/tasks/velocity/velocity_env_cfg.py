@@ -184,7 +184,7 @@ def velocity_env_cfg(robot: LeggedRobotSpec, num_envs: int) -> ManagerBasedRlEnv
         "velocity_stages": [
           {"step": 0, "lin_vel_x": (-0.6, 0.6), "lin_vel_y": (-0.4, 0.4), "ang_vel_z": (-0.7, 0.7)},
           {
-            "step": 4800,
+            "step": 2400,
             "lin_vel_x": (-1.0, 1.0),
             "lin_vel_y": (-0.6, 0.6),
             "ang_vel_z": (-1.0, 1.0),
