@@ -173,3 +173,14 @@ def test_mdp_source_switch(tmp_path):
   assert mdp.track_linear_velocity.__module__.endswith(".rewards")
   assert "path" in mdp.track_linear_velocity.__module__
   mdp.use_mdp("solutions")
+
+
+def test_gaussian_and_uniform_noise_models():
+  from trotlab.utils.noise import GaussianNoiseCfg, UniformNoiseCfg
+
+  torch.manual_seed(0)
+  x = torch.zeros(20000, 3)
+  gaussian = GaussianNoiseCfg(mean=0.1, std=0.5).apply(x)
+  assert abs(gaussian.mean().item() - 0.1) < 0.01 and abs(gaussian.std().item() - 0.5) < 0.01
+  uniform = UniformNoiseCfg(n_min=-0.2, n_max=0.4).apply(x)
+  assert uniform.min() >= -0.2 and uniform.max() <= 0.4 and abs(uniform.mean().item() - 0.1) < 0.01

@@ -63,8 +63,6 @@ class EntityData:
     num_envs = qpos.shape[0]
     self.gravity_vec_w = torch.tensor([0.0, 0.0, -1.0], device=qpos.device).repeat(num_envs, 1)
     """(N, 3) unit vector of gravity, world frame."""
-    self.forward_vec_b = torch.tensor([1.0, 0.0, 0.0], device=qpos.device).repeat(num_envs, 1)
-    """(N, 3) the trunk's forward (x) axis, body frame."""
     self.default_root_state = default_root_state
     """(N, 13) pos (3, world, env origin included), quat (4), lin vel (3, world), ang vel (3, world)."""
     self.default_joint_pos = default_joint_pos

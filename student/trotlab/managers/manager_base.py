@@ -70,7 +70,6 @@ class ManagerTerm:
     self.manager = manager
     self.name = name
     self.cfg = cfg
-    self._env = env
     self.output_ndim = output_ndim
     self.output_dtype = output_dtype
     func = cfg.func

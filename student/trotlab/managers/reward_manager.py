@@ -38,10 +38,6 @@ class RewardManager:
       raise KeyError(f"No reward term {name!r}; terms: {self.active_terms}")
     return self._terms[name].cfg  # type: ignore[return-value]
 
-  def set_term_cfg(self, name: str, cfg: RewardTermCfg) -> None:
-    self.get_term_cfg(name)
-    self._terms[name].cfg = cfg
-
   def compute(self, dt: float) -> torch.Tensor:
     self.reward_buf.zero_()
     for i, (name, term) in enumerate(self._terms.items()):

@@ -43,12 +43,6 @@ def quat_apply_inverse(q: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
   return v - w * t + torch.cross(xyz, t, dim=-1)
 
 
-def quat_from_angle_axis(angle: torch.Tensor, axis: torch.Tensor) -> torch.Tensor:
-  """Rotation of ``angle`` [rad] about the unit ``axis``. (...), (..., 3) -> (..., 4)."""
-  half = 0.5 * angle.unsqueeze(-1)
-  return torch.cat((torch.cos(half), torch.sin(half) * axis), dim=-1)
-
-
 def quat_from_euler_xyz(roll: torch.Tensor, pitch: torch.Tensor, yaw: torch.Tensor) -> torch.Tensor:
   """Quaternion of intrinsic z-y'-x'' rotations (yaw, then pitch, then roll). (...) -> (..., 4)."""
   cr, sr = torch.cos(roll * 0.5), torch.sin(roll * 0.5)

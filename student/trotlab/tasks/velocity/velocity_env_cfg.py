@@ -220,7 +220,7 @@ def velocity_env_cfg(robot: LeggedRobotSpec, num_envs: int) -> ManagerBasedRlEnv
 
 def make_play(cfg: ManagerBasedRlEnvCfg) -> ManagerBasedRlEnvCfg:
   """The play variant: no observation noise, no pushes or randomized physics, no time-out and no
-  curriculum (the command ranges are the full training ranges)."""
+  curriculum (commands are drawn from the command config's ranges, the first curriculum stage)."""
   cfg = dataclasses.replace(cfg)
   cfg.observations = {
     name: dataclasses.replace(group, enable_corruption=False)
