@@ -42,6 +42,16 @@ def make_scene(
   return Scene(cfg, SimulationCfg(nthread=nthread))
 
 
+@pytest.fixture(scope="module")
+def reference_mdp():
+  """Use the reference MDP (solutions/) for the module's tests, then the student files again."""
+  from trotlab.tasks.velocity import mdp
+
+  mdp.use_mdp("solutions")
+  yield
+  mdp.use_mdp("student")
+
+
 @pytest.fixture
 def scene() -> Scene:
   return make_scene(num_envs=2)

@@ -16,11 +16,7 @@ from trotlab.utils.math import quat_from_euler_xyz
 TASK = "Mjlab-Velocity-Flat-Unitree-Go1"
 
 
-@pytest.fixture(autouse=True, scope="module")
-def reference_mdp():
-  mdp.use_mdp("solutions")
-  yield
-  mdp.use_mdp("student")
+pytestmark = pytest.mark.usefixtures("reference_mdp")
 
 
 def make_env(num_envs: int = 8, play: bool = False, **overrides) -> ManagerBasedRlEnv:

@@ -13,16 +13,11 @@ from tensordict import TensorDict
 from trotlab.envs import ManagerBasedRlEnv
 from trotlab.rl import RslRlVecEnvWrapper
 from trotlab.tasks import get_task
-from trotlab.tasks.velocity import mdp
 
 TASK = "Mjlab-Velocity-Flat-Unitree-Go1"
 
 
-@pytest.fixture(autouse=True, scope="module")
-def reference_mdp():
-  mdp.use_mdp("solutions")
-  yield
-  mdp.use_mdp("student")
+pytestmark = pytest.mark.usefixtures("reference_mdp")
 
 
 def test_wrapper_is_an_rsl_rl_vecenv():

@@ -190,8 +190,9 @@ class feet_swing_height:  # noqa: N801  (a term: named like the functions it sit
   asset_cfg.site_ids count, in the same order as the sensor's primaries (FR, FL, RR, RL).
 
   Called as term(env, sensor_name=..., target_height=..., asset_cfg=...). Returns (N,) float32.
-  Hint: create self.peak_height (N, F) in __init__ (the feet are asset_cfg.site_ids, already
-  resolved there); torch.maximum and torch.where update it without a Python loop.
+  Hint: in __init__, asset_cfg = cfg.params["asset_cfg"] (its site_ids are already resolved) and
+  env.num_envs give the shape of self.peak_height (N, F); torch.maximum and torch.where update
+  it without a Python loop.
   """
 
   def __init__(self, cfg, env: ManagerBasedRlEnv) -> None:
