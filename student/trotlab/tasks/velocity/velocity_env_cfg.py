@@ -99,7 +99,7 @@ def velocity_env_cfg(robot: LeggedRobotSpec, num_envs: int) -> ManagerBasedRlEnv
   commands = {
     COMMAND: mdp.UniformVelocityCommandCfg(
       resampling_time_range=(3.0, 8.0),
-      rel_standing_envs=0.1,
+      rel_standing_envs=0.02,
       rel_heading_envs=0.3,
       heading_command=True,
       ranges=mdp.VelocityRanges(
@@ -121,8 +121,8 @@ def velocity_env_cfg(robot: LeggedRobotSpec, num_envs: int) -> ManagerBasedRlEnv
     "joint_limits": RewardTermCfg(func=mdp.joint_pos_limits, weight=-10.0),
     "air_time": RewardTermCfg(
       func=mdp.feet_air_time,
-      weight=0.5,
-      params={"sensor_name": FEET_SENSOR, "command_name": COMMAND, "threshold": 0.2},
+      weight=1.0,
+      params={"sensor_name": FEET_SENSOR, "command_name": COMMAND, "threshold": 0.1},
     ),
     "foot_clearance": RewardTermCfg(
       func=mdp.feet_clearance,

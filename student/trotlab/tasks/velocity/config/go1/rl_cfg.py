@@ -12,7 +12,7 @@ def unitree_go1_ppo_runner_cfg(device: str = "cpu") -> RslRlRunnerCfg:
   return RslRlRunnerCfg(
     experiment_name="go1_velocity",
     max_iterations=1000 if on_gpu else 300,
-    actor=RslRlModelCfg(hidden_dims=hidden, init_noise_std=1.0),
+    actor=RslRlModelCfg(hidden_dims=hidden, init_noise_std=0.7),
     critic=RslRlModelCfg(hidden_dims=hidden),
     algorithm=RslRlPpoCfg(num_learning_epochs=5, num_mini_batches=4, learning_rate=1.0e-3),
   )
