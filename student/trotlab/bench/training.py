@@ -105,6 +105,7 @@ def run_train_bench(cfg: TrainBench) -> dict:
     if metrics["passed"] and first_pass is None:
       first_pass = point
       seed_dir = cfg.out / f"seed{cfg.seed}"
+      seed_dir.mkdir(parents=True, exist_ok=True)
       runner.save(str(seed_dir / f"model_{iteration}.pt"))
       save_tracking_outputs(
         metrics, seed_dir, title=f"{cfg.task} (seed {cfg.seed}, {train_time / 60:.1f} min)"
