@@ -28,11 +28,11 @@ CHECKPOINTS = (5, 12, 20, 29)
 COMMANDS = ((0.5, 0.2, 0.3), (0.0, 0.0, 0.0), (-0.4, 0.1, -0.6))
 
 
-def build_env(ranges=None) -> ManagerBasedRlEnv:
-  """The canned env: Go1 play config, 3 envs, a scripted "twist" command, one framework reward
+def build_env(num_envs: int = NUM_ENVS, ranges=None) -> ManagerBasedRlEnv:
+  """The canned env: Go1 play config, ``num_envs`` envs (3 for the recipe), a scripted "twist" command, one framework reward
   (action_rate, for curricula), no observations, terminations, events or curricula."""
   cfg = get_task(TASK).env_cfg(play=True, device="cpu")
-  cfg.scene.num_envs = NUM_ENVS
+  cfg.scene.num_envs = num_envs
   cfg.observations = {}
   cfg.rewards = {"action_rate": RewardTermCfg(func=action_rate_l2, weight=-0.01)}
   cfg.terminations, cfg.events, cfg.curriculum = {}, {}, {}

@@ -1,0 +1,345 @@
+"""The grader's canned cases: which states, which parameters, for which TODO.
+
+Snapshot cases are sequences of env states (see trotlab.checks.snapshot) recorded by
+``record_cases.py`` from real rollouts and crafted poses. Every term TODO is probed on every
+snapshot case, with the parameters below (hidden cases use other values than the public one, so
+a hard-coded constant does not pass). The command TODOs and the curricula have their own cases.
+Public cases (names starting with "public_") ship to students with their expected values.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from typing import Any
+
+FEET = ["FR", "FL", "RR", "RL"]
+SENSOR = "feet_ground_contact"
+NONFOOT = "nonfoot_ground_contact"
+
+
+def feet(order: list[str] = FEET) -> dict:
+  return {"scene_entity": {"name": "robot", "site_names": order, "preserve_order": True}}
+
+
+@dataclasses.dataclass(frozen=True)
+class Todo:
+  todo: str
+  kind: str
+  """term | resample | update_command | metrics | curriculum"""
+  file: str
+  name: str
+
+
+TODOS = [
+  Todo("R1", "term", "rewards", "track_linear_velocity"),
+  Todo("R2", "term", "rewards", "track_angular_velocity"),
+  Todo("R3", "term", "rewards", "flat_orientation"),
+  Todo("R4", "term", "rewards", "default_joint_position"),
+  Todo("R5", "term", "rewards", "feet_air_time"),
+  Todo("R6", "term", "rewards", "feet_clearance"),
+  Todo("R7", "term", "rewards", "feet_swing_height"),
+  Todo("R8", "term", "rewards", "feet_slip"),
+  Todo("O1", "term", "observations", "base_lin_vel"),
+  Todo("O2", "term", "observations", "base_ang_vel"),
+  Todo("O3", "term", "observations", "projected_gravity"),
+  Todo("O4", "term", "observations", "joint_pos_rel"),
+  Todo("O5", "term", "observations", "joint_vel_rel"),
+  Todo("O6", "term", "observations", "last_action"),
+  Todo("O7", "term", "observations", "generated_commands"),
+  Todo("O8", "term", "observations", "foot_height"),
+  Todo("O9", "term", "observations", "foot_air_time"),
+  Todo("O10", "term", "observations", "foot_contact"),
+  Todo("O11", "term", "observations", "foot_contact_forces"),
+  Todo("T1", "term", "terminations", "bad_orientation"),
+  Todo("T2", "term", "terminations", "root_height_below_minimum"),
+  Todo("T3", "term", "terminations", "illegal_contact"),
+  Todo("C1", "resample", "velocity_command", "UniformVelocityCommand._resample_command"),
+  Todo("C2", "update_command", "velocity_command", "UniformVelocityCommand._update_command"),
+  Todo("C3", "metrics", "velocity_command", "UniformVelocityCommand._update_metrics"),
+  Todo("K1", "curriculum", "curriculums", "commands_vel"),
+  Todo("K2", "curriculum", "curriculums", "reward_weight"),
+]
+BY_ID = {t.todo: t for t in TODOS}
+
+# Term parameters: (public values, hidden values).
+TERM_PARAMS: dict[str, tuple[dict, dict]] = {
+  "R1": ({"std": 0.5, "command_name": "twist"}, {"std": 0.35, "command_name": "twist"}),
+  "R2": ({"std": 0.5, "command_name": "twist"}, {"std": 0.7, "command_name": "twist"}),
+  "R3": ({"std": 0.3}, {"std": 0.45}),
+  "R4": (
+    {},
+    {
+      "asset_cfg": {
+        "scene_entity": {
+          "name": "robot",
+          "joint_names": [".*_calf_joint", ".*_hip_joint"],
+          "preserve_order": True,
+        }
+      }
+    },
+  ),  # fmt: skip
+  "R5": (
+    {"sensor_name": SENSOR, "command_name": "twist", "threshold": 0.2},
+    {"sensor_name": SENSOR, "command_name": "twist", "threshold": 0.12, "command_threshold": 0.3},
+  ),
+  "R6": (
+    {"target_height": 0.08, "tanh_mult": 2.0, "asset_cfg": feet()},
+    {"target_height": 0.1, "tanh_mult": 3.0, "asset_cfg": feet()},
+  ),
+  "R7": (
+    {"sensor_name": SENSOR, "target_height": 0.08, "asset_cfg": feet()},
+    {"sensor_name": SENSOR, "target_height": 0.12, "asset_cfg": feet()},
+  ),
+  "R8": (
+    {"sensor_name": SENSOR, "asset_cfg": feet()},
+    {"sensor_name": SENSOR, "asset_cfg": feet()},
+  ),
+  "O1": ({}, {}),
+  "O2": ({}, {}),
+  "O3": ({}, {}),
+  "O4": ({}, {"asset_cfg": {"scene_entity": {"name": "robot", "joint_names": [".*_thigh_joint"]}}}),
+  "O5": ({}, {}),
+  "O6": ({}, {}),
+  "O7": ({"command_name": "twist"}, {"command_name": "twist"}),
+  "O8": ({"asset_cfg": feet()}, {"asset_cfg": feet(["RL", "FR"])}),
+  "O9": ({"sensor_name": SENSOR}, {"sensor_name": SENSOR}),
+  "O10": ({"sensor_name": SENSOR}, {"sensor_name": SENSOR}),
+  "O11": ({"sensor_name": SENSOR}, {"sensor_name": SENSOR}),
+  "T1": ({"limit_angle": math.radians(10.0)}, {"limit_angle": math.radians(40.0)}),
+  "T2": ({"minimum_height": 0.25}, {"minimum_height": 0.2}),
+  "T3": ({"sensor_name": NONFOOT}, {"sensor_name": NONFOOT}),
+}
+
+# Tolerances (rtol, atol) where the default (1e-4, 1e-5) is too tight for float32 sums of forces.
+TOLERANCE: dict[str, tuple[float, float]] = {"O11": (1e-3, 1e-3), "R8": (1e-3, 1e-5)}
+DEFAULT_TOLERANCE = (1e-4, 1e-5)
+
+
+@dataclasses.dataclass(frozen=True)
+class SnapshotCase:
+  """A recorded state sequence: ``start`` names a crafted start (record_cases.py)."""
+
+  name: str
+  num_envs: int
+  steps: int
+  start: str
+  commands: tuple[tuple[float, float, float], ...]
+  policy: bool = False
+  """Drive the envs with the reference policy (else a scripted gait)."""
+
+  @property
+  def public(self) -> bool:
+    return self.name.startswith("public_")
+
+
+SNAPSHOT_CASES = [
+  SnapshotCase(
+    name="public_tumble",
+    num_envs=3,
+    steps=30,
+    start="tumble",
+    commands=((0.5, 0.2, 0.3), (0.0, 0.0, 0.0), (-0.4, 0.1, -0.6)),
+  ),
+  SnapshotCase(
+    name="walk",
+    num_envs=6,
+    steps=40,
+    start="walk",
+    commands=(
+      (0.5, 0.0, 0.0),
+      (0.0, 0.3, 0.0),
+      (0.0, 0.0, 0.6),
+      (0.4, -0.2, 0.3),
+      (0.0, 0.0, 0.0),
+      (-0.4, 0.0, -0.3),
+    ),  # fmt: skip
+    policy=True,
+  ),
+  SnapshotCase(
+    name="crafted",
+    num_envs=6,
+    steps=25,
+    start="crafted",
+    commands=(
+      (0.0, 0.0, 0.0),
+      (0.8, 0.0, 0.0),
+      (0.2, -0.4, 0.9),
+      (0.0, 0.5, 0.0),
+      (0.05, 0.0, 0.02),
+      (-0.6, 0.3, -1.0),
+    ),  # fmt: skip
+  ),
+  SnapshotCase(name="single", num_envs=1, steps=20, start="single", commands=((0.3, -0.2, 0.4),)),
+]
+
+
+def term_params(todo: str, case: str) -> dict[str, Any]:
+  public, hidden = TERM_PARAMS[todo]
+  return public if case.startswith("public_") else hidden
+
+
+def update_command_params(case: SnapshotCase) -> dict:
+  """C2 on a snapshot case: half the envs are heading envs, one stands, and the controller's
+  raw output leaves the yaw range for some env in every case (so a missing clip shows)."""
+  n = case.num_envs
+  heading_target = [((-1) ** i) * (0.5 + 1.1 * i) for i in range(n)]
+  cfg = {
+    "resampling_time_range": [2.0, 4.0],
+    "heading_command": True,
+    "heading_control_stiffness": 0.5 if case.public else 1.5,
+    "ranges": {
+      "lin_vel_x": [-1.0, 1.0],
+      "lin_vel_y": [-0.5, 0.5],
+      "ang_vel_z": [-0.8, 0.6],
+      "heading": [-3.1, 3.1],
+    },  # fmt: skip
+  }
+  return {
+    "cfg": cfg,
+    "heading_target": heading_target,
+    "is_heading_env": [i % 2 == 0 for i in range(n)],
+    "is_standing_env": [i == 1 or (n == 1) for i in range(n)] if n > 1 else [False],
+  }
+
+
+def metrics_params(case: SnapshotCase) -> dict:
+  span = [2.0, 4.0] if case.public else [3.0, 7.0]
+  return {"cfg": {"resampling_time_range": span}}
+
+
+@dataclasses.dataclass(frozen=True)
+class ParamCase:
+  """A case without snapshots (C1 sampling, K1/K2 curricula)."""
+
+  name: str
+  todo: str
+  num_envs: int
+  params: dict
+
+  @property
+  def public(self) -> bool:
+    return self.name.startswith("public_")
+
+
+PARAM_CASES = [
+  ParamCase(
+    "public_sampling",
+    "C1",
+    3,
+    {
+      "env_ids": [0, 2],
+      "draws": 400,
+      "seed": 0,
+      "cfg": {
+        "rel_heading_envs": 0.5,
+        "rel_standing_envs": 0.25,
+        "heading_command": True,
+        "ranges": {
+          "lin_vel_x": [-0.5, 1.0],
+          "lin_vel_y": [-0.3, 0.2],
+          "ang_vel_z": [0.1, 0.9],
+          "heading": [-1.0, 1.0],
+        },
+      },
+    },
+  ),  # fmt: skip
+  ParamCase(
+    "sampling",
+    "C1",
+    8,
+    {
+      "env_ids": [1, 3, 4, 6],
+      "draws": 300,
+      "seed": 7,
+      "cfg": {
+        "rel_heading_envs": 0.3,
+        "rel_standing_envs": 0.15,
+        "heading_command": True,
+        "ranges": {
+          "lin_vel_x": [-1.2, 0.4],
+          "lin_vel_y": [0.1, 0.6],
+          "ang_vel_z": [-1.5, -0.5],
+          "heading": [0.5, 2.5],
+        },
+      },
+    },
+  ),  # fmt: skip
+  ParamCase(
+    "sampling_no_heading",
+    "C1",
+    5,
+    {
+      "env_ids": [0, 4],
+      "draws": 300,
+      "seed": 3,
+      "cfg": {
+        "rel_heading_envs": 0.9,
+        "rel_standing_envs": 0.5,
+        "heading_command": False,
+        "ranges": {
+          "lin_vel_x": [0.0, 2.0],
+          "lin_vel_y": [-1.0, 1.0],
+          "ang_vel_z": [-0.2, 0.2],
+          "heading": [-3.0, 3.0],
+        },
+      },
+    },
+  ),  # fmt: skip
+  ParamCase(
+    "public_stages",
+    "K1",
+    3,
+    {
+      "initial_ranges": {},
+      "steps": [0, 99, 100, 250],
+      "stages": [
+        {"step": 0, "lin_vel_x": [-0.5, 0.5], "ang_vel_z": [-0.4, 0.4]},
+        {"step": 100, "lin_vel_x": [-1.0, 1.0], "lin_vel_y": [-0.6, 0.6]},
+        {"step": 250, "ang_vel_z": [-1.5, 1.5]},
+      ],
+    },
+  ),  # fmt: skip
+  ParamCase(
+    "stages",
+    "K1",
+    2,
+    {
+      "initial_ranges": {
+        "lin_vel_x": [-0.2, 0.2],
+        "lin_vel_y": [-0.1, 0.1],
+        "ang_vel_z": [-0.3, 0.3],
+      },
+      "steps": [10, 400, 401, 1200, 5000],
+      "stages": [
+        {"step": 400, "lin_vel_x": [-0.8, 1.2]},
+        {"step": 1200, "lin_vel_y": [-0.7, 0.7], "ang_vel_z": [-2.0, 2.0]},
+        {"step": 5000, "lin_vel_x": [-1.5, 2.0]},
+      ],
+    },
+  ),  # fmt: skip
+  ParamCase(
+    "public_weights",
+    "K2",
+    3,
+    {
+      "initial_weight": -0.01,
+      "steps": [0, 99, 100, 250],
+      "stages": [
+        {"step": 0, "weight": -0.02},
+        {"step": 100, "weight": -0.1},
+        {"step": 250, "weight": -0.3},
+      ],
+    },
+  ),  # fmt: skip
+  ParamCase(
+    "weights",
+    "K2",
+    2,
+    {
+      "initial_weight": -0.05,
+      "steps": [5, 300, 301, 900],
+      "stages": [{"step": 300, "weight": -0.2}, {"step": 900, "weight": -0.7}],
+    },
+  ),  # fmt: skip
+]

@@ -1,0 +1,208 @@
+"""Record the grader's canned cases with the reference outputs (instructor tool).
+
+  uv run python -m autograder.record_cases [--policy autograder/hidden/reference_policy.pt]
+
+For every case of autograder/cases.py: run its recipe (a rollout of the reference policy, or a
+crafted start driven by a scripted gait) through the real framework, capture a snapshot after
+every env step, then run every TODO's probe on the replayed snapshots with the reference MDP
+(expected values) and with each mutant of autograder/hidden/mutants.toml (the fingerprints of
+common mistakes, used to name a failure's category). Writes autograder/hidden/<case>.npz and,
+for public cases, autograder/public/cases/<case>.npz. Run it after changing a solution, the
+cases or the framework; tests/test_autograder.py checks that the reference scores full marks.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from autograder import cases as C
+from autograder.mutants import MUTANTS, write_mutant
+from trotlab.checks import canned, child
+from trotlab.checks.snapshot import capture_snapshot, stack_snapshots
+from trotlab.envs.manager_based_rl_env import ManagerBasedRlEnv
+from trotlab.tasks import get_task
+from trotlab.tasks.velocity import mdp
+from trotlab.utils.math import quat_from_euler_xyz
+
+ROOT = Path(__file__).resolve().parents[1]
+HIDDEN = ROOT / "autograder" / "hidden"
+PUBLIC = ROOT / "autograder" / "public" / "cases"
+DEFAULT_POLICY = HIDDEN / "reference_policy.pt"
+
+
+def _gait(step: int, num_envs: int) -> torch.Tensor:
+  """A scripted trot-like action pattern: diagonal legs in phase, some env-to-env variety."""
+  phase = 2 * math.pi * 2.0 * step * 0.02
+  legs = torch.tensor([0.0, math.pi, math.pi, 0.0])  # FR, FL, RR, RL: diagonal pairs together
+  per_leg = torch.sin(phase + legs + torch.arange(num_envs).unsqueeze(1) * 0.3)  # (N, 4)
+  amplitude = torch.tensor([0.15, 0.6, -0.9])  # hip, thigh, calf
+  return (per_leg.unsqueeze(-1) * amplitude).reshape(num_envs, 12)
+
+
+def _set_root(env: ManagerBasedRlEnv, rpy: list[tuple[float, float, float]], dz: list[float], vel: list[list[float]]) -> None:  # fmt: skip
+  robot = env.scene["robot"]
+  root = robot.data.default_root_state.clone()
+  r, p, y = (torch.tensor(v) for v in zip(*rpy, strict=True))
+  root[:, 3:7] = quat_from_euler_xyz(r, p, y)
+  root[:, 2] += torch.tensor(dz)
+  root[:, 7:13] = torch.tensor(vel)
+  robot.write_root_state_to_sim(root)
+
+
+def _start(env: ManagerBasedRlEnv, case: C.SnapshotCase) -> None:
+  robot = env.scene["robot"]
+  n = env.num_envs
+  if case.start == "tumble":
+    canned.start_state(env)
+    return
+  if case.start == "walk":
+    _set_root(env, [(0.0, 0.0, 0.8 * i - 2.0) for i in range(n)], [0.0] * n, [[0.0] * 6] * n)
+  elif case.start == "crafted":
+    _set_root(
+      env,
+      [
+        (math.pi, 0.0, 0.5),
+        (0.0, 0.0, 0.0),
+        (math.pi / 4, 0.1, 2.5),
+        (0.0, 0.0, -1.0),
+        (0.0, 0.0, 0.0),
+        (0.2, -0.3, 3.0),
+      ],  # fmt: skip
+      [0.05, 0.6, 0.05, 0.0, 0.0, 0.2],
+      [
+        [0, 0, 0, 0, 0, 0],
+        [0.4, 0, -0.5, 0, 0, 1.0],
+        [0, 0, 0, 1.0, 0, 0],
+        [0, 1.5, 0, 0, 0, 1.2],
+        [0, 0, 0, 0, 0, 0],
+        [-0.8, 0.5, 0, 0, 0.5, -2.0],
+      ],  # fmt: skip
+    )
+    q = robot.data.default_joint_pos.clone()
+    limits = robot.data.soft_joint_pos_limits
+    q[4] = limits[4, :, 1]  # env 4: every joint at its upper soft limit
+    q[5, ::3] = limits[5, ::3, 0] - 0.02  # env 5: hips just past their lower soft limit
+    robot.write_joint_state_to_sim(q, torch.zeros_like(q))
+  elif case.start == "single":
+    _set_root(env, [(0.0, 0.05, -2.0)], [0.0], [[0.2, 0.0, 0.0, 0.0, 0.0, 0.3]])
+  else:
+    raise ValueError(f"unknown start {case.start!r}")
+  for sensor in env.scene.sensors.values():
+    sensor.reset()
+
+
+def record_sequence(case: C.SnapshotCase, policy_file: Path | None) -> dict[str, np.ndarray]:
+  """Run the case's recipe and return its snapshot sequence (T, N, ...)."""
+  policy = None
+  if case.policy and policy_file is not None and policy_file.is_file():
+    from trotlab.evaluation.tracking import TrackingEvalCfg, eval_env_cfg
+    from trotlab.rl.policy import load_policy
+
+    spec = get_task(canned.TASK)
+    mdp.use_mdp("solutions")
+    env = ManagerBasedRlEnv(eval_env_cfg(spec.env_cfg(play=True, device="cpu"), TrackingEvalCfg(num_envs=case.num_envs)), verbose=False)  # fmt: skip
+    policy = load_policy(policy_file, env, spec.agent_cfg(device="cpu"))
+  else:
+    if case.policy:
+      print(f"  {case.name}: no reference policy at {policy_file}; a scripted gait drives it")
+    env = canned.build_env(case.num_envs)
+  obs = env.reset()
+  _start(env, case)
+  env.command_manager.get_term("twist").vel_command_b[:] = torch.tensor(case.commands)
+  obs = env.observation_manager.compute() if policy else obs
+  snapshots = []
+  warmup = 25 if policy else 0  # the policy walks for 0.5 s before recording starts
+  for k in range(warmup + case.steps):
+    if policy is not None:
+      with torch.inference_mode():
+        actions = policy(obs)
+    elif case.start == "tumble":
+      actions = canned.actions_at(k)
+    else:
+      actions = _gait(k, case.num_envs)
+    obs, *_ = env.step(actions)
+    if k >= warmup:
+      snapshots.append(capture_snapshot(env))
+  return stack_snapshots(snapshots)
+
+
+def tasks_for_snapshot_case(case: C.SnapshotCase) -> list[tuple[C.Todo, dict]]:
+  out = []
+  for todo in C.TODOS:
+    if todo.kind == "term":
+      out.append((todo, C.term_params(todo.todo, case.name)))
+    elif todo.kind == "update_command":
+      out.append((todo, C.update_command_params(case)))
+    elif todo.kind == "metrics":
+      out.append((todo, C.metrics_params(case)))
+  return out
+
+
+def run_probes(folder: Path, tasks: list[tuple[C.Todo, dict]], case_name: str, num_envs: int, inputs: dict | None) -> dict[str, np.ndarray]:  # fmt: skip
+  """Every probe of ``tasks`` on one case with the MDP files in ``folder`` (trusted code only:
+  the reference or its mutants), as {"<todo>/<key>": array}."""
+  sub = child.Submission(folder)
+  out: dict[str, np.ndarray] = {}
+  with tempfile.TemporaryDirectory() as tmp:
+    job_dir = Path(tmp)
+    case = {"id": case_name, "num_envs": num_envs, "inputs": None}
+    if inputs is not None:
+      np.savez(job_dir / "inputs.npz", **inputs)
+      case["inputs"] = "inputs.npz"
+    envs: dict = {}
+    for todo, params in tasks:
+      torch.manual_seed(0)
+      task = {"todo": todo.todo, "kind": todo.kind, "file": todo.file, "name": todo.name}
+      arrays = child.run_case(task, {**case, "params": params}, sub, job_dir, envs)
+      out.update({f"{todo.todo}/{k}": v for k, v in arrays.items()})
+  return out
+
+
+def record_case(name: str, num_envs: int, tasks, inputs: dict | None, public: bool) -> Path:
+  meta = {"name": name, "num_envs": num_envs, "public": public, "todos": {t.todo: p for t, p in tasks}}  # fmt: skip
+  arrays = {"meta": np.asarray(json.dumps(meta))}
+  if inputs is not None:
+    arrays.update({f"in/{k}": v for k, v in inputs.items()})
+  expected = run_probes(mdp.SOLUTIONS_DIR, tasks, name, num_envs, inputs)
+  arrays.update({f"expected/{k}": v for k, v in expected.items()})
+  wanted = {t.todo for t, _ in tasks}
+  with tempfile.TemporaryDirectory() as tmp:
+    for mutant in MUTANTS:
+      if mutant.todo not in wanted:
+        continue
+      folder = write_mutant(mutant, Path(tmp) / mutant.key)
+      todo_tasks = [(t, p) for t, p in tasks if t.todo == mutant.todo]
+      diag = run_probes(folder, todo_tasks, name, num_envs, inputs)
+      arrays.update({f"diag/{mutant.category}/{k}": v for k, v in diag.items() if k.endswith("/value")})  # fmt: skip
+  folder = PUBLIC if public else HIDDEN
+  folder.mkdir(parents=True, exist_ok=True)
+  path = folder / f"{name}.npz"
+  np.savez_compressed(path, **arrays)
+  return path
+
+
+def main(argv: list[str] | None = None) -> None:
+  parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
+  parser.add_argument("--policy", type=Path, default=DEFAULT_POLICY, help="reference checkpoint for rollout cases")  # fmt: skip
+  args = parser.parse_args(argv)
+  for case in C.SNAPSHOT_CASES:
+    print(f"recording {case.name} ({case.num_envs} envs, {case.steps} steps)", flush=True)
+    sequence = record_sequence(case, args.policy)
+    path = record_case(
+      case.name, case.num_envs, tasks_for_snapshot_case(case), sequence, case.public
+    )
+    print(f"  wrote {path.relative_to(ROOT)} ({path.stat().st_size // 1024} KiB)", flush=True)
+  for case in C.PARAM_CASES:
+    path = record_case(case.name, case.num_envs, [(C.BY_ID[case.todo], case.params)], None, case.public)  # fmt: skip
+    print(f"  wrote {path.relative_to(ROOT)}", flush=True)
+
+
+if __name__ == "__main__":
+  main()

@@ -1,0 +1,255 @@
+"""Run untrusted code (a student's MDP) in a child process with limits.
+
+The child gets: its own process group (killed whole at the end, whatever it spawned), a
+temporary working dir, wall-clock and CPU-time limits, an address-space limit, a process-count
+limit, a file-size limit (a stdout flood goes to a file and is cut there), a minimal
+environment, Python's isolated mode. When the grader runs as root the child runs as an
+unprivileged user of its own (see SANDBOX_UID_BASE), and ``lock_down`` has made the hidden cases, the solutions, the
+tests and the git history unreadable to it. Results come back as files in the job dir (numpy
+arrays read with allow_pickle=False, JSON); the grader never unpickles anything from a child.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import grp
+import os
+import resource
+import signal
+import stat
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+LOCKED = ("autograder", "solutions", "tests", "docs", ".git", ".ci")
+"""Repository folders the sandboxed user must not read (as root only)."""
+SANDBOX_UID_BASE = 100_000
+"""As root, a child runs as uid SANDBOX_UID_BASE + the grader process's pid: a user no file
+belongs to, different for every grader process running at the same time (--jobs), so children
+can neither read the grader's files nor each other's, and killing "every process of the user"
+reaches only this child's strays."""
+SANDBOX_GROUP = "nogroup"
+
+
+@dataclasses.dataclass(kw_only=True)
+class Limits:
+  wall_s: float = 120.0
+  """Wall-clock seconds for the whole child (all TODOs it runs)."""
+  cpu_s: int = 240
+  """CPU seconds (RLIMIT_CPU): a busy loop ends here even if wall-clock is generous."""
+  memory_bytes: int = 6 * 2**30
+  """Address space (RLIMIT_AS). torch + MuJoCo need about 2 GiB of it."""
+  max_processes: int = 512
+  """Processes and threads of the sandbox user (RLIMIT_NPROC): stops fork bombs."""
+  file_bytes: int = 32 * 2**20
+  """Largest file the child may write (RLIMIT_FSIZE); its stdout and stderr are files."""
+  output_tail_bytes: int = 4000
+  """How much of the child's stdout/stderr a report quotes."""
+
+
+@dataclasses.dataclass
+class ChildResult:
+  returncode: int | None
+  """None when it was killed for time."""
+  timed_out: bool
+  wall_s: float
+  output: str
+  """The tail of its stdout and stderr."""
+
+  def describe(self) -> str:
+    if self.timed_out:
+      return f"stopped after {self.wall_s:.0f} s (time limit)"
+    code = self.returncode
+    if code is None or code == 0:
+      return "finished"
+    if code < 0:
+      name = signal.Signals(-code).name
+      why = {"SIGXCPU": "CPU time limit", "SIGXFSZ": "output size limit (a flood of prints?)", "SIGKILL": "killed (memory or time limit)", "SIGSEGV": "crashed (segmentation fault)"}.get(name, "killed")  # fmt: skip
+      return f"ended by {name}: {why}"
+    if "MemoryError" in self.output:
+      return f"exit {code}: out of memory (the memory limit)"
+    return f"exit {code}"
+
+
+def running_as_root() -> bool:
+  return os.geteuid() == 0
+
+
+def lock_down(root: Path = ROOT) -> list[Path]:
+  """As root: make the grader's secrets unreadable to others (chmod 700). Returns what changed."""
+  changed = []
+  if not running_as_root():
+    return changed
+  for name in LOCKED:
+    path = root / name
+    if path.exists() and stat.S_IMODE(path.stat().st_mode) != 0o700:
+      path.chmod(0o700)
+      changed.append(path)
+  return changed
+
+
+def open_interpreter_path() -> list[Path]:
+  """As root: let other users reach the Python interpreter and its standard library.
+
+  A venv's python is a link to a base interpreter that may sit under a private home (pyenv
+  puts it in /root/.pyenv, /root being 0700). Each ancestor directory that others cannot
+  traverse gets o+x (traverse only: others still cannot list it). Returns the changed dirs."""
+  changed = []
+  if not running_as_root():
+    return changed
+  for target in {Path(os.path.realpath(sys.executable)), Path(sys.base_prefix).resolve()}:
+    for parent in [*reversed(target.parents)]:
+      mode = stat.S_IMODE(parent.stat().st_mode)
+      if not mode & stat.S_IXOTH:
+        parent.chmod(mode | stat.S_IXOTH)
+        changed.append(parent)
+  return changed
+
+
+_prepared = False
+
+
+def prepare_host() -> None:
+  """Once per grader process, as root: lock the secrets, open the interpreter's path."""
+  global _prepared
+  if _prepared or not running_as_root():
+    return
+  for path in lock_down():
+    print(f"[sandbox] chmod 700 {path} (unreadable to sandboxed code)")
+  for path in open_interpreter_path():
+    print(f"[sandbox] chmod o+x {path} (sandboxed code must reach the Python interpreter)")
+  _prepared = True
+
+
+def _user_task_count(uid: int) -> int:
+  count = 0
+  for entry in Path("/proc").iterdir():
+    if entry.name.isdigit():
+      try:
+        if entry.stat().st_uid == uid:
+          count += len(list((entry / "task").iterdir()))
+      except OSError:
+        continue
+  return count
+
+
+def _kill_user(uid: int) -> None:
+  """SIGKILL every process of ``uid`` (children that escaped the process group with setsid)."""
+  for _ in range(3):  # a fork bomb may spawn while we sweep
+    for entry in Path("/proc").iterdir():
+      if entry.name.isdigit():
+        try:
+          if entry.stat().st_uid == uid:
+            os.kill(int(entry.name), signal.SIGKILL)
+        except (OSError, ProcessLookupError):
+          continue
+
+
+def _preexec(limits: Limits, uid: int | None, gid: int | None, nproc: int) -> None:
+  os.setsid()  # own session and process group: killpg reaches everything it forks
+  resource.setrlimit(resource.RLIMIT_CPU, (limits.cpu_s, limits.cpu_s + 5))
+  resource.setrlimit(resource.RLIMIT_AS, (limits.memory_bytes, limits.memory_bytes))
+  resource.setrlimit(resource.RLIMIT_FSIZE, (limits.file_bytes, limits.file_bytes))
+  resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+  if uid is not None and gid is not None:
+    os.setgroups([])
+    os.setgid(gid)
+    os.setuid(uid)
+  resource.setrlimit(resource.RLIMIT_NPROC, (nproc, nproc))
+
+
+def sandbox_user() -> tuple[int, int] | None:
+  """(uid, gid) the child runs as when we are root, else None (our own user)."""
+  if not running_as_root():
+    return None
+  try:
+    gid = grp.getgrnam(SANDBOX_GROUP).gr_gid
+  except KeyError:
+    gid = 65534
+  return SANDBOX_UID_BASE + os.getpid(), gid
+
+
+def prepare_dir(path: Path) -> None:
+  """Give the job dir to the sandbox user (as root), private to it."""
+  user = sandbox_user()
+  path.chmod(0o700)
+  if user is None:
+    return
+  for dirpath, dirnames, filenames in os.walk(path):
+    for name in [*dirnames, *filenames]:
+      os.chown(os.path.join(dirpath, name), *user)
+  os.chown(path, *user)
+
+
+def _tail(path: Path, size: int) -> str:
+  if not path.is_file():
+    return ""
+  with path.open("rb") as f:
+    f.seek(max(0, path.stat().st_size - size))
+    return f.read().decode("utf-8", "replace")
+
+
+def run_in_sandbox(
+  args: list[str],
+  job_dir: Path,
+  limits: Limits,
+  poll: callable = None,
+  extra_env: dict[str, str] | None = None,
+) -> ChildResult:
+  """Run ``python -I <args>`` in job_dir under the limits; the whole group is killed at the end.
+
+  ``poll()``, called every 0.1 s, may return True to stop the child early (a per-TODO deadline)."""
+  prepare_host()
+  user = sandbox_user()
+  uid, gid = user if user else (None, None)
+  nproc = limits.max_processes + (0 if user else _user_task_count(os.getuid()))
+  home = job_dir / "home"
+  home.mkdir(exist_ok=True)
+  prepare_dir(job_dir)
+  env = {
+    "PATH": "/usr/bin:/bin",
+    "HOME": str(home),
+    "TMPDIR": str(home),
+    "OMP_NUM_THREADS": "1",
+    "MKL_NUM_THREADS": "1",
+    "PYTHONHASHSEED": "0",
+    "PYTHONDONTWRITEBYTECODE": "1",
+    "MUJOCO_GL": "disable",
+    **(extra_env or {}),
+  }
+  out_path, err_path = job_dir / "stdout.txt", job_dir / "stderr.txt"
+  start = time.monotonic()
+  with out_path.open("wb") as out, err_path.open("wb") as err:
+    proc = subprocess.Popen(
+      [sys.executable, "-I", *args],
+      cwd=job_dir,
+      env=env,
+      stdin=subprocess.DEVNULL,
+      stdout=out,
+      stderr=err,
+      preexec_fn=lambda: _preexec(limits, uid, gid, nproc),  # noqa: PLW1509  (limits must be set in the child)
+    )
+    timed_out = False
+    try:
+      while proc.poll() is None:
+        if time.monotonic() - start > limits.wall_s or (poll is not None and poll()):
+          timed_out = True
+          break
+        time.sleep(0.1)
+    finally:
+      with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGKILL)
+      proc.wait()
+  if user is not None:  # stray processes that left the group: kill every task of the user
+    _kill_user(uid)
+  half = limits.output_tail_bytes // 2
+  output = _tail(out_path, half) + _tail(err_path, half)
+  return ChildResult(
+    returncode=None if timed_out else proc.returncode,
+    timed_out=timed_out,
+    wall_s=time.monotonic() - start,
+    output=output,
+  )

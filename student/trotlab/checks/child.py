@@ -1,0 +1,136 @@
+"""The process that runs a submission's code for the autograder (untrusted side).
+
+  python -m trotlab.checks.child JOB_DIR
+
+JOB_DIR/job.json lists the TODOs to probe: for each, its kind (term, resample, update_command,
+metrics, curriculum), the student file and name, and its cases (num_envs, JSON params, and for
+snapshot cases an inputs file under JOB_DIR/inputs/). The submission's five files are in
+JOB_DIR/submission/. For each TODO, in order, the child writes JOB_DIR/out/<todo>.started, then
+JOB_DIR/out/<todo>.npz (arrays "<case>/<key>", see trotlab.checks.probes) and
+JOB_DIR/out/<todo>.json (status ok | todo | error | missing, messages); before importing a
+student file it writes JOB_DIR/out/<file>.loading. It never sees expected
+values and never scores: the grader reads the arrays (numpy, allow_pickle=False) and judges them.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import traceback
+from pathlib import Path
+from types import ModuleType
+
+import numpy as np
+import torch
+
+from trotlab.checks import probes
+from trotlab.tasks.velocity import mdp
+from trotlab.utils.todo import TodoNotImplemented
+
+
+def _where(err: BaseException) -> str:
+  frames = traceback.extract_tb(err.__traceback__)
+  student = [f for f in frames if "/submission/" in f.filename] or frames[-1:]
+  if not student:
+    return ""
+  last = student[-1]
+  return f" ({Path(last.filename).name}:{last.lineno})"
+
+
+def describe(err: BaseException) -> str:
+  if isinstance(err, TodoNotImplemented):
+    return f"TODO({err.todo_id}) is not implemented"
+  return f"{type(err).__name__}: {err}"[:500] + _where(err)
+
+
+class Submission:
+  """The submission's files, each imported on first use (a broken file only costs its TODOs)."""
+
+  def __init__(self, folder: Path, marker_dir: Path | None = None) -> None:
+    self.folder = folder
+    self.marker_dir = marker_dir
+    """Where "<file>.loading" is written before an import (a hang there costs the whole file)."""
+    self._modules: dict[str, ModuleType | BaseException] = {}
+
+  def module(self, name: str) -> ModuleType:
+    if name not in self._modules:
+      if not (self.folder / f"{name}.py").is_file():
+        self._modules[name] = FileNotFoundError(f"{name}.py is missing from the submission")
+      else:
+        if self.marker_dir is not None:
+          (self.marker_dir / f"{name}.loading").touch()
+        try:
+          self._modules[name] = mdp._load_file(self.folder, name, "submission")
+        except BaseException as err:  # noqa: BLE001  (SystemExit at import counts as a failure)
+          self._modules[name] = ImportError(f"{name}.py failed to import: {describe(err)}")
+        if self.marker_dir is not None:
+          (self.marker_dir / f"{name}.loaded").touch()
+    found = self._modules[name]
+    if isinstance(found, BaseException):
+      raise found
+    return found
+
+  def get(self, file: str, name: str):
+    module = self.module(file)
+    owner, _, attr = name.partition(".")
+    if not hasattr(module, owner):
+      raise AttributeError(f"{file}.py has no {owner!r} (keep the stub's names and signatures)")
+    return getattr(module, owner)
+
+
+def run_case(task: dict, case: dict, sub: Submission, job_dir: Path, envs: dict) -> dict:
+  kind, params = task["kind"], case["params"]
+  sequence = None
+  if case.get("inputs"):
+    with np.load(job_dir / case["inputs"], allow_pickle=False) as data:
+      sequence = {key: data[key] for key in data.files}
+  if kind == "curriculum":  # curricula edit their env's config: a fresh env each time
+    env = probes.build_env(case["num_envs"], task["todo"], params)
+    return probes.probe_curriculum(env, sub.get(task["file"], task["name"]), task["todo"], params)
+  if case["num_envs"] not in envs:
+    envs[case["num_envs"]] = probes.build_env(case["num_envs"], task["todo"], params)
+  env = envs[case["num_envs"]]
+  if kind == "term":
+    return probes.probe_term(env, sub.get(task["file"], task["name"]), params, sequence)
+  cls = sub.get("velocity_command", "UniformVelocityCommand")
+  cfg_cls = sub.get("velocity_command", "UniformVelocityCommandCfg")
+  if kind == "resample":
+    return probes.probe_resample(env, cls, cfg_cls, params)
+  if kind == "update_command":
+    return probes.probe_update_command(env, cls, cfg_cls, params, sequence)
+  if kind == "metrics":
+    return probes.probe_metrics(env, cls, cfg_cls, params, sequence)
+  raise ValueError(f"unknown probe kind {kind!r}")
+
+
+def run_job(job_dir: Path) -> None:
+  job = json.loads((job_dir / "job.json").read_text())
+  out_dir = job_dir / "out"
+  out_dir.mkdir(exist_ok=True)
+  torch.set_num_threads(1)
+  sub = Submission(job_dir / "submission", marker_dir=out_dir)
+  envs: dict[int, object] = {}
+  for task in job["tasks"]:
+    todo = task["todo"]
+    (out_dir / f"{todo}.started").touch()
+    arrays: dict[str, np.ndarray] = {}
+    status = {"status": "ok", "case_errors": {}}
+    for case in task["cases"]:
+      torch.manual_seed(0)
+      try:
+        for key, value in run_case(task, case, sub, job_dir, envs).items():
+          arrays[f"{case['id']}/{key}"] = value
+      except TodoNotImplemented as err:
+        status = {"status": "todo", "message": describe(err), "case_errors": {}}
+        break
+      except (FileNotFoundError, ImportError) as err:
+        status = {"status": "missing" if isinstance(err, FileNotFoundError) else "error", "message": str(err), "case_errors": {}}  # fmt: skip
+        break
+      except Exception as err:  # a bug in the student's code: that case fails, the others run
+        status["case_errors"][case["id"]] = describe(err)
+    np.savez(out_dir / f"{todo}.npz", **arrays)
+    (out_dir / f"{todo}.json").write_text(json.dumps(status))
+
+
+if __name__ == "__main__":
+  run_job(Path(sys.argv[1]))

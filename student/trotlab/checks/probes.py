@@ -1,0 +1,234 @@
+"""Probes: call one TODO's code on replayed snapshots and return what it produced, as arrays.
+
+A probe is the procedure that exercises one TODO: a term is called on every snapshot of a
+sequence (stateful terms keep their memory along it); the velocity command's methods and the
+curricula are driven the way their managers drive them. Probes return plain numpy arrays, never
+judge them: the grader (a separate, trusted process) compares them with the reference.
+
+Every probe of a term also reports:
+  value        (T, N, ...) the outputs, in float64 (bool outputs as 0/1)
+  dtype, device             strings of the first output
+  inputs_kept  (T,) 1.0 where the call left the simulator state, sensors, timers, actions and
+               command bit-identical (terms must not modify their inputs in place)
+  leak_value   (T, N, ...) outputs when env 0 holds another env's data (other envs must not move)
+
+Parameters arrive as JSON; a SceneEntityCfg is written {"scene_entity": {...its fields...}}.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import types
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import torch
+
+from trotlab.checks import canned
+from trotlab.checks.snapshot import apply_snapshot, replace_env, snapshot_at
+from trotlab.envs.manager_based_rl_env import ManagerBasedRlEnv
+from trotlab.managers import SceneEntityCfg
+
+Arrays = dict[str, np.ndarray]
+
+
+@dataclasses.dataclass(kw_only=True)
+class Ranges:
+  """Command ranges with VelocityRanges' fields, so curricula are checked without the student's
+  velocity_command.py."""
+
+  lin_vel_x: tuple[float, float] = (-1.0, 1.0)
+  lin_vel_y: tuple[float, float] = (-0.5, 0.5)
+  ang_vel_z: tuple[float, float] = (-1.0, 1.0)
+  heading: tuple[float, float] = (-math.pi, math.pi)
+
+
+class ProbeError(Exception):
+  """The student's code returned something a probe cannot record (message says what)."""
+
+
+def decode_params(params: dict[str, Any], env: ManagerBasedRlEnv) -> dict[str, Any]:
+  out = {}
+  for key, value in params.items():
+    if isinstance(value, dict) and "scene_entity" in value:
+      cfg = SceneEntityCfg(**{k: tuple(v) if isinstance(v, list) else v for k, v in value["scene_entity"].items()})  # fmt: skip
+      cfg.resolve(env.scene)
+      value = cfg
+    out[key] = value
+  return out
+
+
+def to_array(value: Any, what: str) -> np.ndarray:
+  if not isinstance(value, torch.Tensor):
+    raise ProbeError(f"{what} returned {type(value).__name__}, expected a torch.Tensor")
+  return value.detach().to("cpu", torch.float64).numpy().copy()
+
+
+def _watched(env: ManagerBasedRlEnv) -> list[torch.Tensor]:
+  backend = env.scene.sim.backend
+  tensors = [backend.qpos, backend.qvel, backend.sensordata]
+  for sensor in env.scene.sensors.values():
+    if sensor.cfg.track_air_time:
+      tensors += [sensor.data.current_air_time, sensor.data.last_air_time]
+      tensors += [sensor.data.current_contact_time, sensor.data.last_contact_time]
+  tensors += [env.action_manager.action, env.action_manager.prev_action]
+  tensors.append(env.command_manager.get_command("twist"))
+  return tensors
+
+
+def _call_along(
+  env: ManagerBasedRlEnv, make_term: Callable[[], Callable], params: dict, sequence: Arrays
+) -> tuple[list[np.ndarray], list[float], list[torch.Tensor]]:
+  term = make_term()
+  values, kept, raw = [], [], []
+  for t in range(sequence["qpos"].shape[0]):
+    apply_snapshot(env, snapshot_at(sequence, t))
+    before = [x.clone() for x in _watched(env)]
+    out = term(env, **params)
+    after = _watched(env)
+    kept.append(float(all(torch.equal(a, b) for a, b in zip(before, after, strict=True))))
+    values.append(to_array(out, "the term"))
+    raw.append(out)
+  return values, kept, raw
+
+
+def probe_term(
+  env: ManagerBasedRlEnv, term: Callable | type, params: dict, sequence: Arrays
+) -> Arrays:
+  """A reward, observation or termination term along a snapshot sequence."""
+  params = decode_params(params, env)
+
+  def make_term() -> Callable:
+    if isinstance(term, type):  # a stateful term: built once, like the managers do
+      return term(types.SimpleNamespace(params=params, func=term), env)
+    return term
+
+  values, kept, raw = _call_along(env, make_term, params, sequence)
+  shapes = {v.shape for v in values}
+  if len(shapes) != 1:
+    raise ProbeError(f"the term's output shape changes between calls: {sorted(shapes)}")
+  out = {
+    "value": np.stack(values),
+    "dtype": np.asarray(str(raw[0].dtype).replace("torch.", "")),
+    "device": np.asarray(str(raw[0].device)),
+    "inputs_kept": np.asarray(kept),
+  }
+  if env.num_envs >= 3:
+    swapped = {key: np.stack([replace_env(snapshot_at(sequence, t), 0, env.num_envs - 1)[key] for t in range(sequence["qpos"].shape[0])]) for key in sequence}  # fmt: skip
+    leak_values, _, _ = _call_along(env, make_term, params, swapped)
+    out["leak_value"] = np.stack(leak_values)
+  return out
+
+
+def _command_term(cls: type, env: ManagerBasedRlEnv, cfg_cls: type, cfg_params: dict):
+  cfg = cfg_cls(resampling_time_range=tuple(cfg_params.get("resampling_time_range", (2.0, 4.0))))
+  for key, value in cfg_params.items():
+    if key == "ranges":
+      value = type(cfg.ranges)(**{k: tuple(v) for k, v in value.items()})
+    elif isinstance(value, list):
+      value = tuple(value)
+    setattr(cfg, key, value)
+  return cls(cfg, env)
+
+
+def probe_resample(env: ManagerBasedRlEnv, cls: type, cfg_cls: type, params: dict) -> Arrays:
+  """C1: draw commands for env_ids many times under a seeded generator."""
+  cmd = _command_term(cls, env, cfg_cls, params["cfg"])
+  ids = torch.as_tensor(params["env_ids"], dtype=torch.long)
+  others = torch.as_tensor([i for i in range(env.num_envs) if i not in params["env_ids"]])
+  cmd.vel_command_b[:] = 9.0
+  cmd.heading_target[:] = 9.0
+  cmd.is_heading_env[:] = True
+  cmd.is_standing_env[:] = True
+  torch.manual_seed(params["seed"])
+  vel, heading, is_heading, is_standing = [], [], [], []
+  for _ in range(params["draws"]):
+    cmd._resample_command(ids)
+    vel.append(to_array(cmd.vel_command_b[ids], "vel_command_b"))
+    heading.append(to_array(cmd.heading_target[ids], "heading_target"))
+    is_heading.append(to_array(cmd.is_heading_env[ids], "is_heading_env"))
+    is_standing.append(to_array(cmd.is_standing_env[ids], "is_standing_env"))
+  untouched = torch.cat(
+    (
+      cmd.vel_command_b[others].flatten(),
+      cmd.heading_target[others],
+      cmd.is_heading_env[others].float(),
+      cmd.is_standing_env[others].float(),
+    )
+  )
+  cmd._resample_command(slice(None))  # a slice must work too (the manager's reset uses one)
+  return {
+    "vel": np.stack(vel),
+    "heading_target": np.stack(heading),
+    "is_heading": np.stack(is_heading),
+    "is_standing": np.stack(is_standing),
+    "untouched": to_array(untouched, "untouched envs"),
+    "all_after_slice": to_array(cmd.vel_command_b, "vel_command_b"),
+  }
+
+
+def probe_update_command(
+  env: ManagerBasedRlEnv, cls: type, cfg_cls: type, params: dict, sequence: Arrays
+) -> Arrays:
+  """C2: the heading controller and standing envs, at every snapshot of the sequence."""
+  cmd = _command_term(cls, env, cfg_cls, params["cfg"])
+  values = []
+  for t in range(sequence["qpos"].shape[0]):
+    apply_snapshot(env, snapshot_at(sequence, t))
+    cmd.vel_command_b[:] = torch.as_tensor(sequence["command"][t])
+    cmd.heading_target[:] = torch.as_tensor(params["heading_target"])
+    cmd.is_heading_env[:] = torch.as_tensor(params["is_heading_env"])
+    cmd.is_standing_env[:] = torch.as_tensor(params["is_standing_env"])
+    cmd._update_command()
+    values.append(to_array(cmd.vel_command_b, "vel_command_b"))
+  return {"value": np.stack(values)}
+
+
+def probe_metrics(
+  env: ManagerBasedRlEnv, cls: type, cfg_cls: type, params: dict, sequence: Arrays
+) -> Arrays:
+  """C3: metrics accumulated along the sequence (one _update_metrics per snapshot)."""
+  cmd = _command_term(cls, env, cfg_cls, params["cfg"])
+  xy, yaw = [], []
+  for t in range(sequence["qpos"].shape[0]):
+    apply_snapshot(env, snapshot_at(sequence, t))
+    cmd.vel_command_b[:] = torch.as_tensor(sequence["command"][t])
+    cmd._update_metrics()
+    xy.append(to_array(cmd.metrics["error_vel_xy"], 'metrics["error_vel_xy"]'))
+    yaw.append(to_array(cmd.metrics["error_vel_yaw"], 'metrics["error_vel_yaw"]'))
+  return {"value": np.stack((np.stack(xy), np.stack(yaw)), axis=-1)}
+
+
+def probe_curriculum(env: ManagerBasedRlEnv, func: Callable, todo: str, params: dict) -> Arrays:
+  """K1 (command ranges) or K2 (a reward weight): the curriculum at each counter value."""
+  ids = torch.arange(env.num_envs)
+  returned, state = [], []
+  for step in params["steps"]:
+    env.common_step_counter = int(step)
+    if todo == "K1":
+      out = func(env, ids, "twist", params["stages"])
+      if not isinstance(out, dict):
+        raise ProbeError(f"commands_vel returned {type(out).__name__}, expected a dict")
+      keys = ("lin_vel_x_max", "lin_vel_y_max", "ang_vel_z_max")
+      if set(out) != set(keys):
+        raise ProbeError(f"commands_vel returned keys {sorted(out)}, expected {list(keys)}")
+      returned.append([float(out[k]) for k in keys])
+      r = env.command_manager.get_term("twist").cfg.ranges
+      state.append([float(x) for x in (*r.lin_vel_x, *r.lin_vel_y, *r.ang_vel_z)])
+    else:
+      out = func(env, ids, "action_rate", params["stages"])
+      returned.append([float(out)])
+      state.append([float(env.reward_manager.get_term_cfg("action_rate").weight)])
+  return {"value": np.concatenate((np.asarray(returned), np.asarray(state)), axis=1)}
+
+
+def build_env(num_envs: int, todo: str, params: dict) -> ManagerBasedRlEnv:
+  """The canned env a probe runs in (no student term is part of it)."""
+  if todo == "K1":
+    return canned.build_env(num_envs, ranges=Ranges(**{k: tuple(v) for k, v in params["initial_ranges"].items()}))  # fmt: skip
+  env = canned.build_env(num_envs)
+  if todo == "K2":
+    env.reward_manager.get_term_cfg("action_rate").weight = float(params["initial_weight"])
+  return env
