@@ -20,6 +20,7 @@ import signal
 import stat
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -27,10 +28,10 @@ ROOT = Path(__file__).resolve().parents[1]
 LOCKED = ("autograder", "solutions", "tests", "docs", ".git", ".ci")
 """Repository folders the sandboxed user must not read (as root only)."""
 SANDBOX_UID_BASE = 100_000
-"""As root, a child runs as uid SANDBOX_UID_BASE + the grader process's pid: a user no file
-belongs to, different for every grader process running at the same time (--jobs), so children
-can neither read the grader's files nor each other's, and killing "every process of the user"
-reaches only this child's strays."""
+"""As root, each child runs as a fresh uid above SANDBOX_UID_BASE (from the grader's pid and a
+counter): a user no file belongs to, different for every child running at the same time
+(--jobs), so children can neither read the grader's files nor each other's, and killing "every
+process of the user" reaches only this child's strays."""
 SANDBOX_GROUP = "nogroup"
 
 
@@ -40,8 +41,9 @@ class Limits:
   """Wall-clock seconds for the whole child (all TODOs it runs)."""
   cpu_s: int = 240
   """CPU seconds (RLIMIT_CPU): a busy loop ends here even if wall-clock is generous."""
-  memory_bytes: int = 6 * 2**30
-  """Address space (RLIMIT_AS). torch + MuJoCo need about 2 GiB of it."""
+  memory_bytes: int | None = 6 * 2**30
+  """Address space (RLIMIT_AS). torch + MuJoCo need about 2 GiB of it. None: no limit (CUDA
+  reserves far more address space than it uses, so GPU runs cannot have this limit)."""
   max_processes: int = 512
   """Processes and threads of the sandbox user (RLIMIT_NPROC): stops fork bombs."""
   file_bytes: int = 32 * 2**20
@@ -151,7 +153,8 @@ def _kill_user(uid: int) -> None:
 def _preexec(limits: Limits, uid: int | None, gid: int | None, nproc: int) -> None:
   os.setsid()  # own session and process group: killpg reaches everything it forks
   resource.setrlimit(resource.RLIMIT_CPU, (limits.cpu_s, limits.cpu_s + 5))
-  resource.setrlimit(resource.RLIMIT_AS, (limits.memory_bytes, limits.memory_bytes))
+  if limits.memory_bytes is not None:
+    resource.setrlimit(resource.RLIMIT_AS, (limits.memory_bytes, limits.memory_bytes))
   resource.setrlimit(resource.RLIMIT_FSIZE, (limits.file_bytes, limits.file_bytes))
   resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
   if uid is not None and gid is not None:
@@ -159,6 +162,10 @@ def _preexec(limits: Limits, uid: int | None, gid: int | None, nproc: int) -> No
     os.setgid(gid)
     os.setuid(uid)
   resource.setrlimit(resource.RLIMIT_NPROC, (nproc, nproc))
+
+
+_uid_lock = threading.Lock()
+_uid_counter = 0
 
 
 def sandbox_user() -> tuple[int, int] | None:
@@ -169,12 +176,14 @@ def sandbox_user() -> tuple[int, int] | None:
     gid = grp.getgrnam(SANDBOX_GROUP).gr_gid
   except KeyError:
     gid = 65534
-  return SANDBOX_UID_BASE + os.getpid(), gid
+  with _uid_lock:
+    global _uid_counter
+    _uid_counter += 1
+    return SANDBOX_UID_BASE + (os.getpid() % 100_000) * 100 + _uid_counter % 100, gid
 
 
-def prepare_dir(path: Path) -> None:
+def prepare_dir(path: Path, user: tuple[int, int] | None) -> None:
   """Give the job dir to the sandbox user (as root), private to it."""
-  user = sandbox_user()
   path.chmod(0o700)
   if user is None:
     return
@@ -208,7 +217,7 @@ def run_in_sandbox(
   nproc = limits.max_processes + (0 if user else _user_task_count(os.getuid()))
   home = job_dir / "home"
   home.mkdir(exist_ok=True)
-  prepare_dir(job_dir)
+  prepare_dir(job_dir, user)
   env = {
     "PATH": "/usr/bin:/bin",
     "HOME": str(home),

@@ -40,7 +40,8 @@ def _where(err: BaseException) -> str:
 def describe(err: BaseException) -> str:
   if isinstance(err, TodoNotImplemented):
     return f"TODO({err.todo_id}) is not implemented"
-  return f"{type(err).__name__}: {err}"[:500] + _where(err)
+  where = "" if isinstance(err, SyntaxError) else _where(err)  # its message names the line
+  return f"{type(err).__name__}: {err}"[:500] + where
 
 
 class Submission:
