@@ -261,9 +261,11 @@ def main(argv: list[str] | None = None) -> int:
   if args.jobs < 1:
     parser.error("--jobs must be at least 1")
   reports_dir = args.reports or args.out.parent / f"{args.out.stem}_reports"
-  reports_dir.mkdir(parents=True, exist_ok=True)
   rubric = load_rubric()
-  paths = discover(args.submissions)
+  paths = [p for p in discover(args.submissions) if p.resolve() != reports_dir.resolve()]
+  if not paths:
+    raise SystemExit(f"error: no submissions (folders or .zip files) in {args.submissions}")
+  reports_dir.mkdir(parents=True, exist_ok=True)
   subs = [read_submission(p) for p in paths]
   names = [s.student for s in subs]
   if len(set(names)) != len(names):

@@ -25,8 +25,9 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-LOCKED = ("autograder", "solutions", "tests", "docs", ".git", ".ci")
-"""Repository folders the sandboxed user must not read (as root only)."""
+LOCKED = ("autograder", "solutions", "notebooks", "tests", "docs", ".git", ".ci")
+"""Repository folders the sandboxed user must not read (as root only): hidden cases and
+mutants, the reference MDP, the source notebook's solutions, and anything that quotes them."""
 SANDBOX_UID_BASE = 100_000
 """As root, each child runs as a fresh uid above SANDBOX_UID_BASE (from the grader's pid and a
 counter): a user no file belongs to, different for every child running at the same time
@@ -39,6 +40,8 @@ SANDBOX_GROUP = "nogroup"
 class Limits:
   wall_s: float = 120.0
   """Wall-clock seconds for the whole child (all TODOs it runs)."""
+  per_task_s: float = 60.0
+  """Term checks: one TODO (all its cases) running longer than this is stopped, scores zero."""
   cpu_s: int = 240
   """CPU seconds (RLIMIT_CPU): a busy loop ends here even if wall-clock is generous."""
   memory_bytes: int | None = 6 * 2**30
@@ -138,16 +141,23 @@ def _user_task_count(uid: int) -> int:
   return count
 
 
-def _kill_user(uid: int) -> None:
-  """SIGKILL every process of ``uid`` (children that escaped the process group with setsid)."""
-  for _ in range(3):  # a fork bomb may spawn while we sweep
+def _kill_user(uid: int, deadline_s: float = 20.0) -> None:
+  """SIGKILL every process of ``uid`` (children that escaped the process group with setsid, or
+  a fork bomb), sweeping until one sweep finds none left."""
+  stop = time.monotonic() + deadline_s
+  while time.monotonic() < stop:
+    found = 0
     for entry in Path("/proc").iterdir():
       if entry.name.isdigit():
         try:
           if entry.stat().st_uid == uid:
             os.kill(int(entry.name), signal.SIGKILL)
-        except (OSError, ProcessLookupError):
+            found += 1
+        except OSError:
           continue
+    if not found:
+      return
+    time.sleep(0.05)
 
 
 def _preexec(limits: Limits, uid: int | None, gid: int | None, nproc: int) -> None:

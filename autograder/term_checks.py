@@ -31,8 +31,6 @@ ROOT = Path(__file__).resolve().parents[1]
 RUBRIC_FILE = ROOT / "autograder" / "public" / "rubric.toml"
 CASE_DIRS = (ROOT / "autograder" / "public" / "cases", ROOT / "autograder" / "hidden")
 MDP_FILES = ("rewards", "observations", "terminations", "velocity_command", "curriculums")
-PER_TODO_S = 60.0
-"""A TODO that runs longer than this (all its cases) is stopped and scores zero."""
 
 HINTS = {
   "sign": "a sign looks flipped (e.g. command + measured where the formula has command - measured)",
@@ -308,7 +306,7 @@ def run_todos(submission: Path, todos: list[str], by_todo, limits: Limits, log=p
         last = started[-1]
         if (out_dir / f"{last.stem}.json").exists():
           return False
-        return time.time() - last.stat().st_mtime > PER_TODO_S
+        return time.time() - last.stat().st_mtime > limits.per_task_s
 
       child: ChildResult = run_in_sandbox(["-m", "trotlab.checks.child", str(job_dir)], job_dir, limits, poll=current_overdue)  # fmt: skip
       progressed = False

@@ -14,6 +14,7 @@ values and never scores: the grader reads the arrays (numpy, allow_pickle=False)
 
 from __future__ import annotations
 
+import errno
 import json
 import sys
 import traceback
@@ -40,6 +41,10 @@ def _where(err: BaseException) -> str:
 def describe(err: BaseException) -> str:
   if isinstance(err, TodoNotImplemented):
     return f"TODO({err.todo_id}) is not implemented"
+  if isinstance(err, OSError) and err.errno == errno.EFBIG:
+    return f"output size limit reached (a flood of prints?): {err}" + _where(err)
+  if isinstance(err, MemoryError):
+    return f"MemoryError: out of memory (the memory limit){_where(err)}"
   where = "" if isinstance(err, SyntaxError) else _where(err)  # its message names the line
   return f"{type(err).__name__}: {err}"[:500] + where
 

@@ -125,4 +125,6 @@ def randomize_field(
     draw = torch.empty(len(ids_cpu), len(geoms), dtype=values.dtype).uniform_(*ranges)
     if operation == "scale":
       draw = draw * nominal[geoms, axis].to(values.dtype)
-    values[ids_cpu.unsqueeze(1), geoms.unsqueeze(0), axis] = draw
+    # drawn on the CPU (the same numbers on every device), written where the field lives
+    rows, cols = ids_cpu.to(values.device).unsqueeze(1), geoms.to(values.device).unsqueeze(0)
+    values[rows, cols, axis] = draw.to(values.device)

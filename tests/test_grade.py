@@ -1,0 +1,112 @@
+"""grade.py over a class: mixed submissions, two at a time, exact CSV and JSON, resumable; and
+one training check end to end with a tiny budget (its score is not asserted)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from autograder import grade
+from autograder.mutants import MUTANTS, write_mutant
+
+ROOT = Path(__file__).resolve().parents[1]
+SOLUTIONS = ROOT / "solutions" / "velocity" / "mdp"
+STUBS = ROOT / "student" / "trotlab" / "tasks" / "velocity" / "mdp"
+FILES = ("rewards", "observations", "terminations", "velocity_command", "curriculums")
+
+HEADER = "student,score,max_score,terms,training,notebook,R1,R2,R3,R4,R5,R6,R7,R8,O1,O2,O3,O4,O5,O6,O7,O8,O9,O10,O11,T1,T2,T3,C1,C2,C3,K1,K2,training_forward,training_lateral,training_yaw,training_mixed,training_no_fall,notebook_N1,notebook_N2,notebook_N3,notebook_W1,notebook_W2,notebook_W3,messages"  # fmt: skip
+FULL = "7,6,4,3,9,5,8,5,2,2,2,2,2,2,2,2,2,2,2,4,2,3,6,5,3,5,3"
+EXPECTED_CSV = (
+  "\n".join(
+    [
+      HEADER,
+      f"alice,100,100,100,,,{FULL},,,,,,,,,,,,",
+      f"bob,93,100,93,,,0,{FULL.split(',', 1)[1]},,,,,,,,,,,,",
+      "carol,0,100,0,,,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,,,,,,,,,,,,",
+      "dave,45,100,45,,,0,0,0,0,0,0,0,0,2,2,2,2,2,2,2,2,2,2,2,4,2,3,6,5,3,0,0,,,,,,,,,,,,curriculums.py is missing: its TODOs score zero",  # fmt: skip
+      f"erin,100,100,100,,,{FULL},,,,,,,,,,,,",
+    ]
+  )
+  + "\n"
+)
+
+
+def _copy_files(source: Path, dest: Path, names=FILES) -> None:
+  dest.mkdir(parents=True, exist_ok=True)
+  for name in names:
+    shutil.copy(source / f"{name}.py", dest / f"{name}.py")
+
+
+@pytest.fixture(scope="module")
+def klass(tmp_path_factory) -> Path:
+  root = tmp_path_factory.mktemp("class") / "submissions"
+  _copy_files(SOLUTIONS, root / "alice")  # good
+  write_mutant(next(m for m in MUTANTS if m.category == "frame"), root / "bob")  # buggy: R1
+  _copy_files(STUBS, root / "carol")  # untouched stubs
+  _copy_files(SOLUTIONS, root / "dave", names=FILES[1:4])  # broken: bad rewards, no curricula
+  (root / "dave" / "rewards.py").write_text("def track_linear_velocity(:\n")
+  with zipfile.ZipFile(root / "erin.zip", "w") as archive:  # good, nested, with junk around
+    for name in FILES:
+      archive.write(SOLUTIONS / f"{name}.py", f"erin_hw3/mdp/{name}.py")
+    archive.writestr("erin_hw3/notes.txt", "not graded")
+    archive.writestr("__MACOSX/erin_hw3/mdp/._rewards.py", "resource fork")
+  return root
+
+
+def test_class_of_five_two_jobs_exact_reports(klass, tmp_path, capsys):
+  out = tmp_path / "grades.csv"
+  assert grade.main([str(klass), "--out", str(out), "--jobs", "2", "--skip-training"]) == 0
+  assert out.read_text() == EXPECTED_CSV
+  reports = tmp_path / "grades_reports"
+  assert sorted(p.name for p in reports.iterdir()) == [f"{s}.json" for s in ("alice", "bob", "carol", "dave", "erin")]  # fmt: skip
+  bob = json.loads((reports / "bob.json").read_text())
+  assert (bob["score"], bob["max_score"], bob["training"], bob["notebook"]) == (93, 100, None, None)
+  r1 = bob["terms"][0]
+  assert (r1["todo"], r1["score"]) == ("R1", 0)
+  assert {c["category"] for c in r1["cases"]} == {"frame"}
+  dave = json.loads((reports / "dave.json").read_text())
+  assert dave["messages"] == ["curriculums.py is missing: its TODOs score zero"]
+  assert "SyntaxError" in dave["terms"][0]["cases"][0]["message"]
+  assert {c["category"] for c in dave["terms"][-1]["cases"]} == {"missing"}
+  printed = capsys.readouterr().out
+  assert "5 of 5 submissions to grade" in printed and "ETA" in printed
+
+  # Resumable and deterministic: a second run grades nothing; --force regrades to the same bytes.
+  before = {p.name: p.read_text() for p in reports.iterdir()}
+  assert grade.main([str(klass), "--out", str(out), "--jobs", "2", "--skip-training"]) == 0
+  assert "0 of 5 submissions to grade" in capsys.readouterr().out
+  (klass / "carol" / "rewards.py").write_text((SOLUTIONS / "rewards.py").read_text())
+  assert grade.main([str(klass), "--out", str(out), "--skip-training"]) == 0
+  assert "1 of 5 submissions to grade" in capsys.readouterr().out
+  assert out.read_text().splitlines()[3].startswith("carol,47,100,47,")
+  (klass / "carol" / "rewards.py").write_text((STUBS / "rewards.py").read_text())
+  assert grade.main([str(klass), "--out", str(out), "--jobs", "2", "--skip-training", "--force"]) == 0  # fmt: skip
+  assert {p.name: p.read_text() for p in reports.iterdir()} == before
+  assert out.read_text() == EXPECTED_CSV
+
+
+def test_bad_input_is_refused_with_a_message(tmp_path):
+  with pytest.raises(SystemExit, match="no submissions"):
+    grade.main([str(tmp_path), "--out", str(tmp_path / "g.csv")])
+  with pytest.raises(SystemExit, match="not a folder"):
+    grade.main([str(tmp_path / "nope"), "--out", str(tmp_path / "g.csv")])
+  (tmp_path / "x.zip").write_bytes(b"not a zip")
+  sub = grade.read_submission(tmp_path / "x.zip")
+  assert sub.files == {} and "could not read the submission" in sub.messages[0]
+
+
+def test_training_check_runs_end_to_end_with_a_tiny_budget(tmp_path):
+  subs = tmp_path / "subs"
+  _copy_files(SOLUTIONS, subs / "alice")
+  out = tmp_path / "grades.csv"
+  assert grade.main([str(subs), "--out", str(out), "--profile", "smoke"]) == 0
+  report = json.loads((tmp_path / "grades_reports" / "alice.json").read_text())
+  training = report["training"]
+  assert set(training["items"]) == {"forward", "lateral", "yaw", "mixed", "no_fall"}
+  assert training["max_score"] == 40
+  assert set(training["phases"]) == {"stand", "forward", "lateral", "yaw", "mixed"}
+  assert report["max_score"] == 140

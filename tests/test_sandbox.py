@@ -1,0 +1,115 @@
+"""Malicious submissions are contained: each attack costs the TODO it sits in, the rest of the
+submission is graded normally, nothing leaks and nothing is left running.
+
+The secrecy checks (hidden cases, solutions) need the unprivileged-user path, which is active
+when the grader runs as root (as in CI and on Gradescope); as another user they are skipped.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from autograder.sandbox import Limits, running_as_root
+from autograder.term_checks import grade_terms
+
+ROOT = Path(__file__).resolve().parents[1]
+SOLUTIONS = ROOT / "solutions" / "velocity" / "mdp"
+RESULTS_DIR = Path("/tmp/trotlab-test-results")
+QUIET = lambda *args: None  # noqa: E731
+
+ATTACKS = {
+  # TODO id: (function whose body gets the attack, the attack's code)
+  "R1": (
+    "track_linear_velocity",
+    f"open({str(ROOT / 'autograder' / 'hidden' / 'walk.npz')!r}, 'rb').read()",
+  ),  # fmt: skip
+  "R2": (
+    "track_angular_velocity",
+    f"import runpy; runpy.run_path({str(SOLUTIONS / 'rewards.py')!r})",
+  ),  # fmt: skip
+  "R3": (
+    "flat_orientation",
+    f"open({str(RESULTS_DIR / 'results.json')!r}, 'w').write('{{\"score\": 100}}')",
+  ),  # fmt: skip
+  "R4": ("default_joint_position", "import time; time.sleep(10**6)"),
+  "R6": ("feet_clearance", "blocks = [bytearray(2**30) for _ in range(50)]"),
+  "R8": ("feet_slip", "import sys\n  for _ in range(1100): sys.stdout.write('x' * 2**20)"),
+  "O1": (
+    "base_lin_vel",
+    "import os\n  for _ in range(64): os.fork()\n  import time; time.sleep(10**6)",
+  ),  # fmt: skip
+}
+
+
+def _plant(folder: Path) -> None:
+  """Put each attack at the top of its function's body."""
+  for name in ("rewards", "observations"):
+    path = folder / f"{name}.py"
+    lines = path.read_text().splitlines(keepends=True)
+    for function, attack in (v for v in ATTACKS.values()):
+      starts = [i for i, line in enumerate(lines) if line.startswith(f"def {function}(")]
+      if not starts:
+        continue
+      i = starts[0]
+      while not lines[i].rstrip().endswith(":"):  # the signature may span lines
+        i += 1
+      lines.insert(i + 1, f"  {attack}\n")
+    path.write_text("".join(lines))
+
+
+def _sandbox_uids_alive() -> list[int]:
+  found = []
+  for entry in Path("/proc").iterdir():
+    if entry.name.isdigit():
+      try:
+        if entry.stat().st_uid >= 100_000:
+          found.append(int(entry.name))
+      except OSError:
+        continue
+  return found
+
+
+@pytest.fixture(scope="module")
+def attacked(tmp_path_factory):
+  folder = tmp_path_factory.mktemp("evil") / "sub"
+  shutil.copytree(SOLUTIONS, folder)
+  _plant(folder)
+  shutil.rmtree(RESULTS_DIR, ignore_errors=True)
+  RESULTS_DIR.mkdir(mode=0o755)
+  limits = Limits(per_task_s=8.0, wall_s=300.0)
+  results = {r.todo: r for r in grade_terms(folder, limits=limits, log=QUIET)}
+  yield results
+  shutil.rmtree(RESULTS_DIR, ignore_errors=True)
+
+
+def test_each_attack_scores_zero_with_a_message_and_the_rest_is_graded(attacked):
+  for todo, result in attacked.items():
+    if todo in ATTACKS and todo not in ("R1", "R2", "R3"):
+      assert result.score == 0, result.feedback()
+      assert all(c.message for c in result.cases), result.feedback()
+    elif todo not in ATTACKS:
+      assert result.score == result.max_score, result.feedback()
+  assert {c.category for c in attacked["R4"].cases} == {"timeout"}
+  assert {c.category for c in attacked["O1"].cases} == {"timeout"}
+  assert "output size limit" in attacked["R8"].cases[0].message
+  assert {c.category for c in attacked["R6"].cases} <= {"error", "crash"}
+  assert "MemoryError" in attacked["R6"].cases[0].message or "memory" in attacked["R6"].cases[0].message  # fmt: skip
+
+
+def test_nothing_is_left_running(attacked):
+  assert _sandbox_uids_alive() == []
+
+
+@pytest.mark.skipif(not running_as_root(), reason="the unprivileged-user path is active as root only")  # fmt: skip
+def test_hidden_cases_solutions_and_results_are_out_of_reach(attacked):
+  for todo in ("R1", "R2", "R3"):
+    result = attacked[todo]
+    assert result.score == 0, result.feedback()
+    assert all("PermissionError" in c.message for c in result.cases), result.feedback()
+  assert not (RESULTS_DIR / "results.json").exists()
+  for locked in ("autograder", "solutions"):
+    assert os.stat(ROOT / locked).st_mode & 0o077 == 0, f"{locked} is readable by others"
