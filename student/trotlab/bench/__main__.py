@@ -3,11 +3,15 @@ import tyro
 from trotlab.bench import (
   BackendsBench,
   CurvesPlot,
+  GpuBench,
+  MjlabBench,
   SimBench,
   StandBench,
   TrainBench,
   plot_curves,
   run_backends_bench,
+  run_gpu_bench,
+  run_mjlab_bench,
   run_sim_bench,
   run_stand_bench,
   run_train_bench,
@@ -19,6 +23,8 @@ RUNNERS = {
   StandBench: run_stand_bench,
   TrainBench: run_train_bench,
   CurvesPlot: plot_curves,
+  GpuBench: run_gpu_bench,
+  MjlabBench: run_mjlab_bench,
 }
 
 
@@ -30,6 +36,8 @@ def main() -> None:
       "stand": StandBench,
       "train": TrainBench,
       "curves": CurvesPlot,
+      "gpu": GpuBench,
+      "mjlab": MjlabBench,
     },
     config=(tyro.conf.FlagConversionOff,),
   )

@@ -13,6 +13,8 @@ from pathlib import Path
 import tyro
 
 from trotlab.scripts.common import (
+  SimBackendChoice,
+  configure_sim,
   friendly_errors,
   main_argv,
   resolve_device,
@@ -30,6 +32,8 @@ class EvaluateCfg:
   mdp: str = "student"
   """Where the observation terms come from: student, solutions, or a folder."""
   device: str = "cpu"
+  sim_backend: SimBackendChoice = "auto"
+  """auto: warp on a CUDA device, else cpu."""
   num_envs: int = 64
 
 
@@ -53,9 +57,9 @@ def main() -> None:
   device = resolve_device(cfg.device)
   spec = get_task(task)
   eval_cfg = TrackingEvalCfg(num_envs=cfg.num_envs)
-  env = ManagerBasedRlEnv(
-    eval_env_cfg(spec.env_cfg(play=True, device=device), eval_cfg), verbose=False
-  )
+  env_cfg = eval_env_cfg(spec.env_cfg(play=True, device=device), eval_cfg)
+  configure_sim(env_cfg.sim, cfg.sim_backend, device)
+  env = ManagerBasedRlEnv(env_cfg, verbose=False)
   try:
     policy = load_policy(cfg.checkpoint_file, env, spec.agent_cfg(device=device), device=device)
   except FileNotFoundError as err:

@@ -21,6 +21,8 @@ if "MUJOCO_GL" not in os.environ and not os.environ.get("DISPLAY"):
 import tyro  # noqa: E402
 
 from trotlab.scripts.common import (  # noqa: E402
+  SimBackendChoice,
+  configure_sim,
   friendly_errors,
   main_argv,
   resolve_device,
@@ -46,6 +48,8 @@ class PlayCfg:
   """Env steps to run without a viewer and without video."""
   mdp: str = "student"
   device: str = "cpu"
+  sim_backend: SimBackendChoice = "auto"
+  """auto: warp on a CUDA device, else cpu."""
   width: int = 640
   height: int = 480
 
@@ -54,9 +58,13 @@ def make_agent(cfg: PlayCfg, env, spec, device: str):
   import torch
 
   if cfg.agent == "zero":
-    return lambda obs: torch.zeros(env.num_envs, env.action_manager.total_action_dim)
+    return lambda obs: torch.zeros(
+      env.num_envs, env.action_manager.total_action_dim, device=env.device
+    )
   if cfg.agent == "random":
-    return lambda obs: 2 * torch.rand(env.num_envs, env.action_manager.total_action_dim) - 1
+    return lambda obs: (
+      2 * torch.rand(env.num_envs, env.action_manager.total_action_dim, device=env.device) - 1
+    )
   if cfg.checkpoint_file is None:
     raise SystemExit("error: --agent trained needs --checkpoint-file PATH (or use --agent zero).")
   from trotlab.rl.policy import load_policy
@@ -126,6 +134,7 @@ def main() -> None:
   spec = get_task(task)
   env_cfg = spec.env_cfg(play=True, device=device)
   env_cfg.scene.num_envs = cfg.num_envs
+  configure_sim(env_cfg.sim, cfg.sim_backend, device)
   env = ManagerBasedRlEnv(env_cfg, verbose=False)
   agent = make_agent(cfg, env, spec, device)
   if cfg.viewer == "native":

@@ -1,5 +1,5 @@
 """uv run train TASK [--env.scene.num-envs N] [--agent.max-iterations N] [--device auto|cpu|cuda:N]
-                     [--mdp student|solutions|PATH] [--seed N]
+                     [--sim-backend auto|cpu|warp] [--mdp student|solutions|PATH] [--seed N]
 
 Trains a policy with rsl-rl-lib's PPO. Logs, checkpoints (model_{it}.pt), TensorBoard events and
 the configs (params/env.yaml, params/agent.yaml) go to logs/rsl_rl/{experiment}/{timestamp}/; the
@@ -18,6 +18,8 @@ import tyro
 from trotlab.envs.manager_based_rl_env_cfg import ManagerBasedRlEnvCfg
 from trotlab.rl.runner_cfg import RslRlRunnerCfg
 from trotlab.scripts.common import (
+  SimBackendChoice,
+  configure_sim,
   exit_on_todos,
   friendly_errors,
   main_argv,
@@ -34,6 +36,9 @@ class TrainCfg:
   agent: RslRlRunnerCfg
   device: str = "auto"
   """auto (CUDA if available, else CPU), cpu, or cuda:N."""
+  sim_backend: SimBackendChoice = "auto"
+  """auto: MuJoCo Warp on a CUDA device, MuJoCo C threads on the CPU; cpu or warp to force one
+  (warp on the CPU device is for testing: slow)."""
   mdp: str = "student"
   """Where the MDP terms come from: student, solutions, or a folder with the five files."""
   seed: int | None = None
@@ -53,6 +58,7 @@ def run_train(task: str, cfg: TrainCfg) -> Path:
   from trotlab.utils.serialize import dump_yaml
 
   device = resolve_device(cfg.device)
+  sim_backend = configure_sim(cfg.env.sim, cfg.sim_backend, device)
   agent = cfg.agent
   if cfg.seed is not None:
     agent.seed = cfg.seed
@@ -66,7 +72,10 @@ def run_train(task: str, cfg: TrainCfg) -> Path:
   run_dir.mkdir(parents=True, exist_ok=True)
   dump_yaml(run_dir / "params" / "env.yaml", cfg.env)
   dump_yaml(run_dir / "params" / "agent.yaml", agent)
-  print(f"[trotlab] task {task}, device {device}, mdp {cfg.mdp}, logging to {run_dir}")
+  print(
+    f"[trotlab] task {task}, device {device}, sim backend {sim_backend}, mdp {cfg.mdp}, "
+    f"logging to {run_dir}"
+  )
 
   env = ManagerBasedRlEnv(cfg.env)
   vec_env = RslRlVecEnvWrapper(env, clip_actions=agent.clip_actions)

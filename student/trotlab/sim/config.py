@@ -31,10 +31,22 @@ class SimulationCfg:
   """Constraint solver (Newton) iterations per physics step."""
   ls_iterations: int = 20
   """Line-search iterations per solver iteration."""
-  backend: Literal["cpu"] = "cpu"
-  """cpu: MuJoCo C, all envs stepped on a C++ thread pool (mujoco.batch)."""
+  backend: Literal["cpu", "warp"] = "cpu"
+  """cpu: MuJoCo C, all envs stepped on a C++ thread pool (mujoco.batch). warp: MuJoCo Warp,
+  all envs on one GPU (the CLIs pick it with --device auto when CUDA is present)."""
   nthread: int | None = None
   """Threads of the CPU backend; None uses every usable core."""
+  warp_device: str = "cuda:0"
+  """Warp backend: the Warp device, cuda:N, or cpu (one kernel thread: for tests only)."""
+  nconmax: int | None = None
+  """Warp backend: contacts buffered per env (all envs share nconmax * num_envs). None: an
+  upper bound computed from the model's collision pairs. Raise it if an overflow is reported."""
+  njmax: int | None = None
+  """Warp backend: constraint rows per env. None: an upper bound from the model."""
+  contact_sensor_maxmatch: int = 64
+  """Warp backend: most contacts one contact sensor considers."""
+  cuda_graph: bool = True
+  """Warp backend on CUDA: replay the substeps of an env step as one captured CUDA graph."""
 
   def apply(self, spec: mujoco.MjSpec) -> None:
     """Write these options into a spec before it is compiled."""

@@ -27,8 +27,20 @@ class Simulation:
     self.num_envs = num_envs
     if cfg.backend == "cpu":
       self.backend: SimBackend = CpuBackend(self.mj_model, num_envs, nthread=cfg.nthread)
+    elif cfg.backend == "warp":
+      from trotlab.sim.warp_backend import WarpBackend  # imports warp: only when asked for
+
+      self.backend = WarpBackend(
+        self.mj_model,
+        num_envs,
+        device=cfg.warp_device,
+        nconmax=cfg.nconmax,
+        njmax=cfg.njmax,
+        contact_sensor_maxmatch=cfg.contact_sensor_maxmatch,
+        cuda_graph=cfg.cuda_graph,
+      )
     else:
-      raise ValueError(f"Unknown simulation backend {cfg.backend!r}; choose 'cpu'.")
+      raise ValueError(f"Unknown simulation backend {cfg.backend!r}; choose 'cpu' or 'warp'.")
 
   @property
   def device(self) -> torch.device:
