@@ -110,3 +110,30 @@ def test_training_check_runs_end_to_end_with_a_tiny_budget(tmp_path):
   assert training["max_score"] == 40
   assert set(training["phases"]) == {"stand", "forward", "lateral", "yaw", "mixed"}
   assert report["max_score"] == 140
+
+
+def test_gradescope_zip_and_results_format(tmp_path):
+  from autograder.gradescope import build, run
+
+  zip_path = build.build(tmp_path / "autograder.zip")
+  with zipfile.ZipFile(zip_path) as archive:
+    names = set(archive.namelist())
+    modes = {i.filename: i.external_attr >> 16 for i in archive.infolist()}
+  assert {"setup.sh", "run_autograder", "uv.lock", "pyproject.toml"} <= names
+  assert modes["run_autograder"] & 0o111 and modes["setup.sh"] & 0o111
+  assert "autograder/hidden/walk.npz" in names and "autograder/public/rubric.toml" in names
+  assert not any(n.startswith(("solutions/", "tests/")) for n in names)
+
+  submission = tmp_path / "submission"
+  write_mutant(next(m for m in MUTANTS if m.category == "sign"), submission)
+  results_file = tmp_path / "results" / "results.json"
+  assert run.main(["--submission", str(submission), "--results", str(results_file), "--skip-training"]) == 0  # fmt: skip
+  results = json.loads(results_file.read_text())
+  assert results["score"] == 94
+  assert len(results["tests"]) == 27
+  for test in results["tests"]:
+    assert set(test) == {"name", "score", "max_score", "output", "visibility"}
+    assert 0 <= test["score"] <= test["max_score"]
+  assert sum(t["score"] for t in results["tests"]) == results["score"]
+  r2 = next(t for t in results["tests"] if t["name"].startswith("TODO(R2)"))
+  assert r2["score"] == 0 and "[sign]" in r2["output"]

@@ -1,0 +1,72 @@
+"""Grade one Gradescope submission and write results.json in Gradescope's format.
+
+  python -m autograder.gradescope.run --submission DIR --results FILE [--profile cpu|gpu]
+                                      [--skip-training]
+
+One Gradescope test per TODO (term checks, with the feedback grade.py writes), per training
+phase and no-fall, and per autograded notebook exercise. Written answers (W*) are graded by
+hand in Gradescope and are not listed. Student code runs only in the sandbox (it cannot write
+the results file: it runs as another user, and this file is written last, atomically).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from autograder.grade import grade_one, read_submission
+
+
+def results_from_report(report: dict) -> dict:
+  """Gradescope's results.json (score, tests: name, score, max_score, output, visibility)."""
+  tests = [
+    {
+      "name": f"TODO({t['todo']}) {t['name']}",
+      "score": t["score"],
+      "max_score": t["max_score"],
+      "output": t["feedback"],
+      "visibility": "visible",
+    }  # fmt: skip
+    for t in report["terms"]
+  ]
+  if report["training"] is not None:
+    for name, item in report["training"]["items"].items():
+      tests.append({"name": f"Training check: {name}", "score": item["score"], "max_score": item["max_score"], "output": item["output"] or report["training"]["output"], "visibility": "visible"})  # fmt: skip
+  for key, item in (report["notebook"] or {}).items():
+    if item["score"] is None:
+      continue  # written answers: graded by hand
+    tests.append({"name": f"Notebook {key}", "score": item["score"], "max_score": item["max_score"], "output": item["output"], "visibility": "visible"})  # fmt: skip
+  summary = [f"Autograded score: {report['score']:g} / {report['max_score']:g}"]
+  summary += report["messages"]
+  return {
+    "score": report["score"],
+    "output": "\n".join(summary),
+    "tests": tests,
+    "visibility": "visible",
+    "stdout_visibility": "hidden",
+  }
+
+
+def main(argv: list[str] | None = None) -> int:
+  parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
+  parser.add_argument("--submission", type=Path, required=True)
+  parser.add_argument("--results", type=Path, required=True)
+  parser.add_argument("--profile", default="cpu")
+  parser.add_argument("--skip-training", action="store_true")
+  args = parser.parse_args(argv)
+  sub = read_submission(args.submission)
+  sub.student = "submission"
+  report = grade_one(sub, args.profile, args.skip_training)
+  results = results_from_report(report)
+  args.results.parent.mkdir(parents=True, exist_ok=True)
+  tmp = args.results.with_suffix(".tmp")
+  tmp.write_text(json.dumps(results, indent=1))
+  tmp.replace(args.results)
+  print(results["output"])
+  return 0
+
+
+if __name__ == "__main__":
+  sys.exit(main())
