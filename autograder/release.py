@@ -3,8 +3,9 @@
   uv run release OUT/ [--force]
 
 OUT/ gets: pyproject.toml (without instructor entry points), uv.lock, student/ (the generated
-stubs and the framework), autograder/public/ (the public self-check's cases), handouts/,
-notebooks/ (student versions, when there are any) and a student README. Left out: solutions/,
+stubs and the framework), autograder/public/ (the public self-check's cases and the rubric),
+handouts/, notebooks/ (the student version of the Colab notebook, generated from
+notebooks/source/ by nbgrader generate_assignment) and a student README. Left out: solutions/,
 autograder/ apart from public/ (hidden cases, grader, instructor tools), tests/, docs/, logs.
 Before finishing, every file written is scanned for lines of the solution regions; a hit aborts.
 """
@@ -17,7 +18,7 @@ import shutil
 import sys
 from pathlib import Path
 
-from autograder import make_student
+from autograder import make_student, notebook
 
 ROOT = Path(__file__).resolve().parents[1]
 COPY = ("student", "autograder/public", "handouts", "uv.lock", ".gitignore")
@@ -29,7 +30,8 @@ STUDENT_README = """# trotlab: teach a Unitree Go1 to walk
 You implement the MDP of a velocity-tracking task (rewards, observations, terminations, the
 velocity command, curricula) in `student/trotlab/tasks/velocity/mdp/`. Every place to fill in
 raises `TodoNotImplemented("<id>")`; its docstring gives the math, the frames and the shapes,
-and the handout (`handouts/`) explains each id.
+and the handout (`handouts/`) explains each id. The notebook `notebooks/go1_velocity.ipynb` adds
+robot-modelling exercises (N1-N3) and written questions (W1-W3).
 
 ## Set-up
 
@@ -54,9 +56,17 @@ and mixed commands; the grader runs the same protocol after a short training of 
 
 ## What to submit
 
-The five files of `student/trotlab/tasks/velocity/mdp/`: `rewards.py`, `observations.py`,
-`terminations.py`, `velocity_command.py`, `curriculums.py` (a folder or a .zip holding them).
-Nothing else is graded; do not change function names or signatures.
+1. The five files of `student/trotlab/tasks/velocity/mdp/`: `rewards.py`, `observations.py`,
+   `terminations.py`, `velocity_command.py`, `curriculums.py` (a folder or a .zip holding them).
+   Do not change function names or signatures.
+2. The notebook `notebooks/go1_velocity.ipynb` with your answers: the code of N1-N3 (its test
+   cells are autograded, with hidden cases added) and the written answers W1-W3 (graded by
+   hand). Submit the notebook you were given, answered (its graded cells carry the grader's
+   ids); do not edit its test cells (the grader restores them anyway).
+
+Both are graded: the MDP by term checks and a short training of your MDP, the notebook as above.
+The points are in `autograder/public/rubric.toml` (what the grader reads) and in
+`handouts/assignment.md` (section 8, the rubric and how the autograder scores).
 """
 
 
@@ -135,9 +145,8 @@ def build_release(out: Path, force: bool = False) -> Path:
     elif src.is_file():
       (out / rel).parent.mkdir(parents=True, exist_ok=True)
       shutil.copy2(src, out / rel)
-  student_notebooks = ROOT / "notebooks" / "release"
-  if student_notebooks.is_dir():
-    shutil.copytree(student_notebooks, out / "notebooks", ignore=IGNORE)
+  if notebook.SOURCE.is_file():  # the student version, made by nbgrader generate_assignment
+    notebook.generate_student_notebooks(out / "notebooks")
   (out / "pyproject.toml").write_text(student_pyproject((ROOT / "pyproject.toml").read_text()))
   (out / "README.md").write_text(STUDENT_README)
   found = leaks(out)

@@ -1,0 +1,112 @@
+"""Grading benchmarks and the training check's calibration (instructor tool; figures go to
+docs/grading.md).
+
+  uv run python -m autograder.benchmark terms [--repeats 5]
+      wall-clock of the term checks for one submission (the reference), median of N
+  uv run python -m autograder.benchmark calibrate --profile cpu --seeds 1 2 3 [--variants ...]
+      the training check on the reference (and on broken variants) for several seeds; appends
+      one JSON line per run to docs/data/grading/calibration_<profile>.jsonl
+
+Variants: reference; no_tracking (both tracking rewards return 0); tracking_sign (both
+tracking errors use command + measured).
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import shutil
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from autograder.term_checks import grade_terms
+from autograder.training_check import PROFILES, run_training_check
+
+ROOT = Path(__file__).resolve().parents[1]
+SOLUTIONS = ROOT / "solutions" / "velocity" / "mdp"
+OUT = ROOT / "docs" / "data" / "grading"
+
+VARIANTS = {
+  "reference": [],
+  "no_tracking": [
+    ("  return torch.exp(-error / std**2)\n", "  return torch.zeros_like(error)\n"),
+    ("  return torch.exp(-torch.square(command[:, 2] - ang_vel_b[:, 2]) / std**2)\n", "  return torch.zeros_like(ang_vel_b[:, 2])\n"),  # fmt: skip
+  ],
+  "tracking_sign": [
+    ("torch.square(command[:, :2] - lin_vel_b[:, :2])", "torch.square(command[:, :2] + lin_vel_b[:, :2])"),  # fmt: skip
+    ("torch.square(command[:, 2] - ang_vel_b[:, 2])", "torch.square(command[:, 2] + ang_vel_b[:, 2])"),  # fmt: skip
+  ],
+}
+
+
+def make_variant(name: str, folder: Path) -> Path:
+  shutil.copytree(SOLUTIONS, folder)
+  rewards = folder / "rewards.py"
+  text = rewards.read_text()
+  for old, new in VARIANTS[name]:
+    if text.count(old) != 1:
+      raise ValueError(f"variant {name}: {old!r} occurs {text.count(old)} times")
+    text = text.replace(old, new)
+  rewards.write_text(text)
+  return folder
+
+
+def bench_terms(repeats: int) -> None:
+  times = []
+  for i in range(repeats):
+    start = time.perf_counter()
+    results = grade_terms(SOLUTIONS, log=lambda *a: None)
+    times.append(time.perf_counter() - start)
+    print(f"[bench terms] run {i + 1}: {times[-1]:.1f} s, {sum(r.score for r in results):g}/100")
+  print(f"[bench terms] median of {repeats}: {statistics.median(times):.1f} s (min {min(times):.1f}, max {max(times):.1f})")  # fmt: skip
+
+
+def calibrate(profile_name: str, seeds: list[int], variants: list[str]) -> None:
+  OUT.mkdir(parents=True, exist_ok=True)
+  log_file = OUT / f"calibration_{profile_name}.jsonl"
+  for variant in variants:
+    for seed in seeds:
+      profile = dataclasses.replace(PROFILES[profile_name], seed=seed)
+      with tempfile.TemporaryDirectory() as tmp:
+        folder = make_variant(variant, Path(tmp) / "sub")
+        start = time.perf_counter()
+        result = run_training_check(folder, profile)
+        wall = time.perf_counter() - start
+      row = {
+        "profile": profile_name,
+        "variant": variant,
+        "seed": seed,
+        "budget_s": profile.budget_s,
+        "wall_s": round(wall, 1),
+        "score": result.score,
+        "max_score": result.max_score,
+        "items": {k: v["score"] for k, v in result.items.items()},
+        "phases": result.phases,
+        "output": result.output,
+      }
+      with log_file.open("a") as f:
+        f.write(json.dumps(row) + "\n")
+      print(f"[calibrate] {profile_name} {variant} seed {seed}: {result.score:g}/{result.max_score:g} in {wall / 60:.1f} min\n{result.output}", flush=True)  # fmt: skip
+
+
+def main(argv: list[str] | None = None) -> None:
+  parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
+  sub = parser.add_subparsers(dest="command", required=True)
+  terms = sub.add_parser("terms")
+  terms.add_argument("--repeats", type=int, default=5)
+  cal = sub.add_parser("calibrate")
+  cal.add_argument("--profile", default="cpu", choices=sorted(PROFILES))
+  cal.add_argument("--seeds", type=int, nargs="+", default=list(range(1, 11)))
+  cal.add_argument("--variants", nargs="+", default=["reference"], choices=sorted(VARIANTS))
+  args = parser.parse_args(argv)
+  if args.command == "terms":
+    bench_terms(args.repeats)
+  else:
+    calibrate(args.profile, args.seeds, args.variants)
+
+
+if __name__ == "__main__":
+  main()

@@ -1,0 +1,88 @@
+"""The handout (handouts/assignment.md) agrees with the rubric (autograder/public/rubric.toml):
+every TODO of the stubs has a section "### <id> — <name> (<points> points)" with the rubric's
+name and points, the rubric table quotes every id's points, and the totals add up. It also holds
+the step's data-flow figure and reveals no solution line."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from autograder import release
+from trotlab.tasks.velocity.mdp import MDP_FILES, STUDENT_DIR
+from trotlab.utils.todo import scan_todos
+
+ROOT = Path(__file__).resolve().parents[1]
+HANDOUT = ROOT / "handouts" / "assignment.md"
+RUBRIC = tomllib.loads((ROOT / "autograder" / "public" / "rubric.toml").read_text())
+SECTION_RE = re.compile(
+  r"^###\s+(?P<id>[A-Z]\d+)\s+—\s+(?P<name>\S+)\s+\((?P<points>\d+) points?\)\s*$", re.M
+)
+ROW_RE = re.compile(
+  r"^\|\s*(?P<id>[^|]*?)\s*\|\s*(?P<what>[^|]*?)\s*\|[^|]*\|\s*(?P<points>\**\d+\**)\s*\|\s*$", re.M
+)
+
+
+@pytest.fixture(scope="module")
+def text() -> str:
+  return HANDOUT.read_text()
+
+
+def rubric_points() -> dict[str, int]:
+  """Every graded id of the rubric with its points: terms, training phases, notebook."""
+  points = {tid: item["points"] for tid, item in RUBRIC["terms"].items()}
+  points.update(RUBRIC["training"])
+  points.update({nid: item["points"] for nid, item in RUBRIC["notebook"].items()})
+  return points
+
+
+def test_every_todo_of_the_stubs_has_a_section_with_the_rubric_points(text):
+  stub_ids = {t.todo_id for t in scan_todos([STUDENT_DIR / f"{name}.py" for name in MDP_FILES])}
+  assert stub_ids == set(RUBRIC["terms"]), "the stubs' TODOs are the rubric's term ids"
+  sections = {m["id"]: m for m in SECTION_RE.finditer(text)}
+  assert set(sections) == stub_ids, sorted(stub_ids ^ set(sections))
+  for tid in stub_ids:
+    rubric = RUBRIC["terms"][tid]
+    assert int(sections[tid]["points"]) == rubric["points"], tid
+    assert sections[tid]["name"] == rubric["name"], tid
+  headings = [m["id"] for m in SECTION_RE.finditer(text)]
+  assert len(headings) == len(set(headings)), "one section per TODO"
+
+
+def test_rubric_table_and_totals_match_the_rubric(text):
+  rows = list(ROW_RE.finditer(text))
+  by_id = {m["id"]: int(m["points"]) for m in rows if m["id"] and m["id"] != "id"}
+  assert by_id == rubric_points()
+  totals = {m["what"].strip("*"): int(m["points"].strip("*")) for m in rows if not m["id"]}
+  terms = sum(item["points"] for item in RUBRIC["terms"].values())
+  training = sum(RUBRIC["training"].values())
+  notebook = sum(item["points"] for item in RUBRIC["notebook"].values())
+  assert totals == {
+    "Term checks": terms,
+    "Training check": training,
+    "Notebook": notebook,
+    "Total": terms + training + notebook,
+  }
+  summary = re.search(
+    r"\*\*(\d+)\*\* for the MDP terms, \*\*(\d+)\*\* for the training check, \*\*(\d+)\*\* for "
+    r"the notebook, \*\*(\d+)\*\*",
+    text.replace("\n", " "),
+  )
+  assert summary is not None
+  assert [int(g) for g in summary.groups()] == [
+    terms,
+    training,
+    notebook,
+    terms + training + notebook,
+  ]
+
+
+def test_figure_math_and_no_solution_lines(text):
+  assert "```mermaid" in text and "flowchart" in text, "the step's data-flow figure"
+  assert text.count("$$") % 2 == 0, "math blocks are closed"
+  secret = release.solution_lines()
+  hits = [line for line in text.splitlines() if line.strip() in secret]
+  assert not hits, hits

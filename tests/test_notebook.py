@@ -1,0 +1,190 @@
+"""The Colab notebook (notebooks/source/, nbgrader format): its grade cells carry the rubric's
+points; the student version made by nbgrader generate_assignment hides the solutions and, once
+answered, runs top to bottom in smoke mode on the CPU with the reference MDP in under 5 minutes;
+autograding (test cells restored as nbgrader does, the notebook executed in the sandbox) gives
+full marks to the solutions, 0 to the untouched student version, and partial credit per test
+cell; the student's code cannot read the source notebook and a cell that hangs is stopped."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+from autograder import notebook
+
+SMOKE_LIMIT_S = 300
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def student_notebook(tmp_path_factory) -> Path:
+  [path] = notebook.generate_student_notebooks(tmp_path_factory.mktemp("student"))
+  return path
+
+
+def nbgrader_meta(cell) -> dict:
+  return cell.get("metadata", {}).get("nbgrader", {})
+
+
+def answered(student: Path, dest: Path, answers: dict[str, str] | None = None) -> Path:
+  """The student notebook with its answer cells filled: from the source's solutions, or with
+  ``answers`` (grade_id -> source) for the cells it names."""
+  solutions = {
+    nbgrader_meta(c).get("grade_id"): c["source"]
+    for c in nbformat.read(notebook.SOURCE, as_version=4).cells
+  }
+  nb = nbformat.read(student, as_version=4)
+  for cell in nb.cells:
+    meta = nbgrader_meta(cell)
+    if meta.get("solution"):
+      cell.source = (answers or {}).get(meta["grade_id"], solutions[meta["grade_id"]])
+  nbformat.write(nb, dest)
+  return dest
+
+
+def test_grade_cells_carry_the_rubric_points():
+  rubric = notebook.notebook_rubric()
+  assert notebook.cell_points() == {rid: float(item["points"]) for rid, item in rubric.items()}
+  cells = nbformat.read(notebook.SOURCE, as_version=4).cells
+  for cell in cells:
+    meta = nbgrader_meta(cell)
+    if not meta.get("grade"):
+      continue
+    manual = rubric[notebook.rubric_id(meta["grade_id"])].get("manual", False)
+    # N ids: locked code test cells (autograded); W ids: markdown answers graded by hand.
+    assert cell.cell_type == ("markdown" if manual else "code"), meta["grade_id"]
+    assert meta.get("solution", False) == manual and meta.get("locked", False) != manual
+
+
+def test_student_version_hides_solutions_and_hidden_tests(student_notebook):
+  text = student_notebook.read_text()
+  assert "BEGIN SOLUTION" not in text and "HIDDEN TESTS" not in text
+  assert "gear_ratio**2" not in text and "2.0 * damping_ratio" not in text
+  assert "Only the actor runs on the robot" not in text, "a model answer of W2"
+  regions = notebook.SOURCE.read_text().count("### BEGIN SOLUTION")
+  assert regions == 5 and text.count("raise NotImplementedError()") == regions
+  assert text.count("YOUR ANSWER HERE") == 3
+
+
+def test_release_notebook_runs_in_smoke_mode(student_notebook, tmp_path, monkeypatch):
+  monkeypatch.setenv("TROTLAB_SMOKE", "1")
+  monkeypatch.setenv("TROTLAB_MDP", "solutions")
+  nb = nbformat.read(answered(student_notebook, tmp_path / "answered.ipynb"), as_version=4)
+  client = NotebookClient(
+    nb, timeout=SMOKE_LIMIT_S, kernel_name="python3", resources={"metadata": {"path": tmp_path}}
+  )
+  start = time.monotonic()
+  client.execute()  # raises CellExecutionError on the first failing cell
+  elapsed = time.monotonic() - start
+  print(f"smoke-mode execution: {elapsed:.1f} s")
+  assert elapsed < SMOKE_LIMIT_S
+  text = json.dumps([c.get("outputs", []) for c in nb.cells])
+  assert "27 passed, 0 failed" in text, "the public self-check table"
+  assert "Learning iteration" in text, "the training's log"
+  assert "ManagerBasedRlEnv: 16 envs" in text, "the tour built the env"
+  [run] = (tmp_path / "logs" / "rsl_rl" / "go1_velocity").iterdir()
+  assert (run / "evaluation" / "tracking.png").is_file() and (run / "model_1.pt").is_file()
+  if "MUJOCO_GL=disable" not in text:
+    assert (run / "videos" / "play.mp4").stat().st_size > 1000
+    assert text.count("data:image/png;base64") >= 2, "the tour's frame and the tracking plot"
+    assert "<video" in text
+
+
+def test_autograde_gives_the_solutions_full_marks(tmp_path):
+  rubric = notebook.notebook_rubric()
+  scores = notebook.autograde_notebook(notebook.SOURCE, tmp_path)
+  assert set(scores) == set(rubric)
+  for rid, item in rubric.items():
+    assert scores[rid]["max_score"] == item["points"]
+    if item.get("manual"):
+      assert scores[rid]["score"] is None and "graded by hand" in scores[rid]["output"]
+    else:
+      assert scores[rid]["score"] == item["points"], scores[rid]["output"]
+      assert "passed" in scores[rid]["output"]
+
+
+def test_autograde_gives_the_untouched_student_version_zero(student_notebook, tmp_path):
+  scores = notebook.autograde_notebook(student_notebook, tmp_path)
+  for rid in ("N1", "N2", "N3"):
+    assert scores[rid]["score"] == 0.0 and "NotImplementedError" in scores[rid]["output"]
+  for rid in ("W1", "W2", "W3"):
+    assert scores[rid]["score"] is None and scores[rid]["output"] == "graded by hand; no answer"
+
+
+def test_autograde_partial_credit_and_restored_tests(student_notebook, tmp_path):
+  """N1 right, N2 with a wrong damping, N3 unanswered but its test cells emptied by the student:
+  nbgrader restores the tests from the source, so N3 still scores 0."""
+  source = {
+    nbgrader_meta(c).get("grade_id"): c.source
+    for c in nbformat.read(notebook.SOURCE, as_version=4).cells
+  }
+  wrong_kd = source["N2_answer"].replace(
+    "2.0 * damping_ratio * inertia * natural_frequency", "damping_ratio * inertia"
+  )
+  assert wrong_kd != source["N2_answer"]
+  path = answered(
+    student_notebook,
+    tmp_path / "submitted.ipynb",
+    {"N2_answer": wrong_kd, "N3_answer": "pass", "W1": "Shaping helps."},
+  )
+  nb = nbformat.read(path, as_version=4)
+  for cell in nb.cells:
+    if nbgrader_meta(cell).get("grade_id", "").startswith("N3_") and nbgrader_meta(cell)["grade"]:
+      cell.source = "pass"
+  nbformat.write(nb, path)
+  scores = notebook.autograde_notebook(path, tmp_path / "work")
+  assert scores["N1"]["score"] == 3.0
+  assert scores["N2"]["score"] == 2.0 and "N2_damping 0/2: AssertionError" in scores["N2"]["output"]
+  assert scores["N3"]["score"] == 0.0
+  assert "Shaping helps." in scores["W1"]["output"]
+  executed = json.loads((tmp_path / "work" / "executed.ipynb").read_text())
+  assert "HIDDEN TESTS" in json.dumps(executed["cells"]), "the hidden tests ran"
+
+
+def test_autograde_runs_the_student_code_in_the_sandbox(student_notebook, tmp_path):
+  """N1's answer reads the source notebook (solutions, hidden tests): as root the sandbox's
+  user may not. N2's answer hangs: the cell is stopped after the per-cell limit, N2 scores 0,
+  and the kernel, interrupted, goes on with N3."""
+  source = ROOT / "notebooks" / "source" / "go1_velocity" / "go1_velocity.ipynb"
+  path = answered(
+    student_notebook,
+    tmp_path / "submitted.ipynb",
+    {
+      "N1_answer": f"text = open({str(source)!r}).read()\nprint(len(text))",
+      "N2_answer": "import time\n\ntime.sleep(10**6)",
+    },
+  )
+  start = time.monotonic()
+  scores = notebook.autograde_notebook(path, tmp_path / "work", cell_timeout_s=20)
+  print(f"autograde with a hanging cell: {time.monotonic() - start:.1f} s")
+  assert scores["N1"]["score"] == 0.0
+  if os.geteuid() == 0:
+    assert "N1_answer raised PermissionError" in scores["N1"]["output"], scores["N1"]["output"]
+  assert scores["N2"]["score"] == 0.0
+  assert "N2_answer raised TimeoutError" in scores["N2"]["output"], scores["N2"]["output"]
+  assert "time limit per cell" in scores["N2"]["output"]
+  assert scores["N3"]["score"] == 3.0, scores["N3"]["output"]
+
+
+def test_autograde_when_the_sandbox_stops_the_run(student_notebook, tmp_path):
+  limits = notebook.notebook_limits()
+  limits.wall_s = 3.0  # the kernel has not even started
+  scores = notebook.autograde_notebook(student_notebook, tmp_path, limits=limits)
+  for rid in ("N1", "N2", "N3"):
+    assert scores[rid]["score"] == 0.0
+    assert "execution stopped after" in scores[rid]["output"], scores[rid]["output"]
+    assert "(time limit)" in scores[rid]["output"]
+
+
+def test_autograde_of_an_unreadable_file(tmp_path):
+  bad = tmp_path / "bad.ipynb"
+  bad.write_text("{not json")
+  scores = notebook.autograde_notebook(bad, tmp_path / "work")
+  assert all(scores[rid]["score"] == 0.0 for rid in ("N1", "N2", "N3"))
+  assert "could not be read" in scores["N1"]["output"]
