@@ -33,11 +33,20 @@ VARIANTS = {
   "reference": [],
   "no_tracking": [
     ("  return torch.exp(-error / std**2)\n", "  return torch.zeros_like(error)\n"),
-    ("  return torch.exp(-torch.square(command[:, 2] - ang_vel_b[:, 2]) / std**2)\n", "  return torch.zeros_like(ang_vel_b[:, 2])\n"),  # fmt: skip
+    (
+      "  return torch.exp(-torch.square(command[:, 2] - ang_vel_b[:, 2]) / std**2)\n",
+      "  return torch.zeros_like(ang_vel_b[:, 2])\n",
+    ),  # fmt: skip
   ],
   "tracking_sign": [
-    ("torch.square(command[:, :2] - lin_vel_b[:, :2])", "torch.square(command[:, :2] + lin_vel_b[:, :2])"),  # fmt: skip
-    ("torch.square(command[:, 2] - ang_vel_b[:, 2])", "torch.square(command[:, 2] + ang_vel_b[:, 2])"),  # fmt: skip
+    (
+      "torch.square(command[:, :2] - lin_vel_b[:, :2])",
+      "torch.square(command[:, :2] + lin_vel_b[:, :2])",
+    ),  # fmt: skip
+    (
+      "torch.square(command[:, 2] - ang_vel_b[:, 2])",
+      "torch.square(command[:, 2] + ang_vel_b[:, 2])",
+    ),  # fmt: skip
   ],
 }
 
