@@ -82,7 +82,8 @@ def calibrate(profile_name: str, seeds: list[int], variants: list[str]) -> None:
       with tempfile.TemporaryDirectory() as tmp:
         folder = make_variant(variant, Path(tmp) / "sub")
         start = time.perf_counter()
-        result = run_training_check(folder, profile)
+        policy = OUT / "policies" / f"{profile_name}_{variant}_seed{seed}.pt"
+        result = run_training_check(folder, profile, keep_policy=policy if variant == "reference" else None)  # fmt: skip
         wall = time.perf_counter() - start
       row = {
         "profile": profile_name,

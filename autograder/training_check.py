@@ -144,7 +144,11 @@ def score_phases(
   return TrainingResult(total, sum(i["max_score"] for i in items.values()), items, "", phases)
 
 
-def run_training_check(submission: Path, profile: TrainingProfile, log=print) -> TrainingResult:
+def run_training_check(
+  submission: Path, profile: TrainingProfile, log=print, keep_policy: Path | None = None
+) -> TrainingResult:
+  """Train and evaluate ``submission`` in the sandbox and score it. ``keep_policy``: copy the
+  trained checkpoint there (calibration runs)."""
   points = load_rubric()["training"]
   zero = {name: {"score": 0.0, "max_score": float(v), "output": ""} for name, v in points.items()}
   with tempfile.TemporaryDirectory(prefix="trotlab-train-") as tmp:
@@ -162,6 +166,10 @@ def run_training_check(submission: Path, profile: TrainingProfile, log=print) ->
     log(f"  training check ({profile.name}: {profile.budget_s:.0f} s budget, seed {profile.seed})")
     child = run_in_sandbox(["-m", "trotlab.checks.train_child", str(job_dir)], job_dir, limits)
     traces_file = job_dir / "out" / "traces.npz"
+    model_file = job_dir / "out" / "model.pt"
+    if keep_policy is not None and model_file.is_file() and not model_file.is_symlink():
+      keep_policy.parent.mkdir(parents=True, exist_ok=True)
+      shutil.copyfile(model_file, keep_policy)
     if not traces_file.is_file():
       message = f"the training run did not finish: {child.describe()}. Output tail:\n{child.output[-1500:]}"  # fmt: skip
       return TrainingResult(0.0, float(sum(points.values())), zero, message)

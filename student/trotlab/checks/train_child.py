@@ -7,7 +7,7 @@ budget_s (training wall-clock), max_iterations, chunk (iterations between progre
 eval_num_envs. The child trains with rsl-rl-lib's PPO on the submission in JOB_DIR/submission/,
 then runs the tracking evaluation (trotlab.evaluation) on the trained policy and writes its
 per-step traces to JOB_DIR/out/traces.npz (time, phase, command, lin_vel_b, ang_vel_z, fallen) and
-JOB_DIR/out/train.json (iterations, wall-clock). The grader computes the metrics and the score
+JOB_DIR/out/train.json (iterations, wall-clock) and the trained policy JOB_DIR/out/model.pt. The grader computes the metrics and the score
 from the traces; nothing here scores.
 """
 
@@ -54,6 +54,7 @@ def run_job(job_dir: Path) -> None:
     iteration += chunk
     print(f"[training check] iteration {iteration}, {time.perf_counter() - start:.0f} s", flush=True)  # fmt: skip
   train_s = time.perf_counter() - start
+  runner.save(str(out_dir / "model.pt"))  # for the instructor's calibration runs; never scored
 
   eval_cfg = TrackingEvalCfg(num_envs=job["eval_num_envs"])
   eval_env = ManagerBasedRlEnv(eval_env_cfg(spec.env_cfg(play=True, device=device), eval_cfg), verbose=False)  # fmt: skip
