@@ -137,3 +137,20 @@ def test_gradescope_zip_and_results_format(tmp_path):
   assert sum(t["score"] for t in results["tests"]) == results["score"]
   r2 = next(t for t in results["tests"] if t["name"].startswith("TODO(R2)"))
   assert r2["score"] == 0 and "[sign]" in r2["output"]
+
+
+def test_notebook_points_are_merged_into_the_report_and_csv(tmp_path):
+  from autograder import notebook
+
+  subs = tmp_path / "subs"
+  _copy_files(SOLUTIONS, subs / "frank")
+  shutil.copy(notebook.SOURCE, subs / "frank" / "go1_velocity.ipynb")  # every answer right
+  out = tmp_path / "grades.csv"
+  assert grade.main([str(subs), "--out", str(out), "--skip-training"]) == 0
+  report = json.loads((tmp_path / "grades_reports" / "frank.json").read_text())
+  nb = report["notebook"]
+  assert {k: nb[k]["score"] for k in ("N1", "N2", "N3")} == {"N1": 3, "N2": 4, "N3": 3}
+  assert all(nb[k]["score"] is None for k in ("W1", "W2", "W3"))  # read by a person
+  assert (report["score"], report["max_score"]) == (110, 110)
+  row = out.read_text().splitlines()[1].split(",")
+  assert row[:6] == ["frank", "110", "110", "100", "", "10"]
