@@ -47,8 +47,10 @@ class Limits:
   memory_bytes: int | None = 6 * 2**30
   """Address space (RLIMIT_AS). torch + MuJoCo need about 2 GiB of it. None: no limit (CUDA
   reserves far more address space than it uses, so GPU runs cannot have this limit)."""
-  max_processes: int = 512
-  """Processes and threads of the sandbox user (RLIMIT_NPROC): stops fork bombs."""
+  max_processes: int = 128
+  """Processes and threads of the sandbox user (RLIMIT_NPROC): stops fork bombs. Kept low
+  because every forked copy of a torch process dirties memory: 512 copies starved the next
+  child of memory for its thread stacks on the 24 GiB CI machine."""
   file_bytes: int = 32 * 2**20
   """Largest file the child may write (RLIMIT_FSIZE); its stdout and stderr are files."""
   output_tail_bytes: int = 4000
