@@ -38,16 +38,17 @@ ATTACKS = {
   "R4": ("default_joint_position", "import time; time.sleep(10**6)"),
   "R6": ("feet_clearance", "blocks = [bytearray(2**30) for _ in range(50)]"),
   "R8": ("feet_slip", "import sys\n  for _ in range(1100): sys.stdout.write('x' * 2**20)"),
-  "O1": (
-    "base_lin_vel",
+  # Last in grading order: a fork bomb can still starve the next child of threads (seen in CI).
+  "K2": (
+    "reward_weight",
     "import os\n  for _ in range(64): os.fork()\n  import time; time.sleep(10**6)",
-  ),  # fmt: skip
+  ),
 }
 
 
 def _plant(folder: Path) -> None:
   """Put each attack at the top of its function's body."""
-  for name in ("rewards", "observations"):
+  for name in ("rewards", "observations", "curriculums"):
     path = folder / f"{name}.py"
     lines = path.read_text().splitlines(keepends=True)
     for function, attack in (v for v in ATTACKS.values()):
@@ -94,7 +95,7 @@ def test_each_attack_scores_zero_with_a_message_and_the_rest_is_graded(attacked)
     elif todo not in ATTACKS:
       assert result.score == result.max_score, result.feedback()
   assert {c.category for c in attacked["R4"].cases} == {"timeout"}
-  assert {c.category for c in attacked["O1"].cases} == {"timeout"}
+  assert {c.category for c in attacked["K2"].cases} == {"timeout"}
   assert "output size limit" in attacked["R8"].cases[0].message
   assert {c.category for c in attacked["R6"].cases} <= {"error", "crash"}
   assert "MemoryError" in attacked["R6"].cases[0].message or "memory" in attacked["R6"].cases[0].message  # fmt: skip
