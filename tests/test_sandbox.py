@@ -41,7 +41,8 @@ ATTACKS = {
   # Last in grading order: a fork bomb can still starve the next child of threads (seen in CI).
   "K2": (
     "reward_weight",
-    "import os\n  for _ in range(64): os.fork()\n  import time; time.sleep(10**6)",
+    # forks on through refused forks (the process limit), then every copy sleeps forever
+    "import os, time\n  for _ in range(64):\n    try: os.fork()\n    except OSError: pass\n  time.sleep(10**6)",
   ),
 }
 
