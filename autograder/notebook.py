@@ -27,14 +27,13 @@ import logging
 import os
 import re
 import shutil
-import stat
 import subprocess
 import sys
 import tempfile
 import tomllib
 from pathlib import Path
 
-from autograder.sandbox import ChildResult, Limits, run_in_sandbox
+from autograder.sandbox import ChildResult, Limits, read_child_file, run_in_sandbox
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
@@ -227,25 +226,6 @@ def restore_cells(submitted: Path, course: Path):
   return nb
 
 
-def _read_child_file(job_dir: Path, *parts: str, max_bytes: int) -> bytes:
-  """A regular file the sandboxed child wrote under job_dir, read without following links (the
-  child owns job_dir and could leave a link to a file only the grader may read)."""
-  flags = os.O_RDONLY | os.O_NOFOLLOW
-  fds = [os.open(job_dir, flags | os.O_DIRECTORY)]
-  try:
-    for name in parts[:-1]:
-      fds.append(os.open(name, flags | os.O_DIRECTORY, dir_fd=fds[-1]))
-    fds.append(os.open(parts[-1], flags | os.O_NONBLOCK, dir_fd=fds[-1]))
-    info = os.fstat(fds[-1])
-    if not stat.S_ISREG(info.st_mode) or info.st_size > max_bytes:
-      raise ValueError(f"{'/'.join(parts)} is not a regular file under {max_bytes} bytes")
-    with os.fdopen(os.dup(fds[-1]), "rb") as f:
-      return f.read(max_bytes + 1)[:max_bytes]
-  finally:
-    for fd in fds:
-      os.close(fd)
-
-
 def execute_in_sandbox(
   nb_json: str, workdir: Path, cell_timeout_s: float, limits: Limits
 ) -> tuple[dict | None, str]:
@@ -272,7 +252,7 @@ def execute_in_sandbox(
     args = ["-m", "trotlab.checks.notebook_child", str(job_dir)]
     child: ChildResult = run_in_sandbox(args, job_dir, limits, extra_env=env)
     try:
-      data = _read_child_file(job_dir, "out", "executed.ipynb", max_bytes=limits.file_bytes)
+      data = read_child_file(job_dir, "out", "executed.ipynb", max_bytes=limits.file_bytes)
       executed = json.loads(data)
       if not isinstance(executed, dict) or not isinstance(executed.get("cells"), list):
         raise ValueError("not a notebook")

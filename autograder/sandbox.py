@@ -20,6 +20,7 @@ import signal
 import stat
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -73,7 +74,10 @@ class ChildResult:
     if code is None or code == 0:
       return "finished"
     if code < 0:
-      name = signal.Signals(-code).name
+      try:
+        name = signal.Signals(-code).name
+      except ValueError:  # a real-time signal has no name
+        return f"ended by signal {-code}"
       why = {"SIGXCPU": "CPU time limit", "SIGXFSZ": "output size limit (a flood of prints?)", "SIGKILL": "killed (memory or time limit)", "SIGSEGV": "crashed (segmentation fault)"}.get(name, "killed")  # fmt: skip
       return f"ended by {name}: {why}"
     if "MemoryError" in self.output:
@@ -205,12 +209,34 @@ def prepare_dir(path: Path, user: tuple[int, int] | None) -> None:
   os.chown(path, *user)
 
 
-def _tail(path: Path, size: int) -> str:
-  if not path.is_file():
-    return ""
-  with path.open("rb") as f:
-    f.seek(max(0, path.stat().st_size - size))
-    return f.read().decode("utf-8", "replace")
+def _tail(file, size: int) -> str:
+  """The last ``size`` bytes of an open file, as text."""
+  end = file.seek(0, os.SEEK_END)
+  file.seek(max(0, end - size))
+  return file.read().decode("utf-8", "replace")
+
+
+def read_child_file(job_dir: Path, *parts: str, max_bytes: int) -> bytes:
+  """A regular file the sandboxed child wrote at job_dir/parts..., read without following links.
+
+  The child owns job_dir: a link there (to the solutions, a hidden case) would otherwise be
+  followed by the grader, who may read everything. Every path component is opened with
+  O_NOFOLLOW relative to the one before, so swapping a folder for a link does not help either.
+  Raises OSError (missing, a link) or ValueError (not a regular file, larger than max_bytes)."""
+  flags = os.O_RDONLY | os.O_NOFOLLOW
+  fds = [os.open(job_dir, flags | os.O_DIRECTORY)]
+  try:
+    for name in parts[:-1]:
+      fds.append(os.open(name, flags | os.O_DIRECTORY, dir_fd=fds[-1]))
+    fds.append(os.open(parts[-1], flags | os.O_NONBLOCK, dir_fd=fds[-1]))
+    info = os.fstat(fds[-1])
+    if not stat.S_ISREG(info.st_mode) or info.st_size > max_bytes:
+      raise ValueError(f"{'/'.join(parts)} is not a regular file under {max_bytes} bytes")
+    with os.fdopen(os.dup(fds[-1]), "rb") as f:
+      return f.read(max_bytes + 1)[:max_bytes]
+  finally:
+    for fd in fds:
+      os.close(fd)
 
 
 def run_in_sandbox(
@@ -241,9 +267,10 @@ def run_in_sandbox(
     "MUJOCO_GL": "disable",
     **(extra_env or {}),
   }
-  out_path, err_path = job_dir / "stdout.txt", job_dir / "stderr.txt"
   start = time.monotonic()
-  with out_path.open("wb") as out, err_path.open("wb") as err:
+  # stdout and stderr go to anonymous files the grader holds open: nothing in the child's job
+  # dir, where it could swap them for links to files only the grader may read.
+  with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
     proc = subprocess.Popen(
       [sys.executable, "-I", *args],
       cwd=job_dir,
@@ -264,10 +291,10 @@ def run_in_sandbox(
       with contextlib.suppress(ProcessLookupError):
         os.killpg(proc.pid, signal.SIGKILL)
       proc.wait()
-  if user is not None:  # stray processes that left the group: kill every task of the user
-    _kill_user(uid)
-  half = limits.output_tail_bytes // 2
-  output = _tail(out_path, half) + _tail(err_path, half)
+    if user is not None:  # stray processes that left the group: kill every task of the user
+      _kill_user(uid)
+    half = limits.output_tail_bytes // 2
+    output = _tail(out, half) + _tail(err, half)
   return ChildResult(
     returncode=None if timed_out else proc.returncode,
     timed_out=timed_out,

@@ -12,20 +12,23 @@ category only.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
+import io
 import json
 import math
 import shutil
 import tempfile
 import time
 import tomllib
+import zipfile
 from pathlib import Path
 
 import numpy as np
 
 from autograder import cases as C
-from autograder.sandbox import ChildResult, Limits, run_in_sandbox
+from autograder.sandbox import ChildResult, Limits, read_child_file, run_in_sandbox
 
 ROOT = Path(__file__).resolve().parents[1]
 RUBRIC_FILE = ROOT / "autograder" / "public" / "rubric.toml"
@@ -268,20 +271,43 @@ def write_job(job_dir: Path, submission: Path, todos: list[str], by_todo: dict[s
   (job_dir / "job.json").write_text(json.dumps({"tasks": tasks}))
 
 
-def _read_outputs(out_dir: Path, todo: str) -> tuple[dict | None, dict[str, dict[str, np.ndarray]]]:
-  status_file, arrays_file = out_dir / f"{todo}.json", out_dir / f"{todo}.npz"
-  if not status_file.is_file() or not arrays_file.is_file():
-    return None, {}
+TEXT_FIELDS = ("dtype", "device")
+"""Outputs the child reports as text (np.str_ arrays); every other output must be numeric."""
+
+
+def _read_outputs(job_dir: Path, todo: str, max_bytes: int) -> tuple[dict | None, dict[str, dict[str, np.ndarray]]]:  # fmt: skip
+  """The child's status and arrays for ``todo`` (None when it wrote none). The child wrote them:
+  links are not followed, and only a JSON object and numeric arrays count."""
   try:
-    status = json.loads(status_file.read_text())
+    status_bytes = read_child_file(job_dir, "out", f"{todo}.json", max_bytes=max_bytes)
+    arrays_bytes = read_child_file(job_dir, "out", f"{todo}.npz", max_bytes=max_bytes)
+  except FileNotFoundError:
+    return None, {}
+  except (OSError, ValueError) as err:
+    return {"status": "error", "message": f"unreadable output: {err}"}, {}
+  try:
+    status = json.loads(status_bytes)
+    if not isinstance(status, dict):
+      raise ValueError(f"{todo}.json does not hold a JSON object")
     per_case: dict[str, dict[str, np.ndarray]] = {}
-    with np.load(arrays_file, allow_pickle=False) as data:
+    with np.load(io.BytesIO(arrays_bytes), allow_pickle=False) as data:
       for key in data.files:
         case, _, field = key.partition("/")
-        per_case.setdefault(case, {})[field] = data[key]
+        array = data[key]
+        # numbers, and the names of the output's dtype and device; anything else is dropped
+        if array.dtype.kind in "biuf" or (field in TEXT_FIELDS and array.dtype.kind == "U"):
+          per_case.setdefault(case, {})[field] = array
     return status, per_case
-  except (ValueError, OSError, json.JSONDecodeError) as err:
+  except (ValueError, OSError, EOFError, zipfile.BadZipFile) as err:
     return {"status": "error", "message": f"unreadable output: {err}"}, {}
+
+
+def _ran_past(marker: Path, seconds: float) -> bool:
+  """The TODO whose start ``marker`` records ran longer than ``seconds`` (until now)."""
+  try:
+    return time.time() - marker.lstat().st_mtime > seconds
+  except OSError:
+    return True
 
 
 def run_todos(submission: Path, todos: list[str], by_todo, limits: Limits, log=print) -> dict:
@@ -289,6 +315,7 @@ def run_todos(submission: Path, todos: list[str], by_todo, limits: Limits, log=p
   failure and a new child goes on with the rest. Returns todo -> (status dict, per-case arrays)."""
   results: dict[str, tuple[dict, dict]] = {}
   remaining = list(todos)
+  retried: set[str] = set()
   with tempfile.TemporaryDirectory(prefix="trotlab-grade-") as tmp:
     Path(tmp).chmod(0o711)  # the sandbox user may pass through to its own job dir, not list
     attempt = 0
@@ -300,23 +327,33 @@ def run_todos(submission: Path, todos: list[str], by_todo, limits: Limits, log=p
       out_dir = job_dir / "out"
 
       def current_overdue(out_dir: Path = out_dir) -> bool:
-        started = sorted(out_dir.glob("*.started"), key=lambda p: p.stat().st_mtime)
+        """The TODO the child works on now has run past per_task_s."""
+        started = []
+        for marker in out_dir.glob("*.started"):
+          with contextlib.suppress(OSError):  # the child may remove it meanwhile
+            started.append((marker.lstat().st_mtime, marker.stem))
         if not started:
           return False
-        last = started[-1]
-        if (out_dir / f"{last.stem}.json").exists():
+        mtime, todo = max(started)
+        if (out_dir / f"{todo}.json").exists():
           return False
-        return time.time() - last.stat().st_mtime > limits.per_task_s
+        return time.time() - mtime > limits.per_task_s
 
       child: ChildResult = run_in_sandbox(["-m", "trotlab.checks.child", str(job_dir)], job_dir, limits, poll=current_overdue)  # fmt: skip
       progressed = False
       for todo in list(remaining):
-        status, arrays = _read_outputs(out_dir, todo)
+        status, arrays = _read_outputs(job_dir, todo, limits.file_bytes)
         if status is not None:
           results[todo] = (status, arrays)
           remaining.remove(todo)
           progressed = True
         elif (out_dir / f"{todo}.started").exists():
+          if child.timed_out and todo not in retried and not _ran_past(out_dir / f"{todo}.started", limits.per_task_s):  # fmt: skip
+            # the whole child's wall-clock ran out while this TODO was within its own limit:
+            # the time went to the TODOs before it, so it gets one more try in a fresh child
+            retried.add(todo)
+            progressed = True
+            break
           category = "timeout" if child.timed_out else "crash"
           why = child.describe()
           message = f"{why}. Output tail: {child.output[-300:]}"

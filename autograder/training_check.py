@@ -2,24 +2,32 @@
 
 The submission trains in a sandboxed child (trotlab.checks.train_child) with the provided
 config, a fixed seed and the profile's budget; the same child runs DESIGN.md's tracking
-evaluation on the trained policy and returns its per-step traces (velocities from the simulator
-state). This module recomputes the per-phase metrics from the traces with the protocol's own
-phase layout and scores them: the rubric's points for each moving phase whose mean
-||v_xy - cmd_xy|| and mean |wz - cmd_wz| are within the profile's thresholds, and the no-fall
-points when no env fell. Profiles and their calibration: docs/grading.md.
+evaluation on the trained policy (CPU backend) and returns the trajectory: the physics state
+before every step and the action of every step. Nothing the child computes is believed: this
+module re-runs the evaluation in its own simulation (no submission code), starting from the
+protocol's own initial state, stepping each recorded action from the recorded state and
+requiring that every step lands exactly on the next recorded state (MuJoCo C is deterministic:
+an honest trajectory matches bit for bit). The metrics come from the grader's simulation; the
+rubric's points go to each moving phase whose mean ||v_xy - cmd_xy|| and mean |wz - cmd_wz| are
+within the profile's thresholds, and the no-fall points when no env fell. A trajectory that does
+not follow from its actions (a tampered simulation, forged numbers) scores zero. Profiles and
+their calibration: docs/grading.md.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import io
 import json
 import shutil
 import tempfile
+import zipfile
 from pathlib import Path
 
 import numpy as np
 
-from autograder.sandbox import Limits, run_in_sandbox
+from autograder.sandbox import Limits, read_child_file, run_in_sandbox
 from autograder.term_checks import MDP_FILES, load_rubric
 from trotlab.evaluation import TrackingEvalCfg
 
@@ -75,40 +83,69 @@ PROFILES = {
 }
 
 
-def step_dt(task: str = "Mjlab-Velocity-Flat-Unitree-Go1") -> float:
+TASK = "Mjlab-Velocity-Flat-Unitree-Go1"
+STATE_KEYS = ("qpos", "qvel", "qacc_warmstart")
+REPLAY_TOLERANCE = 1e-9
+"""Largest |difference| allowed between a recorded state and the grader's step to it. A step of
+MuJoCo C from the same state with the same control is bit-identical (an honest trajectory
+differs by 0.0); the margin only absorbs printing or casting noise, far below anything that
+could move a robot."""
+
+
+class TrajectoryMismatch(ValueError):
+  """The recorded evaluation does not follow from its actions."""
+
+
+def replay_evaluation(trajectory: dict[str, np.ndarray], eval_cfg: TrackingEvalCfg) -> dict:
+  """The tracking evaluation's metrics, computed by re-playing a recorded trajectory.
+
+  trajectory: qpos (S + 1, N, nq), qvel and qacc_warmstart (S + 1, N, nv) float64, the physics
+  state before each step and after the last; actions (S, N, A), the policy's actions. The
+  grader's env (the play config with the scripted command, no observation and no MDP term, so
+  no submission code) starts from the protocol's initial state; before step t its state must
+  equal state t, then it steps with action t from state t. Raises TrajectoryMismatch (or
+  ValueError for arrays of the wrong shape or kind) when the trajectory does not fit."""
+  import torch
+
+  from trotlab.envs.manager_based_rl_env import ManagerBasedRlEnv
+  from trotlab.evaluation import eval_env_cfg, run_tracking_eval
+  from trotlab.scripts.common import configure_sim
   from trotlab.tasks import get_task
 
-  cfg = get_task(task).env_cfg(play=True, device="cpu")
-  return cfg.decimation * cfg.sim.timestep
+  play_cfg = get_task(TASK).env_cfg(play=True, device="cpu")
+  configure_sim(play_cfg.sim, "cpu", "cpu")
+  cfg = eval_env_cfg(play_cfg, eval_cfg)
+  cfg.observations = {}
+  env = ManagerBasedRlEnv(cfg, verbose=False)
+  backend = env.scene.sim.backend
+  steps = sum(round(p.duration_s / env.step_dt) for p in eval_cfg.phases)
+  actions = trajectory.get("actions")
+  want = {"actions": (steps, env.num_envs, env.action_manager.total_action_dim)}
+  for key, value in backend.physics_state().items():
+    want[key] = (steps + 1, *value.shape)
+  for key, shape in want.items():
+    value = trajectory.get(key)
+    if value is None or value.shape != shape or value.dtype.kind != "f":
+      raise ValueError(f"{key}: expected a float array of shape {shape}, got {None if value is None else (value.shape, value.dtype)}")  # fmt: skip
+    if not np.isfinite(value).all():
+      raise ValueError(f"{key} holds NaN or inf")
+  current = [0]
 
+  def before_step(t: int) -> None:
+    ours = backend.physics_state()
+    for key in STATE_KEYS:
+      gap = float(np.abs(ours[key] - trajectory[key][t]).max())
+      if gap > REPLAY_TOLERANCE:
+        raise TrajectoryMismatch(f"the recorded state before step {t} is not where the simulator's step takes it ({key} differs by {gap:.3g})")  # fmt: skip
+    backend.write_physics_state({key: trajectory[key][t] for key in STATE_KEYS})
+    current[0] = t
 
-def metrics_from_traces(traces: dict[str, np.ndarray], cfg: TrackingEvalCfg, dt: float) -> dict:
-  """Per-phase metrics from the evaluation's traces, with the protocol's own phase layout.
+  def policy(obs) -> torch.Tensor:
+    return torch.as_tensor(actions[current[0]], dtype=torch.float32)
 
-  traces: lin_vel_b (S, N, 3) [m/s] body frame, ang_vel_z (S, N) [rad/s], fallen (S, N) bool
-  (cumulative), S = all steps of all phases. Raises ValueError if the traces do not fit."""
-  steps = [round(p.duration_s / dt) for p in cfg.phases]
-  settle = round(cfg.settle_s / dt)
-  lin, wz, fallen = traces["lin_vel_b"], traces["ang_vel_z"], traces["fallen"]
-  if lin.shape[0] != sum(steps) or wz.shape[0] != sum(steps) or fallen.shape[0] != sum(steps):
-    raise ValueError(f"traces hold {lin.shape[0]} steps, the protocol has {sum(steps)}")
-  out, begin = {}, 0
-  for phase, n in zip(cfg.phases, steps, strict=True):
-    cmd = np.asarray(phase.twist)
-    scored = slice(begin + settle, begin + n)
-    xy = yaw = None  # a phase no longer than the settling time is not scored
-    if n > settle:
-      xy = float(np.linalg.norm(lin[scored, :, :2] - cmd[:2], axis=-1).mean())
-      yaw = float(np.abs(wz[scored] - cmd[2]).mean())
-    out[phase.name] = {
-      "command": list(phase.twist),
-      "moving": any(abs(x) > 0 for x in phase.twist),
-      "mean_xy_error": xy,
-      "mean_abs_wz_error": yaw,
-      "fell_fraction": float(fallen[begin + n - 1].mean()),
-    }
-    begin += n
-  return out
+  metrics = run_tracking_eval(env, policy, eval_cfg, progress=False, before_step=before_step)
+  before_step(steps)  # the last step must land on the last recorded state too
+  return metrics
 
 
 @dataclasses.dataclass
@@ -158,27 +195,33 @@ def run_training_check(
     for name in MDP_FILES:
       if (submission / f"{name}.py").is_file():
         shutil.copy(submission / f"{name}.py", job_dir / "submission" / f"{name}.py")
-    job = {"task": "Mjlab-Velocity-Flat-Unitree-Go1", **dataclasses.asdict(profile)}
+    job = {"task": TASK, **dataclasses.asdict(profile)}
     (job_dir / "job.json").write_text(json.dumps(job))
     (job_dir / "out").mkdir()
     memory = None if profile.device.startswith("cuda") else 12 * 2**30
-    limits = Limits(wall_s=profile.budget_s + 120.0, cpu_s=int(4 * (profile.budget_s + 120.0)), memory_bytes=memory)  # fmt: skip
+    # file_bytes: the trajectory is about 25 MB with the profiles' 64 evaluation envs
+    limits = Limits(wall_s=profile.budget_s + 120.0, cpu_s=int(4 * (profile.budget_s + 120.0)), memory_bytes=memory, file_bytes=96 * 2**20)  # fmt: skip
     log(f"  training check ({profile.name}: {profile.budget_s:.0f} s budget, seed {profile.seed})")
     child = run_in_sandbox(["-m", "trotlab.checks.train_child", str(job_dir)], job_dir, limits)
-    traces_file = job_dir / "out" / "traces.npz"
-    model_file = job_dir / "out" / "model.pt"
-    if keep_policy is not None and model_file.is_file() and not model_file.is_symlink():
-      keep_policy.parent.mkdir(parents=True, exist_ok=True)
-      shutil.copyfile(model_file, keep_policy)
-    if not traces_file.is_file():
+    if keep_policy is not None:
+      with contextlib.suppress(OSError, ValueError):
+        data = read_child_file(job_dir, "out", "model.pt", max_bytes=limits.file_bytes)
+        keep_policy.parent.mkdir(parents=True, exist_ok=True)
+        keep_policy.write_bytes(data)
+    try:
+      data = read_child_file(job_dir, "out", "trajectory.npz", max_bytes=limits.file_bytes)
+    except (OSError, ValueError):
       message = f"the training run did not finish: {child.describe()}. Output tail:\n{child.output[-1500:]}"  # fmt: skip
       return TrainingResult(0.0, float(sum(points.values())), zero, message)
-    try:
-      with np.load(traces_file, allow_pickle=False) as data:
-        traces = {key: data[key] for key in data.files}
-      phases = metrics_from_traces(traces, TrackingEvalCfg(num_envs=profile.eval_num_envs), step_dt())  # fmt: skip
-    except (ValueError, KeyError, OSError) as err:
-      return TrainingResult(0.0, float(sum(points.values())), zero, f"unusable evaluation output: {err}")  # fmt: skip
+  try:
+    with np.load(io.BytesIO(data), allow_pickle=False) as arrays:
+      trajectory = {key: arrays[key] for key in arrays.files}
+    log("  re-playing the evaluation in the grader's simulation")
+    phases = replay_evaluation(trajectory, TrackingEvalCfg(num_envs=profile.eval_num_envs))["phases"]  # fmt: skip
+  except TrajectoryMismatch as err:
+    return TrainingResult(0.0, float(sum(points.values())), zero, f"the evaluation was not a simulation of the trained policy: {err}")  # fmt: skip
+  except (ValueError, KeyError, OSError, EOFError, zipfile.BadZipFile) as err:
+    return TrainingResult(0.0, float(sum(points.values())), zero, f"unusable evaluation output: {err}")  # fmt: skip
   result = score_phases(phases, profile, points)
   result.output = "\n".join(item["output"] for item in result.items.values())
   return result

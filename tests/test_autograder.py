@@ -137,3 +137,59 @@ def test_case_files_hold_no_pickles_and_are_where_release_expects():
       with np.load(path, allow_pickle=False) as data:
         meta = json.loads(str(data["meta"]))
       assert meta["public"] == (folder.name == "cases"), path
+
+
+@pytest.fixture(scope="module")
+def recorded_trajectory(tmp_path_factory, reference_mdp):
+  """An honest evaluation trajectory: the reference MDP's observations, a fixed small action
+  pattern as the policy (no training needed), 2 envs."""
+  import torch
+
+  from trotlab.checks.train_child import record_evaluation
+  from trotlab.tasks import get_task
+
+  path = tmp_path_factory.mktemp("replay") / "trajectory.npz"
+  gen = torch.Generator().manual_seed(0)
+
+  def model(obs):
+    return 0.3 * torch.randn(obs["actor"].shape[0], 12, generator=gen)
+
+  record_evaluation(model, get_task("Mjlab-Velocity-Flat-Unitree-Go1"), 2, path)
+  with np.load(path) as data:
+    return {key: data[key] for key in data.files}
+
+
+def test_the_grader_replays_an_honest_evaluation_exactly(recorded_trajectory):
+  from autograder.training_check import TrackingEvalCfg, replay_evaluation
+
+  metrics = replay_evaluation(recorded_trajectory, TrackingEvalCfg(num_envs=2))
+  assert set(metrics["phases"]) == {"stand", "forward", "lateral", "yaw", "mixed"}
+  forward = metrics["phases"]["forward"]
+  assert 0.0 < forward["mean_xy_error"] < 5.0  # a random policy does not track 0.5 m/s
+
+
+@pytest.mark.parametrize(
+  "forgery",
+  ["velocity_of_one_step", "teleported_trunk", "other_start", "warm_start", "nan_action", "short"],
+)
+def test_a_trajectory_that_did_not_happen_is_refused(recorded_trajectory, forgery):
+  """A child could write any numbers: only a trajectory the simulator reproduces step by step
+  from the protocol's initial state is scored."""
+  from autograder.training_check import TrackingEvalCfg, TrajectoryMismatch, replay_evaluation
+
+  t = {key: value.copy() for key, value in recorded_trajectory.items()}
+  if forgery == "velocity_of_one_step":  # the trunk "tracks": vx = 0.5 in one forward step
+    t["qvel"][100, :, 0] = 0.5
+  elif forgery == "teleported_trunk":  # every later state moved 1 cm forward
+    t["qpos"][200:, :, 0] += 0.01
+  elif forgery == "other_start":  # starts from another state than the protocol's
+    t["qpos"][0, :, 2] += 0.05
+  elif forgery == "warm_start":
+    t["qacc_warmstart"][300] += 1.0
+  elif forgery == "nan_action":
+    t["actions"][10, 0, 0] = np.nan
+  else:
+    t = {key: value[:-5] for key, value in t.items()}
+  expected = ValueError if forgery in ("nan_action", "short") else TrajectoryMismatch
+  with pytest.raises(expected):
+    replay_evaluation(t, TrackingEvalCfg(num_envs=2))

@@ -115,3 +115,28 @@ def test_hidden_cases_solutions_and_results_are_out_of_reach(attacked):
   assert not (RESULTS_DIR / "results.json").exists()
   for locked in ("autograder", "solutions"):
     assert os.stat(ROOT / locked).st_mode & 0o077 == 0, f"{locked} is readable by others"
+
+
+def test_a_forged_evaluation_scores_zero(tmp_path):
+  """The training child runs student code: a submission that writes its own 'evaluation' (a
+  trunk moving exactly as commanded) and exits before training gets no training points."""
+  from autograder.training_check import PROFILES, run_training_check
+
+  folder = tmp_path / "forger"
+  shutil.copytree(SOLUTIONS, folder)
+  forge = (
+    "import os, sys, numpy as np\n"
+    "out = os.path.join(sys.argv[1], 'out')\n"
+    "S, N = 850, 4\n"
+    "qpos = np.zeros((S + 1, N, 19)); qpos[..., 2] = 0.3; qpos[..., 3] = 1.0\n"
+    "qpos[..., 0] = 0.5 * 0.02 * np.arange(S + 1)[:, None]\n"
+    "qvel = np.zeros((S + 1, N, 18)); qvel[..., 0] = 0.5\n"
+    "np.savez(os.path.join(out, 'trajectory.npz'), qpos=qpos, qvel=qvel,\n"
+    "         qacc_warmstart=np.zeros_like(qvel), actions=np.zeros((S, N, 12), np.float32))\n"
+    "os._exit(0)\n"
+  )
+  rewards = folder / "rewards.py"
+  rewards.write_text(rewards.read_text() + "\n" + forge)  # runs when the child imports it
+  result = run_training_check(folder, PROFILES["smoke"], log=QUIET)
+  assert result.score == 0
+  assert "not a simulation of the trained policy" in result.output

@@ -4,11 +4,16 @@
 
 JOB_DIR/job.json gives the profile: task, seed, device, num_envs (null: the task default),
 budget_s (training wall-clock), max_iterations, chunk (iterations between progress lines) and
-eval_num_envs. The child trains with rsl-rl-lib's PPO on the submission in JOB_DIR/submission/,
-then runs the tracking evaluation (trotlab.evaluation) on the trained policy and writes its
-per-step traces to JOB_DIR/out/traces.npz (time, phase, command, lin_vel_b, ang_vel_z, fallen) and
-JOB_DIR/out/train.json (iterations, wall-clock) and the trained policy JOB_DIR/out/model.pt. The grader computes the metrics and the score
-from the traces; nothing here scores.
+eval_num_envs. The child trains with rsl-rl-lib's PPO on the submission in JOB_DIR/submission/
+(on a CUDA device with the warp backend, as `train --device cuda:0` does), then runs the tracking
+evaluation (trotlab.evaluation) on the trained policy, always on the CPU backend, and writes
+JOB_DIR/out/trajectory.npz: the physics state before every evaluation step (qpos, qvel,
+qacc_warmstart: (S + 1, N, nq | nv), float64) and the actions (S, N, A). Also out/train.json
+(iterations, wall-clock) and the trained policy out/model.pt (calibration runs keep it).
+
+Nothing here scores: the grader re-runs every step of the evaluation from the recorded state with
+the recorded action in its own simulation (autograder/training_check.py), checks that each step
+lands on the next recorded state, and computes the metrics from its own simulation.
 """
 
 from __future__ import annotations
@@ -27,8 +32,8 @@ def run_job(job_dir: Path) -> None:
   from rsl_rl.runners import OnPolicyRunner
 
   from trotlab.envs.manager_based_rl_env import ManagerBasedRlEnv
-  from trotlab.evaluation import TrackingEvalCfg, eval_env_cfg, run_tracking_eval
   from trotlab.rl.vecenv_wrapper import RslRlVecEnvWrapper
+  from trotlab.scripts.common import configure_sim
   from trotlab.tasks import get_task
   from trotlab.tasks.velocity.mdp import use_mdp
 
@@ -39,6 +44,7 @@ def run_job(job_dir: Path) -> None:
   device = job["device"]
   spec = get_task(job["task"])
   env_cfg = spec.env_cfg(play=False, device=device)
+  configure_sim(env_cfg.sim, "auto", device)
   if job.get("num_envs"):
     env_cfg.scene.num_envs = job["num_envs"]
   agent = spec.agent_cfg(device=device)
@@ -56,17 +62,42 @@ def run_job(job_dir: Path) -> None:
   train_s = time.perf_counter() - start
   runner.save(str(out_dir / "model.pt"))  # for the instructor's calibration runs; never scored
 
-  eval_cfg = TrackingEvalCfg(num_envs=job["eval_num_envs"])
-  eval_env = ManagerBasedRlEnv(eval_env_cfg(spec.env_cfg(play=True, device=device), eval_cfg), verbose=False)  # fmt: skip
   runner.alg.eval_mode()
-  model = runner.alg.get_policy()
+  model = runner.alg.get_policy().to("cpu")  # training is over: the actor may move
+  record_evaluation(model, spec, job["eval_num_envs"], out_dir / "trajectory.npz")
+  (out_dir / "train.json").write_text(json.dumps({"iterations": iteration, "train_s": train_s}))  # fmt: skip
+
+
+def record_evaluation(model, spec, eval_num_envs: int, path: Path) -> None:
+  """Run the tracking evaluation with ``model`` (a CPU policy: TensorDict of observations ->
+  actions) and save the trajectory the grader re-plays (keys in the module docstring).
+
+  The evaluation runs on the CPU backend whatever the training device: the grader re-plays it
+  step by step in MuJoCo C, where a step from a given state is exactly reproducible."""
+  from trotlab.envs.manager_based_rl_env import ManagerBasedRlEnv
+  from trotlab.evaluation import TrackingEvalCfg, eval_env_cfg, run_tracking_eval
+  from trotlab.scripts.common import configure_sim
+
+  eval_cfg = TrackingEvalCfg(num_envs=eval_num_envs)
+  play_cfg = spec.env_cfg(play=True, device="cpu")
+  configure_sim(play_cfg.sim, "cpu", "cpu")
+  eval_env = ManagerBasedRlEnv(eval_env_cfg(play_cfg, eval_cfg), verbose=False)
+  backend = eval_env.scene.sim.backend
+  states: list[dict[str, np.ndarray]] = []
+  actions: list[np.ndarray] = []
+
+  def record_state(step: int) -> None:
+    states.append(backend.physics_state())
 
   def policy(obs):
-    return model(TensorDict(obs, batch_size=[eval_env.num_envs]).to(device)).to(eval_env.device)
+    action = model(TensorDict(obs, batch_size=[eval_env.num_envs]))
+    actions.append(action.numpy().copy())
+    return action
 
-  metrics = run_tracking_eval(eval_env, policy, eval_cfg, progress=False)
-  np.savez(out_dir / "traces.npz", **metrics["_traces"])
-  (out_dir / "train.json").write_text(json.dumps({"iterations": iteration, "train_s": train_s, "step_dt": eval_env.step_dt}))  # fmt: skip
+  run_tracking_eval(eval_env, policy, eval_cfg, progress=False, before_step=record_state)
+  record_state(len(actions))
+  trajectory = {key: np.stack([s[key] for s in states]) for key in states[0]}
+  np.savez(path, actions=np.stack(actions), **trajectory)
 
 
 if __name__ == "__main__":

@@ -79,9 +79,13 @@ def run_tracking_eval(
   policy: Callable[[dict[str, torch.Tensor]], torch.Tensor],
   cfg: TrackingEvalCfg,
   progress: bool = True,
+  before_step: Callable[[int], None] | None = None,
 ) -> dict:
   """Run the protocol on an env built from ``eval_env_cfg``. Returns the metrics dict (with the
-  per-step traces under "_traces", numpy arrays, for saving)."""
+  per-step traces under "_traces", numpy arrays, for saving).
+
+  ``before_step(t)``, if given, runs before the policy is asked for the action of step t (t
+  counts over all phases): the autograder records or re-plays the trajectory there."""
   command = env.command_manager.get_term(cfg.command_name)
   robot = env.scene["robot"]
   nonfoot = env.scene[cfg.nonfoot_sensor]
@@ -97,6 +101,8 @@ def run_tracking_eval(
     settle = round(cfg.settle_s / env.step_dt)
     errs = {"vx": [], "vy": [], "xy": [], "wz": []}
     for k in range(steps):
+      if before_step is not None:
+        before_step(len(traces["time"]))
       with torch.inference_mode():
         actions = policy(obs)
       obs, *_ = env.step(actions)

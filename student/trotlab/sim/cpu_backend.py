@@ -107,6 +107,23 @@ class CpuBackend(SimBackend):
     self._batch.forward(ids, stage=mujoco.mjtStage.mjSTAGE_ACC.value)
     self._refresh()
 
+  def physics_state(self) -> dict[str, np.ndarray]:
+    """Copies of what the next step starts from, float64, (num_envs, nq | nv): qpos, qvel and
+    the solver warm-start qacc_warmstart. Stepping from such a state with the same ctrl gives
+    the same result bit for bit (the autograder checks an evaluation's trajectory this way)."""
+    return {
+      "qpos": self._qpos.copy(),
+      "qvel": self._qvel.copy(),
+      "qacc_warmstart": self._warmstart.copy(),
+    }
+
+  def write_physics_state(self, state: dict[str, np.ndarray]) -> None:
+    """Put a ``physics_state()`` back for every env, warm-start included. Unlike write_state
+    nothing is recomputed: the sensors keep their values until the next step."""
+    for key, view in (("qpos", self._qpos), ("qvel", self._qvel), ("qacc_warmstart", self._warmstart)):  # fmt: skip
+      view[:] = state[key]
+    self._refresh()
+
   def env_model_and_data(self, env_id: int) -> tuple[mujoco.MjModel, mujoco.MjData]:
     """One env's model (with its per-env fields) and data, forwarded: for rendering."""
     model = self._batch.get_model(env_id)
