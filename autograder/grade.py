@@ -26,6 +26,7 @@ import json
 import sys
 import tempfile
 import time
+import traceback
 import zipfile
 from pathlib import Path
 
@@ -57,14 +58,35 @@ class Submission:
     return h.hexdigest()
 
 
+IGNORED_DIRS = ("__MACOSX", ".ipynb_checkpoints")
+"""macOS resource forks and Jupyter's autosaved copies: never the student's file."""
+NOTEBOOK = "go1_velocity.ipynb"
+"""The assignment notebook's name: preferred when a submission holds several notebooks."""
+
+
+def _parts(name: str) -> list[str]:
+  return name.replace("\\", "/").split("/")  # zips from older Windows tools use backslashes
+
+
+def _usable(names: list[str]) -> list[str]:
+  return [n for n in names if not any(part in IGNORED_DIRS for part in _parts(n))]
+
+
 def _pick(names: list[str], basename: str) -> str | None:
-  """The shallowest entry named ``basename`` (ignoring macOS resource forks)."""
-  found = [n for n in names if Path(n).name == basename and "__MACOSX" not in n]
-  return min(found, key=lambda n: (n.count("/"), n)) if found else None
+  """The shallowest entry named ``basename``."""
+  found = [n for n in _usable(names) if _parts(n)[-1] == basename]
+  return min(found, key=lambda n: (len(_parts(n)), n)) if found else None
+
+
+def _pick_notebook(names: list[str]) -> str | None:
+  """The assignment notebook if there is one by its name, else the shallowest .ipynb."""
+  found = [n for n in _usable(names) if n.endswith(".ipynb")]
+  return min(found, key=lambda n: (_parts(n)[-1] != NOTEBOOK, len(_parts(n)), n)) if found else None
 
 
 def read_submission(path: Path) -> Submission:
-  """The student's files from a folder or a .zip; never extracts anything else."""
+  """The student's files from a folder or a .zip; never extracts anything else. A folder's
+  links are not followed (a link could point at files only the grader may read)."""
   student = path.stem if path.suffix == ".zip" else path.name
   messages: list[str] = []
   files: dict[str, bytes] = {}
@@ -77,22 +99,26 @@ def read_submission(path: Path) -> Submission:
         sizes = {name: info.file_size for name, info in infos.items()}
         read = lambda name: archive.read(infos[name])  # noqa: E731
         chosen = {base: _pick(list(infos), base) for base in wanted}
-        notebooks = sorted(n for n in infos if n.endswith(".ipynb") and "__MACOSX" not in n)
-        files, notebook = _collect(chosen, notebooks, sizes, read, messages)
+        files, notebook = _collect(chosen, _pick_notebook(list(infos)), sizes, read, messages)
     elif path.is_dir():
-      entries = [str(p.relative_to(path)) for p in path.rglob("*") if p.is_file()]
+      root = path.resolve()
+      entries = [
+        str(p.relative_to(path))
+        for p in path.rglob("*")
+        if p.is_file() and not p.is_symlink() and p.resolve().is_relative_to(root)
+      ]
       sizes = {name: (path / name).stat().st_size for name in entries}
       chosen = {base: _pick(entries, base) for base in wanted}
-      notebooks = sorted(n for n in entries if n.endswith(".ipynb"))
-      files, notebook = _collect(chosen, notebooks, sizes, lambda n: (path / n).read_bytes(), messages)  # fmt: skip
+      read = lambda name: (path / name).read_bytes()  # noqa: E731
+      files, notebook = _collect(chosen, _pick_notebook(entries), sizes, read, messages)
     else:
       messages.append(f"{path.name} is neither a folder nor a .zip")
-  except (zipfile.BadZipFile, OSError) as err:
-    messages.append(f"could not read the submission: {err}")
+  except Exception as err:  # encrypted or exotic zips, unreadable files: this student only
+    messages.append(f"could not read the submission: {type(err).__name__}: {err}")
   return Submission(student, files, notebook, messages)
 
 
-def _collect(chosen, notebooks, sizes, read, messages) -> tuple[dict[str, bytes], bytes | None]:
+def _collect(chosen, notebook_name, sizes, read, messages) -> tuple[dict[str, bytes], bytes | None]:
   files = {}
   for base, name in chosen.items():
     if name is None:
@@ -102,11 +128,11 @@ def _collect(chosen, notebooks, sizes, read, messages) -> tuple[dict[str, bytes]
     else:
       files[base] = read(name)
   notebook = None
-  if notebooks:
-    if sizes[notebooks[0]] > 50 * MAX_FILE_BYTES:
-      messages.append(f"{notebooks[0]} is larger than 50 MiB: not graded")
+  if notebook_name is not None:
+    if sizes[notebook_name] > 50 * MAX_FILE_BYTES:
+      messages.append(f"{notebook_name} is larger than 50 MiB: not graded")
     else:
-      notebook = read(notebooks[0])
+      notebook = read(notebook_name)
   return files, notebook
 
 
@@ -119,6 +145,19 @@ def discover(root: Path) -> list[Path]:
   return entries
 
 
+GRADER_DIR = Path(__file__).resolve().parent
+
+
+def grader_digest(profile: str) -> str:
+  """What a score depends on besides the submission: the rubric, the recorded cases, the mutant
+  fingerprints and the training profile. A report made with others is not current."""
+  h = hashlib.sha256(json.dumps(dataclasses.asdict(PROFILES[profile]), sort_keys=True).encode())
+  for folder, pattern in (("public", "rubric.toml"), ("public/cases", "*.npz"), ("hidden", "*.npz"), ("hidden", "*.toml")):  # fmt: skip
+    for path in sorted((GRADER_DIR / folder).glob(pattern)):
+      h.update(path.name.encode() + b"\0" + path.read_bytes())
+  return h.hexdigest()
+
+
 def grade_one(sub: Submission, profile: str, skip_training: bool, log=print) -> dict:
   """The report of one submission (a JSON-ready dict; no timings, so it is deterministic)."""
   rubric = load_rubric()
@@ -126,6 +165,7 @@ def grade_one(sub: Submission, profile: str, skip_training: bool, log=print) -> 
     "version": REPORT_VERSION,
     "student": sub.student,
     "submission_sha256": sub.digest(),
+    "grader_sha256": grader_digest(profile),
     "profile": profile,
     "skip_training": skip_training,
     "messages": list(sub.messages),
@@ -189,6 +229,12 @@ def grade_notebook(sub: Submission, rubric: dict) -> dict | None:
       }
 
 
+def error_report(sub: Submission) -> dict:
+  """The CSV's stand-in for a submission the grader failed on (no score: not a zero)."""
+  message = "NOT GRADED: the grader failed on this submission (see its log); run grade.py again"
+  return {"student": sub.student, "score": None, "max_score": None, "terms": [], "training": None, "notebook": None, "messages": [message, *sub.messages]}  # fmt: skip
+
+
 def csv_columns(rubric: dict) -> list[str]:
   return [
     "student", "score", "max_score", "terms", "training", "notebook",
@@ -205,7 +251,7 @@ def csv_row(report: dict, rubric: dict) -> dict[str, str]:
     "student": report["student"],
     "score": fmt(report["score"]),
     "max_score": fmt(report["max_score"]),
-    "terms": fmt(sum(t["score"] for t in report["terms"])),
+    "terms": fmt(sum(t["score"] for t in report["terms"])) if report["terms"] else "",
     "training": fmt(report["training"]["score"]) if report["training"] else "",
     "notebook": fmt(sum(v["score"] or 0.0 for v in report["notebook"].values()))
     if report["notebook"]
@@ -242,6 +288,7 @@ def _is_current(report_file: Path, sub: Submission, profile: str, skip_training:
   same = (
     report.get("version") == REPORT_VERSION
     and report.get("submission_sha256") == sub.digest()
+    and report.get("grader_sha256") == grader_digest(profile)
     and report.get("profile") == profile
     and report.get("skip_training") == skip_training
   )
@@ -282,25 +329,37 @@ def main(argv: list[str] | None = None) -> int:
   print(f"[grade] {len(todo)} of {len(subs)} submissions to grade, {args.jobs} at a time, profile {args.profile}{', no training check' if args.skip_training else ''}")  # fmt: skip
   start = time.monotonic()
 
-  def work(sub: Submission) -> tuple[Submission, dict, float]:
+  def work(sub: Submission) -> tuple[Submission, dict | None, float]:
     t0 = time.monotonic()
     prefix = f"[grade] {sub.student}:"
-    report = grade_one(sub, args.profile, args.skip_training, log=lambda msg: print(prefix, msg.strip(), flush=True))  # fmt: skip
+    try:
+      report = grade_one(sub, args.profile, args.skip_training, log=lambda msg: print(prefix, msg.strip(), flush=True))  # fmt: skip
+    except Exception:  # a grader fault on one submission must not stop the class
+      print(f"{prefix} INTERNAL ERROR, not graded (run grade.py again to retry it):\n{traceback.format_exc()}", flush=True)  # fmt: skip
+      report = None
     return sub, report, time.monotonic() - t0
 
-  done = 0
+  done, failed = 0, []
   with concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs) as pool:
     for future in concurrent.futures.as_completed([pool.submit(work, s) for s in todo]):
       sub, report, seconds = future.result()
-      (reports_dir / f"{sub.student}.json").write_text(json.dumps(report, indent=1, sort_keys=True) + "\n")  # fmt: skip
-      reports[sub.student] = report
       done += 1
+      if report is None:
+        failed.append(sub.student)
+        reports[sub.student] = error_report(sub)  # in the CSV, never saved: the next run retries
+      else:
+        (reports_dir / f"{sub.student}.json").write_text(json.dumps(report, indent=1, sort_keys=True) + "\n")  # fmt: skip
+        reports[sub.student] = report
       elapsed = time.monotonic() - start
       eta = elapsed / done * (len(todo) - done)
-      print(f"[grade] {done}/{len(todo)} {sub.student}: {report['score']:g}/{report['max_score']:g} ({seconds:.0f} s; ETA {eta / 60:.1f} min)", flush=True)  # fmt: skip
+      result = "NOT GRADED (internal error)" if report is None else f"{report['score']:g}/{report['max_score']:g}"  # fmt: skip
+      print(f"[grade] {done}/{len(todo)} {sub.student}: {result} ({seconds:.0f} s; ETA {eta / 60:.1f} min)", flush=True)  # fmt: skip
       write_csv(list(reports.values()), args.out, rubric)  # after every student: nothing is lost
   write_csv(list(reports.values()), args.out, rubric)
   print(f"[grade] wrote {args.out} ({len(reports)} students) and {reports_dir}/")
+  if failed:
+    print(f"[grade] {len(failed)} not graded because of a grader error: {', '.join(failed)}; run the same command again to retry them")  # fmt: skip
+    return 1
   return 0
 
 

@@ -193,3 +193,20 @@ def test_a_trajectory_that_did_not_happen_is_refused(recorded_trajectory, forger
   expected = ValueError if forgery in ("nan_action", "short") else TrajectoryMismatch
   with pytest.raises(expected):
     replay_evaluation(t, TrackingEvalCfg(num_envs=2))
+
+
+def test_an_in_place_write_to_robot_constants_costs_only_its_own_todo(tmp_path):
+  """R4 shifts the robot's default joint pose in place: R4 fails as in_place, and O4 (which
+  reads the default pose later in the same child) is graded on the real pose."""
+  folder = tmp_path / "sub"
+  shutil.copytree(SOLUTIONS, folder)
+  rewards = folder / "rewards.py"
+  text = rewards.read_text()
+  anchor = '  """TODO(R4)'
+  body = text.index('"""', text.index(anchor) + len(anchor)) + 3
+  text = text[:body] + '\n  env.scene["robot"].data.default_joint_pos.add_(0.01)' + text[body:]
+  rewards.write_text(text)
+  results = {r.todo: r for r in grade_terms(folder, todos=["R4", "O4"], log=QUIET)}
+  assert results["R4"].score == 0
+  assert {c.category for c in results["R4"].cases} == {"in_place"}
+  assert results["O4"].score == results["O4"].max_score, results["O4"].feedback()

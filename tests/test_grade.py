@@ -154,3 +154,49 @@ def test_notebook_points_are_merged_into_the_report_and_csv(tmp_path):
   assert (report["score"], report["max_score"]) == (110, 110)
   row = out.read_text().splitlines()[1].split(",")
   assert row[:6] == ["frank", "110", "110", "100", "", "10"]
+
+
+def test_submission_reading_skips_links_autosaves_and_survives_odd_zips(tmp_path):
+  folder = tmp_path / "mallory"
+  _copy_files(SOLUTIONS, folder, names=FILES[1:])
+  # links to what only the grader may read
+  (folder / "rewards.py").symlink_to(SOLUTIONS / "rewards.py")
+  (folder / "linked").symlink_to(SOLUTIONS, target_is_directory=True)
+  (folder / ".ipynb_checkpoints").mkdir()
+  (folder / ".ipynb_checkpoints" / "go1_velocity-checkpoint.ipynb").write_text('{"old": 1}')
+  (folder / "go1_velocity.ipynb").write_text('{"new": 1}')
+  sub = grade.read_submission(folder)
+  assert "rewards.py" not in sub.files and "rewards.py is missing: its TODOs score zero" in sub.messages  # fmt: skip
+  assert sub.notebook == b'{"new": 1}'
+
+  odd = tmp_path / "odd.zip"
+  with zipfile.ZipFile(odd, "w") as archive:
+    for name in FILES:
+      archive.write(SOLUTIONS / f"{name}.py", f"hw\\{name}.py")  # Windows-style separators
+  assert sorted(grade.read_submission(odd).files) == sorted(f"{n}.py" for n in FILES)
+  data = bytearray(odd.read_bytes())
+  data[data.index(b"PK\x01\x02") + 8] |= 0x1  # its directory says the first entry is encrypted
+  odd.write_bytes(bytes(data))
+  sub = grade.read_submission(odd)
+  assert any("could not read the submission" in m for m in sub.messages)
+
+
+def test_a_grader_fault_on_one_student_does_not_stop_the_class(tmp_path, monkeypatch, capsys):
+  subs = tmp_path / "subs"
+  for student in ("ann", "ben"):
+    _copy_files(SOLUTIONS, subs / student)
+  real = grade.grade_one
+
+  def flaky(sub, *args, **kwargs):
+    if sub.student == "ann":
+      raise RuntimeError("grader bug")
+    return real(sub, *args, **kwargs)
+
+  monkeypatch.setattr(grade, "grade_one", flaky)
+  out = tmp_path / "grades.csv"
+  assert grade.main([str(subs), "--out", str(out), "--skip-training"]) == 1
+  rows = out.read_text().splitlines()
+  assert rows[1].startswith("ann,,,,") and "NOT GRADED" in rows[1]
+  assert rows[2].startswith("ben,100,100,100,")
+  assert not (tmp_path / "grades_reports" / "ann.json").exists()  # the next run retries ann
+  assert "run the same command again" in capsys.readouterr().out

@@ -66,7 +66,12 @@ def to_array(value: Any, what: str) -> np.ndarray:
   return value.detach().to("cpu", torch.float64).numpy().copy()
 
 
+ROBOT_CONSTANTS = ("gravity_vec_w", "default_root_state", "default_joint_pos", "default_joint_vel", "joint_pos_limits", "soft_joint_pos_limits")  # fmt: skip
+"""EntityData tensors no snapshot rewrites: a term that changes them is caught and undone."""
+
+
 def _watched(env: ManagerBasedRlEnv) -> list[torch.Tensor]:
+  """Inputs a term may read; apply_snapshot rewrites all of them before each call."""
   backend = env.scene.sim.backend
   tensors = [backend.qpos, backend.qvel, backend.sensordata]
   for sensor in env.scene.sensors.values():
@@ -78,6 +83,27 @@ def _watched(env: ManagerBasedRlEnv) -> list[torch.Tensor]:
   return tensors
 
 
+class _RobotConstants:
+  """The robot's constant EntityData tensors around a term call: ``changed()`` says whether the
+  call modified (or replaced) one, ``restore()`` puts the originals back, so one TODO's in-place
+  write cannot spoil the TODOs graded after it."""
+
+  def __init__(self, env: ManagerBasedRlEnv) -> None:
+    self.data = env.scene["robot"].data
+    self.saved = {name: (getattr(self.data, name), getattr(self.data, name).clone()) for name in ROBOT_CONSTANTS}  # fmt: skip
+
+  def changed(self) -> bool:
+    return any(
+      getattr(self.data, name) is not original or not torch.equal(original, copy)
+      for name, (original, copy) in self.saved.items()
+    )
+
+  def restore(self) -> None:
+    for name, (original, copy) in self.saved.items():
+      setattr(self.data, name, original)
+      original.copy_(copy)
+
+
 def _call_along(
   env: ManagerBasedRlEnv, make_term: Callable[[], Callable], params: dict, sequence: Arrays
 ) -> tuple[list[np.ndarray], list[float], list[torch.Tensor]]:
@@ -85,10 +111,15 @@ def _call_along(
   values, kept, raw = [], [], []
   for t in range(sequence["qpos"].shape[0]):
     apply_snapshot(env, snapshot_at(sequence, t))
+    constants = _RobotConstants(env)
     before = [x.clone() for x in _watched(env)]
-    out = term(env, **params)
-    after = _watched(env)
-    kept.append(float(all(torch.equal(a, b) for a, b in zip(before, after, strict=True))))
+    try:
+      out = term(env, **params)
+    finally:
+      after = _watched(env)
+      untouched = all(torch.equal(a, b) for a, b in zip(before, after, strict=True))
+      kept.append(float(untouched and not constants.changed()))
+      constants.restore()
     values.append(to_array(out, "the term"))
     raw.append(out)
   return values, kept, raw
