@@ -1,6 +1,6 @@
 """Write the student distribution (instructor tool).
 
-  uv run release OUT/ [--force]
+  uv run release OUT/ [--force] [--kit-url URL]
 
 OUT/ gets: pyproject.toml (without instructor entry points), uv.lock, student/ (the generated
 stubs and the framework), autograder/public/ (the public self-check's cases and the rubric),
@@ -127,7 +127,24 @@ def leaks(out: Path) -> list[str]:
   return found
 
 
-def build_release(out: Path, force: bool = False) -> Path:
+PLACEHOLDER_KIT_URL = "https://github.com/your-course/trotlab-student.git"
+"""The student notebook's default KIT_URL (where Colab clones the kit from) until --kit-url."""
+
+
+def set_kit_url(notebooks: Path, kit_url: str | None) -> None:
+  """Write the course's address of the student release into the student notebooks, or warn
+  that Colab users would clone a placeholder."""
+  for path in notebooks.glob("*.ipynb"):
+    text = path.read_text()
+    if PLACEHOLDER_KIT_URL not in text:
+      continue
+    if kit_url is None:
+      print(f"warning: {path.name} still clones {PLACEHOLDER_KIT_URL} on Colab; pass --kit-url URL (the git address where students get this release)")  # fmt: skip
+    else:
+      path.write_text(text.replace(PLACEHOLDER_KIT_URL, kit_url))
+
+
+def build_release(out: Path, force: bool = False, kit_url: str | None = None) -> Path:
   if out.exists() and any(out.iterdir()):
     if not force:
       raise SystemExit(f"error: {out} is not empty; choose another folder or pass --force.")
@@ -147,6 +164,7 @@ def build_release(out: Path, force: bool = False) -> Path:
       shutil.copy2(src, out / rel)
   if notebook.SOURCE.is_file():  # the student version, made by nbgrader generate_assignment
     notebook.generate_student_notebooks(out / "notebooks")
+    set_kit_url(out / "notebooks", kit_url)
   (out / "pyproject.toml").write_text(student_pyproject((ROOT / "pyproject.toml").read_text()))
   (out / "README.md").write_text(STUDENT_README)
   found = leaks(out)
@@ -163,8 +181,9 @@ def main(argv: list[str] | None = None) -> int:
   )
   parser.add_argument("out", type=Path)
   parser.add_argument("--force", action="store_true", help="replace a non-empty OUT")
+  parser.add_argument("--kit-url", default=None, help="git address students clone this release from (the notebook's KIT_URL on Colab)")  # fmt: skip
   args = parser.parse_args(sys.argv[1:] if argv is None else argv)
-  build_release(args.out, args.force)
+  build_release(args.out, args.force, args.kit_url)
   return 0
 
 

@@ -14,7 +14,7 @@ from autograder import release
 @pytest.fixture(scope="module")
 def release_dir(tmp_path_factory) -> Path:
   out = tmp_path_factory.mktemp("release") / "trotlab-student"
-  release.build_release(out)
+  release.build_release(out, kit_url="https://git.example.edu/rl101/trotlab-student.git")
   return out
 
 
@@ -33,6 +33,9 @@ def test_release_contents(release_dir):
     and '"autograder"' not in pyproject
   )
   assert "check =" in pyproject and "train =" in pyproject
+  notebook = (release_dir / "notebooks" / "go1_velocity.ipynb").read_text()
+  assert "https://git.example.edu/rl101/trotlab-student.git" in notebook  # --kit-url
+  assert release.PLACEHOLDER_KIT_URL not in notebook
 
 
 def test_release_reveals_no_solution_line(release_dir):

@@ -10,6 +10,6 @@ if ! command -v uv >/dev/null 2>&1; then
   curl -LsSf https://astral.sh/uv/install.sh | sh
 fi
 uv python install 3.11
-uv sync --locked --no-dev --python 3.11
+uv sync --locked --no-dev --python 3.11  # keeps the notebook group: nbgrader grades the notebook
 chmod -R go-rwx autograder/hidden
 .venv/bin/python -c "import trotlab, mujoco, torch, rsl_rl; print('trotlab autograder ready')"

@@ -179,15 +179,17 @@ def feet_clearance(
 class feet_swing_height:  # noqa: N801  (a term: named like the functions it sits among)
   """TODO(R7): penalty, paid at touch-down, for the highest point of the swing missing a target.
 
-  A stateful term. While a foot is in the air, remember the highest world height z of its site
-  (site_pos_w[..., 2], the ground is at z = 0) since it left the ground. On the env step where it
-  touches down (sensor.compute_first_contact(env.step_dt)):
+  A stateful term. It remembers, per foot, the highest world height z of its site (site_pos_w
+  [..., 2], the ground is at z = 0) since the foot left the ground. Each call does, in this order:
 
-      penalty = sum_f first_contact_f * (peak_f - target_height)^2
+      1. peak_f = max(peak_f, z_f)          (this step's height counts, the landing step's too)
+      2. penalty = sum_f first_contact_f * (peak_f - target_height)^2
+                                            first_contact: sensor.compute_first_contact(env.step_dt)
+      3. peak_f = 0 where the foot is on the ground (found > 0), so each swing is measured on its own
 
-  A foot's peak restarts from 0 while it is on the ground (found > 0), so each swing is measured
-  on its own. ``reset(env_ids)`` sets the peaks of those envs to 0. Only the feet selected by
-  asset_cfg.site_ids count, in the same order as the sensor's primaries (FR, FL, RR, RL).
+  and returns the penalty of step 2. ``reset(env_ids)`` sets the peaks of those envs to 0. Only
+  the feet selected by asset_cfg.site_ids count, in the same order as the sensor's primaries
+  (FR, FL, RR, RL).
 
   Called as term(env, sensor_name=..., target_height=..., asset_cfg=...). Returns (N,) float32.
   Hint: in __init__, asset_cfg = cfg.params["asset_cfg"] (its site_ids are already resolved) and

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import gc
 import json
 import os
 import statistics
@@ -74,7 +75,8 @@ def _time_env(env, cfg: GpuBench) -> tuple[float, float]:
 
   timings: dict[str, list[float]] = {"full_task": [], "physics_only": []}
   with torch.inference_mode():
-    full_steps(cfg.warmup), physics_steps(cfg.warmup)
+    full_steps(cfg.warmup)
+    physics_steps(cfg.warmup)
     for _ in range(cfg.repeats):
       for name, run in (("full_task", full_steps), ("physics_only", physics_steps)):
         _sync(device)
@@ -107,7 +109,8 @@ def run_gpu_bench(cfg: GpuBench) -> dict[int, dict[str, float]]:
       f"{num_envs:6d} envs: full task {full:>12,.0f} env-steps/s   "
       f"physics only {physics:>12,.0f}   ratio {full / physics:.2f}"
     )
-    del env  # free its GPU memory before the next size
+    del env  # free its GPU memory (Warp's arrays go with the last reference) before the next size
+    gc.collect()
     if cfg.device.startswith("cuda"):
       torch.cuda.empty_cache()
   if cfg.out is not None:
@@ -196,13 +199,15 @@ def run_mjlab_bench(cfg: MjlabBench) -> dict:
     text=True,
   ).stdout.strip()
   print(f"[bench mjlab] mjlab {version}, {cfg.task} on {cfg.device}", flush=True)
-  with tempfile.NamedTemporaryFile("w", suffix=".py", delete=False) as script:
-    script.write(_MJLAB_THROUGHPUT)
   args = [cfg.task, cfg.device, cfg.warmup, cfg.steps, cfg.repeats, *cfg.num_envs]
-  proc = subprocess.run(
-    [str(python), script.name, *map(str, args)], check=True, capture_output=True, text=True
-  )
+  with tempfile.TemporaryDirectory() as tmp:
+    script = Path(tmp) / "mjlab_throughput.py"
+    script.write_text(_MJLAB_THROUGHPUT)
+    # stderr is not captured: mjlab's own errors reach the terminal
+    proc = subprocess.run([str(python), str(script), *map(str, args)], stdout=subprocess.PIPE, text=True)  # fmt: skip
   print(proc.stdout, end="")
+  if proc.returncode != 0:
+    raise SystemExit(f"[bench mjlab] the mjlab throughput script failed (exit {proc.returncode}); its errors are above")  # fmt: skip
   line = next(row for row in proc.stdout.splitlines() if row.startswith("RESULTS "))
   result: dict = {"mjlab_version": version, "env_steps_per_s": json.loads(line[8:])}
   if cfg.train_seconds > 0:

@@ -18,6 +18,8 @@ from pathlib import Path
 import torch
 from tensordict import TensorDict
 
+from trotlab.scripts.common import SimBackendChoice
+
 
 @dataclasses.dataclass
 class TrainBench:
@@ -25,7 +27,7 @@ class TrainBench:
   seed: int = 1
   mdp: str = "solutions"
   device: str = "auto"
-  sim_backend: str = "auto"
+  sim_backend: SimBackendChoice = "auto"
   """auto: MuJoCo Warp on a CUDA device (the GPU default), MuJoCo C threads on the CPU."""
   budget_min: float = 10.0
   """Stop when training wall-clock passes this (minutes)."""

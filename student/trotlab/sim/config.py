@@ -33,11 +33,13 @@ class SimulationCfg:
   """Line-search iterations per solver iteration."""
   backend: Literal["cpu", "warp"] = "cpu"
   """cpu: MuJoCo C, all envs stepped on a C++ thread pool (mujoco.batch). warp: MuJoCo Warp,
-  all envs on one GPU (the CLIs pick it with --device auto when CUDA is present)."""
+  all envs on one GPU. The CLIs set it from --sim-backend (auto: warp when --device is CUDA), so
+  on the command line use --sim-backend rather than --env.sim.backend."""
   nthread: int | None = None
   """Threads of the CPU backend; None uses every usable core."""
   warp_device: str = "cuda:0"
-  """Warp backend: the Warp device, cuda:N, or cpu (one kernel thread: for tests only)."""
+  """Warp backend: the Warp device, cuda:N, or cpu (one kernel thread: for tests only). The
+  CLIs set it from --device."""
   nconmax: int | None = None
   """Warp backend: contacts buffered per env (all envs share nconmax * num_envs). None: an
   upper bound computed from the model's collision pairs. Raise it if an overflow is reported."""

@@ -21,8 +21,9 @@ per world (njmax). ``contact_capacity`` bounds both from the model (every pair o
 collide, times the most contacts MuJoCo makes for that pair of shapes), so the defaults cannot
 overflow; SimulationCfg.nconmax / njmax override them (smaller buffers are faster: some kernels
 run over every contact slot). Overflows are sticky bits in ``Data.overflow``; we check them every
-step on the CPU device and every ``OVERFLOW_CHECK_INTERVAL`` steps on CUDA (a check synchronizes
-the GPU) and raise an error naming the setting to raise.
+step when the substeps are plain kernel launches (the CPU device, or cuda_graph off) and every
+``OVERFLOW_CHECK_INTERVAL`` steps when they replay a CUDA graph (a check synchronizes the GPU),
+and raise an error naming the setting to raise.
 
 Sensors: the scene adds frame sensors (framepos / framequat / framelinvel / frameangvel of
 bodies and sites) and contact sensors (found, force, reduce=netforce). mujoco_warp 4.0 implements
@@ -267,12 +268,17 @@ class WarpBackend(SimBackend):
       problems.append(
         f"more contacts than the buffer holds (nconmax = {self.nconmax} per env, "
         f"{self.nconmax * self.num_envs} in all): raise SimulationCfg.nconmax "
-        "(--env.sim.nconmax N on the CLIs)"
+        "(--env.sim.nconmax N on `train`)"
       )
     if bits & (kind.NEFC | kind.NJMAX_NNZ):
       problems.append(
         f"more constraint rows than njmax = {self.njmax} in one env: raise SimulationCfg.njmax "
-        "(--env.sim.njmax N)"
+        "(--env.sim.njmax N on `train`)"
+      )
+    if bits & kind.HFIELD:
+      problems.append(
+        "a height-field collision needed more contacts than MuJoCo Warp keeps per pair "
+        "(rough terrain: coarser height field, or fewer geoms touching it)"
       )
     if bits & kind.CONTACT_MATCH:
       problems.append(
@@ -366,5 +372,11 @@ class WarpBackend(SimBackend):
 def _buffer_overflow_bits(mjw) -> int:
   kind = mjw.OverflowType
   return int(
-    kind.NEFC | kind.NJMAX_NNZ | kind.BROADPHASE | kind.NARROWPHASE | kind.CCD | kind.CONTACT_MATCH
+    kind.NEFC
+    | kind.NJMAX_NNZ
+    | kind.BROADPHASE
+    | kind.NARROWPHASE
+    | kind.CCD
+    | kind.HFIELD
+    | kind.CONTACT_MATCH
   )

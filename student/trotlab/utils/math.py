@@ -69,5 +69,5 @@ def yaw_from_quat(q: torch.Tensor) -> torch.Tensor:
 
 
 def wrap_to_pi(angle: torch.Tensor) -> torch.Tensor:
-  """Wrap angles to (-pi, pi]."""
+  """Wrap angles to [-pi, pi) (pi itself maps to -pi)."""
   return torch.remainder(angle + torch.pi, 2 * torch.pi) - torch.pi

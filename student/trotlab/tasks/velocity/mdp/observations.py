@@ -70,9 +70,10 @@ def joint_pos_rel(env: ManagerBasedRlEnv, asset_cfg: SceneEntityCfg = _ROBOT) ->
 
 
 def joint_vel_rel(env: ManagerBasedRlEnv, asset_cfg: SceneEntityCfg = _ROBOT) -> torch.Tensor:
-  """TODO(O5): joint velocities relative to the default, qd - qd_default [rad/s]. (N, J).
+  """TODO(O5): joint velocities relative to the default, qd - qd_default [rad/s], for the joints
+  asset_cfg.joint_ids (all 12 by default). Returns (N, J).
 
-  Hint: data.joint_vel and data.default_joint_vel.
+  Hint: data.joint_vel and data.default_joint_vel, columns [:, asset_cfg.joint_ids].
   """
   raise TodoNotImplemented("O5")
 

@@ -84,7 +84,7 @@ class UniformVelocityCommand(CommandTerm):
     """TODO(C2): per-step update, after resampling.
 
     Heading envs (only when cfg.heading_command is True): set the yaw-rate command from the
-    heading error, wrapped to (-pi, pi] (trotlab.utils.math.wrap_to_pi):
+    heading error, wrapped to [-pi, pi) (trotlab.utils.math.wrap_to_pi):
         wz = clip(cfg.heading_control_stiffness * wrap_to_pi(heading_target - heading_w),
                   ranges.ang_vel_z[0], ranges.ang_vel_z[1])
     where heading_w is the robot's current heading (self.robot.data.heading_w).
