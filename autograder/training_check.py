@@ -208,6 +208,7 @@ def run_training_check(
         data = read_child_file(job_dir, "out", "model.pt", max_bytes=limits.file_bytes)
         keep_policy.parent.mkdir(parents=True, exist_ok=True)
         keep_policy.write_bytes(data)
+    trained = _training_summary(job_dir)
     try:
       data = read_child_file(job_dir, "out", "trajectory.npz", max_bytes=limits.file_bytes)
     except (OSError, ValueError):
@@ -223,5 +224,15 @@ def run_training_check(
   except (ValueError, KeyError, OSError, EOFError, zipfile.BadZipFile) as err:
     return TrainingResult(0.0, float(sum(points.values())), zero, f"unusable evaluation output: {err}")  # fmt: skip
   result = score_phases(phases, profile, points)
-  result.output = "\n".join(item["output"] for item in result.items.values())
+  result.output = "\n".join([trained, *(item["output"] for item in result.items.values())])
   return result
+
+
+def _training_summary(job_dir: Path) -> str:
+  """'trained N iterations in S s' from the child's train.json (its own account: shown to help
+  read a result, never scored)."""
+  try:
+    info = json.loads(read_child_file(job_dir, "out", "train.json", max_bytes=4096))
+    return f"trained {int(info['iterations'])} iterations in {float(info['train_s']):.0f} s"
+  except (OSError, ValueError, KeyError, TypeError):
+    return "the training's length is unknown"
