@@ -23,6 +23,7 @@ import dataclasses
 import hashlib
 import io
 import json
+import os
 import sys
 import tempfile
 import time
@@ -340,7 +341,8 @@ def main(argv: list[str] | None = None) -> int:
     return sub, report, time.monotonic() - t0
 
   done, failed = 0, []
-  with concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs) as pool:
+  pool = concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs)
+  try:
     for future in concurrent.futures.as_completed([pool.submit(work, s) for s in todo]):
       sub, report, seconds = future.result()
       done += 1
@@ -355,6 +357,10 @@ def main(argv: list[str] | None = None) -> int:
       result = "NOT GRADED (internal error)" if report is None else f"{report['score']:g}/{report['max_score']:g}"  # fmt: skip
       print(f"[grade] {done}/{len(todo)} {sub.student}: {result} ({seconds:.0f} s; ETA {eta / 60:.1f} min)", flush=True)  # fmt: skip
       write_csv(list(reports.values()), args.out, rubric)  # after every student: nothing is lost
+  except KeyboardInterrupt:  # the children die with this process (sandbox: parent-death signal)
+    print(f"\n[grade] interrupted: {done} of {len(todo)} graded and saved in {args.out}; run the same command to go on", flush=True)  # fmt: skip
+    os._exit(130)
+  pool.shutdown()
   write_csv(list(reports.values()), args.out, rubric)
   print(f"[grade] wrote {args.out} ({len(reports)} students) and {reports_dir}/")
   if failed:

@@ -12,6 +12,7 @@ arrays read with allow_pickle=False, JSON); the grader never unpickles anything 
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import dataclasses
 import grp
 import os
@@ -166,6 +167,13 @@ def _kill_user(uid: int, deadline_s: float = 20.0) -> None:
     time.sleep(0.05)
 
 
+try:  # Linux: prctl(PR_SET_PDEATHSIG), loaded here rather than in the forked child
+  _LIBC = ctypes.CDLL(None, use_errno=True)
+  _PR_SET_PDEATHSIG = 1
+except OSError:
+  _LIBC = None
+
+
 def _preexec(limits: Limits, uid: int | None, gid: int | None, nproc: int) -> None:
   os.setsid()  # own session and process group: killpg reaches everything it forks
   resource.setrlimit(resource.RLIMIT_CPU, (limits.cpu_s, limits.cpu_s + 5))
@@ -178,6 +186,8 @@ def _preexec(limits: Limits, uid: int | None, gid: int | None, nproc: int) -> No
     os.setgid(gid)
     os.setuid(uid)
   resource.setrlimit(resource.RLIMIT_NPROC, (nproc, nproc))
+  if _LIBC is not None:  # if the grader dies (killed, interrupted) its child dies with it; set
+    _LIBC.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)  # after setuid, which clears it
 
 
 _uid_lock = threading.Lock()
