@@ -30,6 +30,7 @@ import numpy as np
 from autograder.sandbox import Limits, read_child_file, run_in_sandbox
 from autograder.term_checks import MDP_FILES, load_rubric
 from trotlab.evaluation import TrackingEvalCfg
+from trotlab.sim.config import usable_cores
 
 
 @dataclasses.dataclass(kw_only=True, frozen=True)
@@ -202,7 +203,9 @@ def run_training_check(
     # file_bytes: the trajectory is about 25 MB with the profiles' 64 evaluation envs
     limits = Limits(wall_s=profile.budget_s + 120.0, cpu_s=int(4 * (profile.budget_s + 120.0)), memory_bytes=memory, file_bytes=96 * 2**20)  # fmt: skip
     log(f"  training check ({profile.name}: {profile.budget_s:.0f} s budget, seed {profile.seed})")
-    child = run_in_sandbox(["-m", "trotlab.checks.train_child", str(job_dir)], job_dir, limits)
+    # torch may use every core, as `uv run train` does (the sandbox's default is one thread)
+    threads = str(usable_cores())
+    child = run_in_sandbox(["-m", "trotlab.checks.train_child", str(job_dir)], job_dir, limits, extra_env={"OMP_NUM_THREADS": threads, "MKL_NUM_THREADS": threads})  # fmt: skip
     if keep_policy is not None:
       with contextlib.suppress(OSError, ValueError):
         data = read_child_file(job_dir, "out", "model.pt", max_bytes=limits.file_bytes)
