@@ -89,7 +89,7 @@ def calibrate(profile_name: str, seeds: list[int], variants: list[str]) -> None:
         "profile": profile_name,
         "variant": variant,
         "seed": seed,
-        "budget_s": profile.budget_s,
+        "iterations": profile.iterations,
         "wall_s": round(wall, 1),
         "score": result.score,
         "max_score": result.max_score,

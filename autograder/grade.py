@@ -26,6 +26,7 @@ import json
 import os
 import sys
 import tempfile
+import threading
 import time
 import traceback
 import zipfile
@@ -41,6 +42,10 @@ from autograder.training_check import PROFILES, run_training_check  # noqa: E402
 MAX_FILE_BYTES = 1 << 20
 """A student file larger than this is ignored (with a message)."""
 REPORT_VERSION = 1
+TRAINING_SLOT = threading.Lock()
+"""Training checks run one at a time, whatever --jobs says: each already uses every core (or the
+GPU), and two at once would only take twice as long each (the budget is iterations, so the
+scores would not change). Term checks and notebooks of other submissions run meanwhile."""
 
 
 @dataclasses.dataclass
@@ -189,7 +194,13 @@ def grade_one(sub: Submission, profile: str, skip_training: bool, log=print) -> 
     ]
     training = None
     if not skip_training:
-      result = run_training_check(folder, PROFILES[profile], log=log)
+      if not TRAINING_SLOT.acquire(blocking=False):
+        log("  waiting for another submission's training check (they run one at a time)")
+        TRAINING_SLOT.acquire()
+      try:
+        result = run_training_check(folder, PROFILES[profile], log=log)
+      finally:
+        TRAINING_SLOT.release()
       training = {"score": result.score, "max_score": result.max_score, "items": result.items, "output": result.output, "phases": result.phases}  # fmt: skip
     report["training"] = training
   report["notebook"] = grade_notebook(sub, rubric)
@@ -302,7 +313,7 @@ def main(argv: list[str] | None = None) -> int:
   parser.add_argument("--out", type=Path, required=True, help="the class CSV to write")
   parser.add_argument("--reports", type=Path, default=None, help="per-student JSON reports (default: <out stem>_reports/ next to the CSV)")  # fmt: skip
   parser.add_argument("--jobs", type=int, default=1, help="submissions graded at the same time")
-  parser.add_argument("--profile", choices=sorted(p for p in PROFILES if p != "smoke") + ["smoke"], default="cpu", help="training check budget (cpu: a 2-core grader; gpu)")  # fmt: skip
+  parser.add_argument("--profile", choices=sorted(p for p in PROFILES if p != "smoke") + ["smoke"], default="cpu", help="the training check's profile (cpu: a 2-core grader; gpu; docs/grading.md)")  # fmt: skip
   parser.add_argument("--skip-training", action="store_true", help="term checks (and notebook) only")  # fmt: skip
   parser.add_argument("--force", action="store_true", help="regrade submissions that already have a current report")  # fmt: skip
   args = parser.parse_args(argv)

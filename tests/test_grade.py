@@ -109,7 +109,50 @@ def test_training_check_runs_end_to_end_with_a_tiny_budget(tmp_path):
   assert set(training["items"]) == {"forward", "lateral", "yaw", "mixed", "no_fall"}
   assert training["max_score"] == 40
   assert set(training["phases"]) == {"stand", "forward", "lateral", "yaw", "mixed"}
+  assert training["output"].startswith("trained 1 of 1 iterations in ")
   assert report["max_score"] == 140
+
+
+def test_training_checks_run_one_at_a_time_whatever_jobs_says(tmp_path, monkeypatch, capsys):
+  """Two trainings at once on one machine would each take twice as long; the grader serializes
+  them while other work (term checks, notebooks) goes on."""
+  import threading
+  import time
+
+  from autograder.training_check import TrainingResult
+
+  running, most = [0], [0]
+  lock = threading.Lock()
+
+  def fake_training_check(folder, profile, log=print, keep_policy=None):
+    with lock:
+      running[0] += 1
+      most[0] = max(most[0], running[0])
+    time.sleep(0.5)
+    with lock:
+      running[0] -= 1
+    items = {k: {"score": 0.0, "max_score": 8.0, "output": ""} for k in ("forward", "lateral", "yaw", "mixed", "no_fall")}  # fmt: skip
+    return TrainingResult(0.0, 40.0, items, "fake", None)
+
+  monkeypatch.setattr(grade, "run_training_check", fake_training_check)
+  monkeypatch.setattr(grade, "grade_terms", lambda folder, log=print: [])
+  subs = tmp_path / "subs"
+  for student in ("ann", "ben", "cid"):
+    _copy_files(SOLUTIONS, subs / student)
+  assert grade.main([str(subs), "--out", str(tmp_path / "g.csv"), "--jobs", "3", "--profile", "smoke"]) == 0  # fmt: skip
+  assert most[0] == 1
+  assert "waiting for another submission's training check" in capsys.readouterr().out
+
+
+def test_a_training_stopped_by_the_time_limit_says_so(tmp_path):
+  from autograder.training_check import PROFILES, _training_summary
+
+  (tmp_path / "out").mkdir()
+  (tmp_path / "out" / "train.json").write_text(json.dumps({"iterations": 120, "train_s": 1200.4}))
+  line = _training_summary(tmp_path, PROFILES["cpu"])
+  assert line.startswith("trained 120 of 280 iterations in 1200 s; stopped by the profile's time limit")  # fmt: skip
+  (tmp_path / "out" / "train.json").write_text(json.dumps({"iterations": 280, "train_s": 611.0}))
+  assert _training_summary(tmp_path, PROFILES["cpu"]) == "trained 280 of 280 iterations in 611 s"
 
 
 def test_gradescope_zip_and_results_format(tmp_path):

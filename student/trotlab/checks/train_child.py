@@ -3,10 +3,11 @@
   python -m trotlab.checks.train_child JOB_DIR
 
 JOB_DIR/job.json gives the profile: task, seed, device, num_envs (null: the task default),
-budget_s (training wall-clock), max_iterations, chunk (iterations between progress lines) and
-eval_num_envs. The child trains with rsl-rl-lib's PPO on the submission in JOB_DIR/submission/
-(on a CUDA device with the warp backend, as `train --device cuda:0` does), then runs the tracking
-evaluation (trotlab.evaluation) on the trained policy, always on the CPU backend, and writes
+iterations (the PPO iterations to train), time_limit_s (a wall-clock cap: training stops there if
+it is reached first), chunk (iterations between progress lines) and eval_num_envs. The child
+trains with rsl-rl-lib's PPO on the submission in JOB_DIR/submission/ (on a CUDA device with
+the warp backend, as `train --device cuda:0` does), then runs the tracking evaluation
+(trotlab.evaluation) on the trained policy, always on the CPU backend, and writes
 JOB_DIR/out/trajectory.npz: the physics state before every evaluation step (qpos, qvel,
 qacc_warmstart: (S + 1, N, nq | nv), float64) and the actions (S, N, A). Also out/train.json
 (iterations, wall-clock) and the trained policy out/model.pt (calibration runs keep it).
@@ -52,10 +53,10 @@ def run_job(job_dir: Path) -> None:
   torch.manual_seed(job["seed"])
   env = ManagerBasedRlEnv(env_cfg, verbose=False)
   runner = OnPolicyRunner(RslRlVecEnvWrapper(env), agent.to_rsl_rl(), log_dir=None, device=device)
-  print(f"[training check] seed {job['seed']}, {env.num_envs} envs, budget {job['budget_s']:.0f} s", flush=True)  # fmt: skip
+  print(f"[training check] seed {job['seed']}, {env.num_envs} envs, {job['iterations']} iterations (time limit {job['time_limit_s']:.0f} s)", flush=True)  # fmt: skip
   start, iteration = time.perf_counter(), 0
-  while time.perf_counter() - start < job["budget_s"] and iteration < job["max_iterations"]:
-    chunk = min(job["chunk"], job["max_iterations"] - iteration)
+  while iteration < job["iterations"] and time.perf_counter() - start < job["time_limit_s"]:
+    chunk = min(job["chunk"], job["iterations"] - iteration)
     runner.learn(chunk, init_at_random_ep_len=iteration == 0)
     iteration += chunk
     print(f"[training check] iteration {iteration}, {time.perf_counter() - start:.0f} s", flush=True)  # fmt: skip
