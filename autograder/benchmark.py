@@ -73,33 +73,49 @@ def bench_terms(repeats: int) -> None:
   print(f"[bench terms] median of {repeats}: {statistics.median(times):.1f} s (min {min(times):.1f}, max {max(times):.1f})")  # fmt: skip
 
 
-def calibrate(profile_name: str, seeds: list[int], variants: list[str]) -> None:
+def calibrate(
+  profile_name: str,
+  seeds: list[int],
+  variants: list[str],
+  iterations: int | None = None,
+  also_at: tuple[int, ...] = (),
+  time_limit_s: float | None = None,
+) -> None:
+  """One JSON line per (variant, seed, iteration count). ``iterations`` / ``time_limit_s``
+  override the profile's (a longer cap only lets a run on a busy machine finish: the result
+  depends on the iterations alone); ``also_at`` scores the same run's policies at those
+  iteration counts too, i.e. the runs of profiles with that many iterations."""
   OUT.mkdir(parents=True, exist_ok=True)
   log_file = OUT / f"calibration_{profile_name}.jsonl"
+  overrides = {"iterations": iterations, "time_limit_s": time_limit_s}
+  base = dataclasses.replace(PROFILES[profile_name], **{k: v for k, v in overrides.items() if v})
   for variant in variants:
     for seed in seeds:
-      profile = dataclasses.replace(PROFILES[profile_name], seed=seed)
+      profile = dataclasses.replace(base, seed=seed)
       with tempfile.TemporaryDirectory() as tmp:
         folder = make_variant(variant, Path(tmp) / "sub")
         start = time.perf_counter()
         policy = OUT / "policies" / f"{profile_name}_{variant}_seed{seed}.pt"
-        result = run_training_check(folder, profile, keep_policy=policy if variant == "reference" else None)  # fmt: skip
+        result = run_training_check(folder, profile, keep_policy=policy if variant == "reference" else None, also_at=also_at)  # fmt: skip
         wall = time.perf_counter() - start
-      row = {
-        "profile": profile_name,
-        "variant": variant,
-        "seed": seed,
-        "iterations": profile.iterations,
-        "wall_s": round(wall, 1),
-        "score": result.score,
-        "max_score": result.max_score,
-        "items": {k: v["score"] for k, v in result.items.items()},
-        "phases": result.phases,
-        "output": result.output,
-      }
-      with log_file.open("a") as f:
-        f.write(json.dumps(row) + "\n")
-      print(f"[calibrate] {profile_name} {variant} seed {seed}: {result.score:g}/{result.max_score:g} in {wall / 60:.1f} min\n{result.output}", flush=True)  # fmt: skip
+      runs = {**result.earlier, profile.iterations: result}
+      for count, run in sorted(runs.items()):
+        row = {
+          "profile": profile_name,
+          "variant": variant,
+          "seed": seed,
+          "iterations": count,
+          "wall_s": round(wall, 1) if count == profile.iterations else None,
+          "score": run.score,
+          "max_score": run.max_score,
+          "items": {k: v["score"] for k, v in run.items.items()},
+          "phases": run.phases,
+          "output": run.output,
+        }
+        with log_file.open("a") as f:
+          f.write(json.dumps(row) + "\n")
+        print(f"[calibrate] {profile_name} {variant} seed {seed}, {count} iterations: {run.score:g}/{run.max_score:g}\n{run.output}", flush=True)  # fmt: skip
+      print(f"[calibrate] seed {seed}: {wall / 60:.1f} min", flush=True)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -111,11 +127,15 @@ def main(argv: list[str] | None = None) -> None:
   cal.add_argument("--profile", default="cpu", choices=sorted(PROFILES))
   cal.add_argument("--seeds", type=int, nargs="+", default=list(range(1, 11)))
   cal.add_argument("--variants", nargs="+", default=["reference"], choices=sorted(VARIANTS))
+  cal.add_argument("--iterations", type=int, default=None, help="instead of the profile's")
+  cal.add_argument("--also-at", type=int, nargs="*", default=[], help="also score the policy at these iterations of the same run")  # fmt: skip
+  cal.add_argument("--time-limit-s", type=float, default=None, help="instead of the profile's (a busy machine)")  # fmt: skip
   args = parser.parse_args(argv)
   if args.command == "terms":
     bench_terms(args.repeats)
   else:
-    calibrate(args.profile, args.seeds, args.variants)
+    also_at = tuple(args.also_at)
+    calibrate(args.profile, args.seeds, args.variants, args.iterations, also_at, args.time_limit_s)
 
 
 if __name__ == "__main__":

@@ -4,7 +4,10 @@
 
 JOB_DIR/job.json gives the profile: task, seed, device, num_envs (null: the task default),
 iterations (the PPO iterations to train), time_limit_s (a wall-clock cap: training stops there if
-it is reached first), chunk (iterations between progress lines) and eval_num_envs. The child
+it is reached first), chunk (iterations between progress lines), eval_num_envs and, for the
+instructor's calibration runs only, eval_also_at (earlier iteration counts, multiples of chunk,
+whose policies are evaluated too: out/trajectory_<N>.npz; the same runs as profiles of N
+iterations, since training does not depend on where it stops). The child
 trains with rsl-rl-lib's PPO on the submission in JOB_DIR/submission/ (on a CUDA device with
 the warp backend, as `train --device cuda:0` does), then runs the tracking evaluation
 (trotlab.evaluation) on the trained policy, always on the CPU backend, and writes
@@ -54,11 +57,14 @@ def run_job(job_dir: Path) -> None:
   env = ManagerBasedRlEnv(env_cfg, verbose=False)
   runner = OnPolicyRunner(RslRlVecEnvWrapper(env), agent.to_rsl_rl(), log_dir=None, device=device)
   print(f"[training check] seed {job['seed']}, {env.num_envs} envs, {job['iterations']} iterations (time limit {job['time_limit_s']:.0f} s)", flush=True)  # fmt: skip
+  also_at = set(job.get("eval_also_at", []))
   start, iteration = time.perf_counter(), 0
   while iteration < job["iterations"] and time.perf_counter() - start < job["time_limit_s"]:
     chunk = min(job["chunk"], job["iterations"] - iteration)
     runner.learn(chunk, init_at_random_ep_len=iteration == 0)
     iteration += chunk
+    if iteration in also_at:
+      runner.save(str(out_dir / f"model_{iteration}.pt"))
     print(f"[training check] iteration {iteration}, {time.perf_counter() - start:.0f} s", flush=True)  # fmt: skip
   train_s = time.perf_counter() - start
   runner.save(str(out_dir / "model.pt"))  # for the instructor's calibration runs; never scored
@@ -67,6 +73,10 @@ def run_job(job_dir: Path) -> None:
   model = runner.alg.get_policy().to("cpu")  # training is over: the actor may move
   record_evaluation(model, spec, job["eval_num_envs"], out_dir / "trajectory.npz")
   (out_dir / "train.json").write_text(json.dumps({"iterations": iteration, "train_s": train_s}))  # fmt: skip
+  for earlier in sorted(i for i in also_at if i < iteration):
+    runner.load(str(out_dir / f"model_{earlier}.pt"), load_cfg={"actor": True})
+    runner.alg.eval_mode()
+    record_evaluation(runner.alg.get_policy().to("cpu"), spec, job["eval_num_envs"], out_dir / f"trajectory_{earlier}.npz")  # fmt: skip
 
 
 def record_evaluation(model, spec, eval_num_envs: int, path: Path) -> None:
