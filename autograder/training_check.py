@@ -3,11 +3,11 @@
 The submission trains in a sandboxed child (trotlab.checks.train_child) with the provided
 config, a fixed seed and the profile's budget (a number of PPO iterations); the same child runs
 DESIGN.md's tracking evaluation on the trained policy (CPU backend) and returns the trajectory:
-the physics state before every step and the action of every step. Nothing the child computes is believed: this
-module re-runs the evaluation in its own simulation (no submission code), starting from the
-protocol's own initial state, stepping each recorded action from the recorded state and
-requiring that every step lands exactly on the next recorded state (MuJoCo C is deterministic:
-an honest trajectory matches bit for bit). The metrics come from the grader's simulation; the
+the physics state before every step and the action of every step. Nothing the child computes is
+believed: this module re-runs the evaluation in its own simulation (no submission code),
+starting from the protocol's own initial state, stepping each recorded action from the recorded
+state and requiring that every step lands exactly on the next recorded state (MuJoCo C is
+deterministic: an honest trajectory matches bit for bit). The metrics come from the grader's simulation; the
 rubric's points go to each moving phase whose mean ||v_xy - cmd_xy|| and mean |wz - cmd_wz| are
 within the profile's thresholds, and the no-fall points when no env fell. A trajectory that does
 not follow from its actions (a tampered simulation, forged numbers) scores zero. Profiles and

@@ -113,6 +113,24 @@ def test_training_check_runs_end_to_end_with_a_tiny_budget(tmp_path):
   assert report["max_score"] == 140
 
 
+def test_a_policy_scored_mid_run_is_the_shorter_profiles_policy(tmp_path):
+  """Calibration's --also-at: the budget is iterations, so the policy at iteration 10 of a
+  20-iteration run must be the policy of a 10-iteration run (same evaluation, to the bit)."""
+  import dataclasses
+
+  from autograder.training_check import PROFILES, run_training_check
+
+  _copy_files(SOLUTIONS, tmp_path / "sub")
+  smoke = PROFILES["smoke"]
+  longer = run_training_check(tmp_path / "sub", dataclasses.replace(smoke, iterations=20), log=lambda m: None, also_at=(10,))  # fmt: skip
+  shorter = run_training_check(tmp_path / "sub", dataclasses.replace(smoke, iterations=10), log=lambda m: None)  # fmt: skip
+  assert longer.phases is not None and shorter.phases is not None
+  assert set(longer.earlier) == {10}
+  assert longer.earlier[10].phases == shorter.phases
+  assert longer.phases != shorter.phases  # ten more iterations did change the policy
+  assert longer.output.startswith("trained 20 of 20 iterations")
+
+
 def test_training_checks_run_one_at_a_time_whatever_jobs_says(tmp_path, monkeypatch, capsys):
   """Two trainings at once on one machine would each take twice as long; the grader serializes
   them while other work (term checks, notebooks) goes on."""
