@@ -180,8 +180,9 @@ def term_params(todo: str, case: str) -> dict[str, Any]:
 
 
 def update_command_params(case: SnapshotCase) -> dict:
-  """C2 on a snapshot case: half the envs are heading envs, one stands, and the controller's
-  raw output leaves the yaw range for some env in every case (so a missing clip shows)."""
+  """C2 on a snapshot case: half the envs are heading envs, every third one turns in place (env
+  2 is a turning heading env; in a case of fewer than 3 envs all turn), one stands, and the controller's raw output leaves the yaw range
+  for some env in every case (so a missing clip shows)."""
   n = case.num_envs
   heading_target = [((-1) ** i) * (0.5 + 1.1 * i) for i in range(n)]
   cfg = {
@@ -199,6 +200,7 @@ def update_command_params(case: SnapshotCase) -> dict:
     "cfg": cfg,
     "heading_target": heading_target,
     "is_heading_env": [i % 2 == 0 for i in range(n)],
+    "is_turning_env": [i % 3 == 2 or n < 3 for i in range(n)],
     "is_standing_env": [i == 1 or (n == 1) for i in range(n)] if n > 1 else [False],
   }
 
@@ -233,6 +235,7 @@ PARAM_CASES = [
       "seed": 0,
       "cfg": {
         "rel_heading_envs": 0.5,
+        "rel_turning_envs": 0.2,
         "rel_standing_envs": 0.25,
         "heading_command": True,
         "ranges": {
@@ -254,6 +257,7 @@ PARAM_CASES = [
       "seed": 7,
       "cfg": {
         "rel_heading_envs": 0.3,
+        "rel_turning_envs": 0.1,
         "rel_standing_envs": 0.15,
         "heading_command": True,
         "ranges": {
@@ -275,6 +279,7 @@ PARAM_CASES = [
       "seed": 3,
       "cfg": {
         "rel_heading_envs": 0.9,
+        "rel_turning_envs": 0.35,
         "rel_standing_envs": 0.5,
         "heading_command": False,
         "ranges": {

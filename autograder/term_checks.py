@@ -43,6 +43,7 @@ HINTS = {
   "std": "std used wrongly: the formula divides by std^2",
   "off_by_one": "one env step off (the air time counts the touch-down step once)",
   "clip": "a clip is missing (the heading controller's yaw rate is clipped to ranges.ang_vel_z)",
+  "turning_yaw": "turning envs keep their yaw rate: zero only their linear command (vx, vy)",
   "stage_boundary": "curriculum stage boundary off by one: a stage is active from its step on (step <= counter)",
   "scale": "the values are off by a constant factor",
   "value": "wrong values (no common mistake recognised)",
@@ -59,7 +60,7 @@ HINTS = {
   "crash": "the process running it ended abnormally",
   "range": "a sample left its range",
   "distribution": "the samples do not look uniform over the range",
-  "fraction": "the fraction of heading or standing envs is off",
+  "fraction": "the fraction of heading, turning or standing envs is off",
   "untouched": "envs not in env_ids were changed",
   "heading_flag": "is_heading_env must stay False when cfg.heading_command is False",
 }
@@ -204,7 +205,7 @@ def judge_resample(case: GraderCase, got: dict[str, np.ndarray]) -> CaseResult:
   cfg, ranges = params["cfg"], params["cfg"]["ranges"]
   k, draws = len(params["env_ids"]), params["draws"]
   fail = functools.partial(_failure, case)
-  shapes = {"vel": (draws, k, 3), "heading_target": (draws, k), "is_heading": (draws, k), "is_standing": (draws, k)}  # fmt: skip
+  shapes = {"vel": (draws, k, 3), "heading_target": (draws, k), "is_heading": (draws, k), "is_turning": (draws, k), "is_standing": (draws, k)}  # fmt: skip
   for key, shape in shapes.items():
     if key not in got or got[key].shape != shape:
       return fail("shape", f"{key}: expected {shape}, got {None if key not in got else got[key].shape}")  # fmt: skip
@@ -223,15 +224,18 @@ def judge_resample(case: GraderCase, got: dict[str, np.ndarray]) -> CaseResult:
     if abs(x.mean() - (lo + hi) / 2) > 4 * sd / math.sqrt(x.size) + 1e-6 or abs(x.std() - sd) > 0.1 * sd:  # fmt: skip
       return fail("distribution", detail(f"{name}: mean {x.mean():.3f}, std {x.std():.3f}; uniform on {lo, hi} has mean {(lo + hi) / 2:.3f}, std {sd:.3f}") or HINTS["distribution"])  # fmt: skip
   heading_p = cfg["rel_heading_envs"] if cfg["heading_command"] else 0.0
-  for key, p, category in (("is_heading", heading_p, "fraction"), ("is_standing", cfg["rel_standing_envs"], "fraction")):  # fmt: skip
+  fractions = (("is_heading", heading_p), ("is_turning", cfg["rel_turning_envs"]), ("is_standing", cfg["rel_standing_envs"]))  # fmt: skip
+  for key, p in fractions:
     frac = float(got[key].mean())
     if not cfg["heading_command"] and key == "is_heading" and frac > 0:
       return fail("heading_flag")
     if abs(frac - p) > max(4 * math.sqrt(p * (1 - p) / got[key].size), 0.01):
-      return fail(category, detail(f"{key}: fraction {frac:.3f}, expected {p}") or HINTS[category])
+      return fail(
+        "fraction", detail(f"{key}: fraction {frac:.3f}, expected {p}") or HINTS["fraction"]
+      )
   untouched = got.get("untouched")
   n_other = case.num_envs - k
-  sentinel = np.concatenate((np.full(3 * n_other + n_other, 9.0), np.ones(2 * n_other)))
+  sentinel = np.concatenate((np.full(3 * n_other + n_other, 9.0), np.ones(3 * n_other)))
   if untouched is None or untouched.shape != sentinel.shape or not np.array_equal(untouched, sentinel):  # fmt: skip
     return fail("untouched")
   after = got.get("all_after_slice")

@@ -172,20 +172,23 @@ def probe_resample(env: ManagerBasedRlEnv, cls: type, cfg_cls: type, params: dic
   cmd.vel_command_b[:] = 9.0
   cmd.heading_target[:] = 9.0
   cmd.is_heading_env[:] = True
+  cmd.is_turning_env[:] = True
   cmd.is_standing_env[:] = True
   torch.manual_seed(params["seed"])
-  vel, heading, is_heading, is_standing = [], [], [], []
+  vel, heading, is_heading, is_turning, is_standing = [], [], [], [], []
   for _ in range(params["draws"]):
     cmd._resample_command(ids)
     vel.append(to_array(cmd.vel_command_b[ids], "vel_command_b"))
     heading.append(to_array(cmd.heading_target[ids], "heading_target"))
     is_heading.append(to_array(cmd.is_heading_env[ids], "is_heading_env"))
+    is_turning.append(to_array(cmd.is_turning_env[ids], "is_turning_env"))
     is_standing.append(to_array(cmd.is_standing_env[ids], "is_standing_env"))
   untouched = torch.cat(
     (
       cmd.vel_command_b[others].flatten(),
       cmd.heading_target[others],
       cmd.is_heading_env[others].float(),
+      cmd.is_turning_env[others].float(),
       cmd.is_standing_env[others].float(),
     )
   )
@@ -194,6 +197,7 @@ def probe_resample(env: ManagerBasedRlEnv, cls: type, cfg_cls: type, params: dic
     "vel": np.stack(vel),
     "heading_target": np.stack(heading),
     "is_heading": np.stack(is_heading),
+    "is_turning": np.stack(is_turning),
     "is_standing": np.stack(is_standing),
     "untouched": to_array(untouched, "untouched envs"),
     "all_after_slice": to_array(cmd.vel_command_b, "vel_command_b"),
@@ -203,7 +207,7 @@ def probe_resample(env: ManagerBasedRlEnv, cls: type, cfg_cls: type, params: dic
 def probe_update_command(
   env: ManagerBasedRlEnv, cls: type, cfg_cls: type, params: dict, sequence: Arrays
 ) -> Arrays:
-  """C2: the heading controller and standing envs, at every snapshot of the sequence."""
+  """C2: the heading controller, turning and standing envs, at every snapshot of the sequence."""
   cmd = _command_term(cls, env, cfg_cls, params["cfg"])
   values = []
   for t in range(sequence["qpos"].shape[0]):
@@ -211,6 +215,7 @@ def probe_update_command(
     cmd.vel_command_b[:] = torch.as_tensor(sequence["command"][t])
     cmd.heading_target[:] = torch.as_tensor(params["heading_target"])
     cmd.is_heading_env[:] = torch.as_tensor(params["is_heading_env"])
+    cmd.is_turning_env[:] = torch.as_tensor(params["is_turning_env"])
     cmd.is_standing_env[:] = torch.as_tensor(params["is_standing_env"])
     cmd._update_command()
     values.append(to_array(cmd.vel_command_b, "vel_command_b"))

@@ -129,7 +129,11 @@ def _command(env, **overrides):
     lin_vel_x=(-0.5, 1.0), lin_vel_y=(-0.3, 0.2), ang_vel_z=(0.1, 0.9), heading=(-1.0, 1.0)
   )
   cfg = mdp.UniformVelocityCommandCfg(
-    resampling_time_range=(2.0, 4.0), ranges=ranges, rel_heading_envs=0.5, rel_standing_envs=0.25
+    resampling_time_range=(2.0, 4.0),
+    ranges=ranges,
+    rel_heading_envs=0.5,
+    rel_turning_envs=0.2,
+    rel_standing_envs=0.25,
   )
   for key, value in overrides.items():
     setattr(cfg, key, value)
@@ -142,11 +146,12 @@ def _check_c1() -> str | None:
   torch.manual_seed(0)
   cmd = _command(env)
   cmd.vel_command_b[1] = torch.tensor([9.0, 9.0, 9.0])
-  samples, heading, standing = [], [], []
+  samples, heading, turning, standing = [], [], [], []
   for _ in range(400):
     cmd._resample_command(torch.tensor([0, 2]))
     samples.append(cmd.vel_command_b[[0, 2]].clone())
     heading.append(cmd.is_heading_env[[0, 2]].clone())
+    turning.append(cmd.is_turning_env[[0, 2]].clone())
     standing.append(cmd.is_standing_env[[0, 2]].clone())
   v = torch.cat(samples)
   r = cmd.cfg.ranges
@@ -166,6 +171,9 @@ def _check_c1() -> str | None:
   h, s = torch.cat(heading).float().mean().item(), torch.cat(standing).float().mean().item()
   if abs(h - 0.5) > 0.08:
     return f"is_heading_env fraction {h:.2f}, expected rel_heading_envs = 0.5"
+  t = torch.cat(turning).float().mean().item()
+  if abs(t - 0.2) > 0.07:
+    return f"is_turning_env fraction {t:.2f}, expected rel_turning_envs = 0.2"
   if abs(s - 0.25) > 0.07:
     return f"is_standing_env fraction {s:.2f}, expected rel_standing_envs = 0.25"
   off = _command(env, heading_command=False)
@@ -182,6 +190,7 @@ def _c2_outputs() -> list:
   cmd.vel_command_b[:] = torch.tensor([[0.3, 0.1, 0.0], [0.2, -0.1, 0.4], [-0.2, 0.0, 0.5]])
   cmd.heading_target[:] = torch.tensor([2.5, -3.0, 1.0])
   cmd.is_heading_env[:] = torch.tensor([True, True, False])
+  cmd.is_turning_env[:] = torch.tensor([True, False, True])
   cmd.is_standing_env[:] = torch.tensor([False, True, False])
   cmd._update_command()
   return [_plain(cmd.vel_command_b)]

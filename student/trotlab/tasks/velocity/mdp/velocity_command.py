@@ -5,7 +5,9 @@
 
 Every env draws a new command every U(resampling_time_range) seconds. Some envs are "heading
 envs": instead of a yaw rate they get a target heading, and the yaw rate is computed every step
-by a P controller toward it. Some envs are "standing envs": their command is zero.
+by a P controller toward it. Some envs are "turning envs": their linear command is zero, so
+they turn in place (a skill that a walking policy does not learn by itself, see docs/grading.md).
+Some envs are "standing envs": their whole command is zero.
 """
 
 from __future__ import annotations
@@ -43,7 +45,7 @@ class UniformVelocityCommand(CommandTerm):
   """Attributes:
   vel_command_b: (N, 3) the command (vx, vy, wz), body frame.
   heading_target: (N,) target heading [rad] (used by heading envs).
-  is_heading_env, is_standing_env: (N,) bool.
+  is_heading_env, is_turning_env, is_standing_env: (N,) bool.
   metrics["error_vel_xy"], metrics["error_vel_yaw"]: (N,) running tracking errors.
   """
 
@@ -55,6 +57,7 @@ class UniformVelocityCommand(CommandTerm):
     self.vel_command_b = torch.zeros(self.num_envs, 3, device=self.device)
     self.heading_target = torch.zeros(self.num_envs, device=self.device)
     self.is_heading_env = torch.zeros(self.num_envs, dtype=torch.bool, device=self.device)
+    self.is_turning_env = torch.zeros(self.num_envs, dtype=torch.bool, device=self.device)
     self.is_standing_env = torch.zeros(self.num_envs, dtype=torch.bool, device=self.device)
     self.metrics["error_vel_xy"] = torch.zeros(self.num_envs, device=self.device)
     self.metrics["error_vel_yaw"] = torch.zeros(self.num_envs, device=self.device)
@@ -73,7 +76,8 @@ class UniformVelocityCommand(CommandTerm):
       - heading_target ~ U(ranges.heading);
       - is_heading_env = (u < cfg.rel_heading_envs) with u ~ U(0, 1), and always False when
         cfg.heading_command is False;
-      - is_standing_env = (u' < cfg.rel_standing_envs) with a fresh u' ~ U(0, 1).
+      - is_turning_env = (u' < cfg.rel_turning_envs) with a fresh u' ~ U(0, 1);
+      - is_standing_env = (u'' < cfg.rel_standing_envs) with a fresh u'' ~ U(0, 1).
     Do not touch the other envs.
     Hint: n = self.vel_command_b[env_ids].shape[0] works for index tensors and slices;
     torch.empty(n, device=self.device).uniform_(lo, hi) draws n samples.
@@ -88,6 +92,7 @@ class UniformVelocityCommand(CommandTerm):
         wz = clip(cfg.heading_control_stiffness * wrap_to_pi(heading_target - heading_w),
                   ranges.ang_vel_z[0], ranges.ang_vel_z[1])
     where heading_w is the robot's current heading (self.robot.data.heading_w).
+    Turning envs: set the linear command (vx, vy) to 0; the yaw rate stays.
     Standing envs: set the whole command (vx, vy, wz) to 0 (this comes last, so a standing
     heading env stands still).
     Hint: ids = self.is_heading_env.nonzero().flatten(); torch.clamp(x, lo, hi);
@@ -117,6 +122,8 @@ class UniformVelocityCommandCfg(CommandTermCfg):
   """P gain of the heading controller [1/s]."""
   rel_heading_envs: float = 0.3
   """Fraction of envs that are heading envs (when heading_command)."""
+  rel_turning_envs: float = 0.0
+  """Fraction of envs commanded to turn in place (zero linear command)."""
   rel_standing_envs: float = 0.1
   """Fraction of envs commanded to stand still."""
   ranges: VelocityRanges = dataclasses.field(default_factory=VelocityRanges)
