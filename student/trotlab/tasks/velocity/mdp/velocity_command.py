@@ -5,9 +5,9 @@
 
 Every env draws a new command every U(resampling_time_range) seconds. Some envs are "heading
 envs": instead of a yaw rate they get a target heading, and the yaw rate is computed every step
-by a P controller toward it. Some envs are "turning envs": their linear command is zero, so
-they turn in place (a skill that a walking policy does not learn by itself, see docs/grading.md).
-Some envs are "standing envs": their whole command is zero.
+by a P controller toward it. Some envs are "turning envs": their linear command is zero, so they
+turn in place (uniform commands alone almost never ask for that, and some training runs then
+never learn it). Some envs are "standing envs": their whole command is zero.
 """
 
 from __future__ import annotations
