@@ -181,8 +181,9 @@ def term_params(todo: str, case: str) -> dict[str, Any]:
 
 def update_command_params(case: SnapshotCase) -> dict:
   """C2 on a snapshot case: half the envs are heading envs, every third one turns in place (env
-  2 is a turning heading env; in a case of fewer than 3 envs all turn), one stands, and the controller's raw output leaves the yaw range
-  for some env in every case (so a missing clip shows)."""
+  2 is a turning heading env; in a case of fewer than 3 envs all turn), one stands, and the
+  controller's raw output leaves the yaw range for some env in every case (so a missing clip
+  shows)."""
   n = case.num_envs
   heading_target = [((-1) ** i) * (0.5 + 1.1 * i) for i in range(n)]
   cfg = {

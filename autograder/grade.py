@@ -45,7 +45,8 @@ REPORT_VERSION = 1
 TRAINING_SLOT = threading.Lock()
 """Training checks run one at a time, whatever --jobs says: each already uses every core (or the
 GPU), and beside other CPU-heavy work a training runs about twice as slow (oversubscribed
-threads; docs/grading.md), which could run it into its profile's time limit. Term checks and notebooks of other submissions run meanwhile."""
+threads; docs/grading.md), which could run it into its profile's time limit. Term checks and
+notebooks of other submissions run meanwhile."""
 
 
 @dataclasses.dataclass
