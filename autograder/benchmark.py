@@ -7,6 +7,10 @@ docs/grading.md).
       the training check on the reference (and on broken variants) for several seeds; appends
       one JSON line per run to docs/data/grading/calibration_<profile>.jsonl
 
+  uv run python -m autograder.benchmark turn-sweep docs/data/grading/policies/cpu_reference_seed4.pt
+      a kept policy's yaw-rate error on pure turns of several rates and both signs (a policy
+      that stands still on a turn has an error equal to the commanded rate)
+
 Variants: reference; no_tracking (both tracking rewards return 0); tracking_sign (both
 tracking errors use command + measured).
 """
@@ -23,7 +27,7 @@ import time
 from pathlib import Path
 
 from autograder.term_checks import grade_terms
-from autograder.training_check import PROFILES, run_training_check
+from autograder.training_check import PROFILES, TASK, run_training_check
 
 ROOT = Path(__file__).resolve().parents[1]
 SOLUTIONS = ROOT / "solutions" / "velocity" / "mdp"
@@ -118,6 +122,39 @@ def calibrate(
       print(f"[calibrate] seed {seed}: {wall / 60:.1f} min", flush=True)
 
 
+TURN_RATES = (0.2, 0.3, 0.5, 0.7, 1.0, -0.3, -0.5, -1.0)
+"""rad/s: the pure turns of turn-sweep (the training check's yaw phase is 0.5)."""
+
+
+def turn_sweep(policies: list[Path], num_envs: int = 16) -> None:
+  """Print each policy's mean |wz error| (rad/s) on each pure turn (0, 0, wz), the reference
+  MDP's observations, 1 s settling then 2 s scored per rate."""
+  import torch
+
+  from trotlab.envs import ManagerBasedRlEnv
+  from trotlab.evaluation import TrackingEvalCfg, eval_env_cfg, run_tracking_eval
+  from trotlab.evaluation.tracking import Phase
+  from trotlab.rl.policy import load_policy
+  from trotlab.tasks import get_task
+  from trotlab.tasks.velocity.mdp import use_mdp
+
+  use_mdp("solutions")
+  spec = get_task(TASK)
+  stand = Phase("stand", 1.0, (0.0, 0.0, 0.0))
+  turns = tuple(Phase(f"{wz:+.1f}", 3.0, (0.0, 0.0, wz)) for wz in TURN_RATES)
+  cfg = TrackingEvalCfg(num_envs=num_envs, phases=(stand, *turns))
+  print("| policy | " + " | ".join(f"wz {p.name}" for p in turns) + " |")
+  print("| --- |" + " ---: |" * len(turns))
+  for path in policies:
+    env = ManagerBasedRlEnv(eval_env_cfg(spec.env_cfg(play=True, device="cpu"), cfg), verbose=False)
+    policy = load_policy(path, env, spec.agent_cfg(device="cpu"), device="cpu")
+    with torch.inference_mode():
+      phases = run_tracking_eval(env, policy, cfg, progress=False)["phases"]
+    errors = [f"{phases[p.name]['mean_abs_wz_error']:.3f}" for p in turns]
+    print(f"| {path} | " + " | ".join(errors) + " |", flush=True)
+    env.close()
+
+
 def main(argv: list[str] | None = None) -> None:
   parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
   sub = parser.add_subparsers(dest="command", required=True)
@@ -130,9 +167,13 @@ def main(argv: list[str] | None = None) -> None:
   cal.add_argument("--iterations", type=int, default=None, help="instead of the profile's")
   cal.add_argument("--also-at", type=int, nargs="*", default=[], help="also score the policy at these iterations of the same run")  # fmt: skip
   cal.add_argument("--time-limit-s", type=float, default=None, help="instead of the profile's (a busy machine)")  # fmt: skip
+  sweep = sub.add_parser("turn-sweep")
+  sweep.add_argument("policies", type=Path, nargs="+", help="checkpoints kept by calibrate")
   args = parser.parse_args(argv)
   if args.command == "terms":
     bench_terms(args.repeats)
+  elif args.command == "turn-sweep":
+    turn_sweep(args.policies)
   else:
     also_at = tuple(args.also_at)
     calibrate(args.profile, args.seeds, args.variants, args.iterations, also_at, args.time_limit_s)

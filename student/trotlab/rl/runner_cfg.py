@@ -30,6 +30,9 @@ class RslRlPpoCfg:
   clip_param: float = 0.2
   max_grad_norm: float = 1.0
   use_clipped_value_loss: bool = True
+  symmetry_function: str | None = None
+  """"module:function" mirroring (observations, actions) for rsl-rl's symmetry augmentation
+  (every mini-batch also holds the mirror image of each sample); None: no augmentation."""
 
 
 @dataclasses.dataclass(kw_only=True)
@@ -74,6 +77,10 @@ class RslRlRunnerCfg:
         }
       return out
 
+    ppo = {"class_name": "PPO", **dataclasses.asdict(self.algorithm)}
+    symmetry = ppo.pop("symmetry_function")
+    if symmetry is not None:
+      ppo["symmetry_cfg"] = {"data_augmentation_func": symmetry, "use_data_augmentation": True}
     return {
       "seed": self.seed,
       "num_steps_per_env": self.num_steps_per_env,
@@ -81,7 +88,7 @@ class RslRlRunnerCfg:
       "obs_groups": {"actor": ["actor"], "critic": ["critic"]},
       "actor": model(self.actor),
       "critic": model(self.critic),
-      "algorithm": {"class_name": "PPO", **dataclasses.asdict(self.algorithm)},
+      "algorithm": ppo,
       "logger": self.logger,
       "run_name": self.run_name,
       "experiment_name": self.experiment_name,
