@@ -19,8 +19,8 @@ pytestmark = pytest.mark.usefixtures("reference_mdp")
 
 def make_eval_env(num_envs: int, **extra_critic_terms) -> ManagerBasedRlEnv:
   """No events, noise or terminations, a scripted command: both envs start in the stand pose."""
-  cfg = eval_env_cfg(get_task(TASK).env_cfg(play=True, device="cpu"), TrackingEvalCfg(num_envs=2))
-  cfg.scene.num_envs = num_envs
+  play_cfg = get_task(TASK).env_cfg(play=True, device="cpu")
+  cfg = eval_env_cfg(play_cfg, TrackingEvalCfg(num_envs=num_envs))
   cfg.observations["critic"].terms.update(extra_critic_terms)
   return ManagerBasedRlEnv(cfg, verbose=False)
 

@@ -15,6 +15,6 @@ def unitree_go1_ppo_runner_cfg(device: str = "cpu") -> RslRlRunnerCfg:
     actor=RslRlModelCfg(hidden_dims=hidden, init_noise_std=0.7),
     critic=RslRlModelCfg(hidden_dims=hidden),
     # symmetry_function=go1.symmetry.MIRROR_FUNCTION (mirror augmentation) passed every
-    # seed tried but makes a CPU iteration ~1.7x slower; off until its budget is calibrated.
+    # seed tried but makes CPU training 1.6-1.8x slower; off until its budget is calibrated.
     algorithm=RslRlPpoCfg(num_learning_epochs=5, num_mini_batches=4, learning_rate=1.0e-3),
   )
