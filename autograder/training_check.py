@@ -60,7 +60,7 @@ PROFILES = {
   "cpu": TrainingProfile(
     name="cpu",
     device="cpu",
-    iterations=300,
+    iterations=200,
     time_limit_s=1200.0,
     max_xy_error=0.2,
     max_yaw_error=0.25,
