@@ -132,6 +132,10 @@ def run_job(job_dir: Path) -> None:
       except (FileNotFoundError, ImportError) as err:
         status = {"status": "missing" if isinstance(err, FileNotFoundError) else "error", "message": str(err), "case_errors": {}}  # fmt: skip
         break
+      except MemoryError as err:  # every case would fill memory again: its other cases not run
+        message = f"{describe(err)}; the TODO's other cases were not run"
+        status = {"status": "error", "message": message, "case_errors": {}}
+        break
       except Exception as err:  # a bug in the student's code: that case fails, the others run
         status["case_errors"][case["id"]] = describe(err)
     np.savez(out_dir / f"{todo}.npz", **arrays)
