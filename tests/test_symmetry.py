@@ -90,9 +90,11 @@ def test_a_term_of_the_wrong_size_is_a_term_error_that_names_it():
 
 
 def test_the_runner_config_passes_the_mirror_to_rsl_rl():
-  agent = get_task(TASK).agent_cfg(device="cpu")
-  assert "symmetry_cfg" not in agent.to_rsl_rl()["algorithm"]  # off by default (docs/grading.md)
-  agent.algorithm.symmetry_function = MIRROR_FUNCTION
-  ppo = agent.to_rsl_rl()["algorithm"]
+  """On by default on the CPU (docs/grading.md, configuration M), mjlab's setting on a GPU."""
+  ppo = get_task(TASK).agent_cfg(device="cpu").to_rsl_rl()["algorithm"]
   assert ppo["symmetry_cfg"] == {"data_augmentation_func": MIRROR_FUNCTION, "use_data_augmentation": True}  # fmt: skip
   assert "symmetry_function" not in ppo
+  assert "symmetry_cfg" not in get_task(TASK).agent_cfg(device="cuda:0").to_rsl_rl()["algorithm"]  # fmt: skip
+  agent = get_task(TASK).agent_cfg(device="cpu")
+  agent.algorithm.symmetry_function = None  # what --agent.algorithm.symmetry-function None sets
+  assert "symmetry_cfg" not in agent.to_rsl_rl()["algorithm"]
