@@ -12,7 +12,7 @@ def unitree_go1_ppo_runner_cfg(device: str = "cpu") -> RslRlRunnerCfg:
   hidden = (512, 256, 128) if on_gpu else (256, 128, 64)
   return RslRlRunnerCfg(
     experiment_name="go1_velocity",
-    max_iterations=1000 if on_gpu else 200,
+    max_iterations=1000 if on_gpu else 300,
     actor=RslRlModelCfg(hidden_dims=hidden, init_noise_std=0.7),
     critic=RslRlModelCfg(hidden_dims=hidden),
     # CPU: left-right mirror augmentation. Without it a third of the 300-iteration CPU seeds
