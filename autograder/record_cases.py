@@ -156,12 +156,23 @@ def run_probes(folder: Path, tasks: list[tuple[C.Todo, dict]], case_name: str, n
     if inputs is not None:
       np.savez(job_dir / "inputs.npz", **inputs)
       case["inputs"] = "inputs.npz"
-    envs: dict = {}
-    for todo, params in tasks:
+    job = {
+      "tasks": [
+        {
+          "todo": t.todo,
+          "kind": t.kind,
+          "file": t.file,
+          "name": t.name,
+          "cases": [{**case, "params": params}],
+        }  # fmt: skip
+        for t, params in tasks
+      ]
+    }
+    envs = child.build_envs(job)  # as the grading child does
+    for task in job["tasks"]:
       torch.manual_seed(0)
-      task = {"todo": todo.todo, "kind": todo.kind, "file": todo.file, "name": todo.name}
-      arrays = child.run_case(task, {**case, "params": params}, sub, job_dir, envs)
-      out.update({f"{todo.todo}/{k}": v for k, v in arrays.items()})
+      arrays = child.run_case(task, task["cases"][0], sub, job_dir, envs)
+      out.update({f"{task['todo']}/{k}": v for k, v in arrays.items()})
   return out
 
 
