@@ -164,7 +164,7 @@ def run_probes(folder: Path, tasks: list[tuple[C.Todo, dict]], case_name: str, n
           "file": t.file,
           "name": t.name,
           "cases": [{**case, "params": params}],
-        }  # fmt: skip
+        }
         for t, params in tasks
       ]
     }
