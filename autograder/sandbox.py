@@ -208,6 +208,11 @@ def sandbox_user() -> tuple[int, int] | None:
     return SANDBOX_UID_BASE + (os.getpid() % 100_000) * 100 + _uid_counter % 100, gid
 
 
+def is_own_sandbox_uid(uid: int) -> bool:
+  """``uid`` is one that sandbox_user hands out in this process (it encodes our pid)."""
+  return uid >= SANDBOX_UID_BASE and (uid - SANDBOX_UID_BASE) // 100 == os.getpid() % 100_000
+
+
 def prepare_dir(path: Path, user: tuple[int, int] | None) -> None:
   """Give the job dir to the sandbox user (as root), private to it."""
   path.chmod(0o700)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder.sandbox import SANDBOX_UID_BASE, Limits, running_as_root
+from autograder.sandbox import Limits, is_own_sandbox_uid, running_as_root, sandbox_user
 from autograder.term_checks import grade_terms
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -70,8 +70,7 @@ def _sandbox_pids_alive() -> list[int]:
   for entry in Path("/proc").iterdir():
     if entry.name.isdigit():
       try:
-        uid = entry.stat().st_uid
-        if uid >= SANDBOX_UID_BASE and (uid - SANDBOX_UID_BASE) // 100 == os.getpid() % 100_000:
+        if is_own_sandbox_uid(entry.stat().st_uid):
           found.append(int(entry.name))
       except OSError:
         continue
@@ -106,6 +105,8 @@ def test_each_attack_scores_zero_with_a_message_and_the_rest_is_graded(attacked)
 
 
 def test_nothing_is_left_running(attacked):
+  user = sandbox_user()
+  assert user is None or is_own_sandbox_uid(user[0])  # the check below sees this grader's users
   assert _sandbox_pids_alive() == []
 
 
