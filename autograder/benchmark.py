@@ -11,8 +11,9 @@ docs/grading.md).
       a kept policy's yaw-rate error on pure turns of several rates and both signs (a policy
       that stands still on a turn has an error equal to the commanded rate)
 
-Variants: reference; no_tracking (both tracking rewards return 0); tracking_sign (both
-tracking errors use command + measured).
+Variants (autograder/variants.py): the reference, and whole-MDP mistakes a student could make
+(no tracking reward, sign-flipped tracking, world-frame tracking or observations, a tilt
+termination that never fires, commands never written).
 """
 
 from __future__ import annotations
@@ -20,7 +21,6 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
-import shutil
 import statistics
 import tempfile
 import time
@@ -28,43 +28,11 @@ from pathlib import Path
 
 from autograder.term_checks import grade_terms
 from autograder.training_check import PROFILES, TASK, run_training_check
+from autograder.variants import VARIANTS, write_variant
 
 ROOT = Path(__file__).resolve().parents[1]
 SOLUTIONS = ROOT / "solutions" / "velocity" / "mdp"
 OUT = ROOT / "docs" / "data" / "grading"
-
-VARIANTS = {
-  "reference": [],
-  "no_tracking": [
-    ("  return torch.exp(-error / std**2)\n", "  return torch.zeros_like(error)\n"),
-    (
-      "  return torch.exp(-torch.square(command[:, 2] - ang_vel_b[:, 2]) / std**2)\n",
-      "  return torch.zeros_like(ang_vel_b[:, 2])\n",
-    ),  # fmt: skip
-  ],
-  "tracking_sign": [
-    (
-      "torch.square(command[:, :2] - lin_vel_b[:, :2])",
-      "torch.square(command[:, :2] + lin_vel_b[:, :2])",
-    ),  # fmt: skip
-    (
-      "torch.square(command[:, 2] - ang_vel_b[:, 2])",
-      "torch.square(command[:, 2] + ang_vel_b[:, 2])",
-    ),  # fmt: skip
-  ],
-}
-
-
-def make_variant(name: str, folder: Path) -> Path:
-  shutil.copytree(SOLUTIONS, folder)
-  rewards = folder / "rewards.py"
-  text = rewards.read_text()
-  for old, new in VARIANTS[name]:
-    if text.count(old) != 1:
-      raise ValueError(f"variant {name}: {old!r} occurs {text.count(old)} times")
-    text = text.replace(old, new)
-  rewards.write_text(text)
-  return folder
 
 
 def bench_terms(repeats: int) -> None:
@@ -97,7 +65,7 @@ def calibrate(
     for seed in seeds:
       profile = dataclasses.replace(base, seed=seed)
       with tempfile.TemporaryDirectory() as tmp:
-        folder = make_variant(variant, Path(tmp) / "sub")
+        folder = write_variant(variant, Path(tmp) / "sub")
         start = time.perf_counter()
         policy = OUT / "policies" / f"{profile_name}_{variant}_seed{seed}.pt"
         result = run_training_check(folder, profile, keep_policy=policy if variant == "reference" else None, also_at=also_at)  # fmt: skip

@@ -26,7 +26,6 @@ import json
 import os
 import sys
 import tempfile
-import threading
 import time
 import traceback
 import zipfile
@@ -38,15 +37,11 @@ if __package__ in (None, ""):  # run as a script: make `autograder` importable
 from autograder import cases as C  # noqa: E402
 from autograder.term_checks import MDP_FILES, grade_terms, load_rubric  # noqa: E402
 from autograder.training_check import PROFILES, run_training_check  # noqa: E402
+from autograder.training_slots import TrainingSlots  # noqa: E402
 
 MAX_FILE_BYTES = 1 << 20
 """A student file larger than this is ignored (with a message)."""
 REPORT_VERSION = 1
-TRAINING_SLOT = threading.Lock()
-"""Training checks run one at a time, whatever --jobs says: each already uses every core (or the
-GPU), and beside other CPU-heavy work a training runs about twice as slow (oversubscribed
-threads; docs/grading.md), which could run it into its profile's time limit. Term checks and
-notebooks of other submissions run meanwhile."""
 
 
 @dataclasses.dataclass
@@ -165,8 +160,16 @@ def grader_digest(profile: str) -> str:
   return h.hexdigest()
 
 
-def grade_one(sub: Submission, profile: str, skip_training: bool, log=print) -> dict:
-  """The report of one submission (a JSON-ready dict; no timings, so it is deterministic)."""
+def grade_one(
+  sub: Submission,
+  profile: str,
+  skip_training: bool,
+  log=print,
+  slots: TrainingSlots | None = None,
+) -> dict:
+  """The report of one submission (a JSON-ready dict; no timings, so it is deterministic).
+  ``slots``: the cores its training check may use, shared by the submissions graded at once
+  (None: a pool of its own)."""
   rubric = load_rubric()
   report: dict = {
     "version": REPORT_VERSION,
@@ -195,13 +198,9 @@ def grade_one(sub: Submission, profile: str, skip_training: bool, log=print) -> 
     ]
     training = None
     if not skip_training:
-      if not TRAINING_SLOT.acquire(blocking=False):
-        log("  waiting for another submission's training check (they run one at a time)")
-        TRAINING_SLOT.acquire()
-      try:
-        result = run_training_check(folder, PROFILES[profile], log=log)
-      finally:
-        TRAINING_SLOT.release()
+      slots = slots or TrainingSlots(PROFILES[profile], jobs=1)
+      with slots.take(log) as cpus:
+        result = run_training_check(folder, PROFILES[profile], log=log, cpus=cpus)
       training = {"score": result.score, "max_score": result.max_score, "items": result.items, "output": result.output, "phases": result.phases}  # fmt: skip
     report["training"] = training
   report["notebook"] = grade_notebook(sub, rubric)
@@ -339,14 +338,29 @@ def main(argv: list[str] | None = None) -> int:
       print(f"[grade] {sub.student}: already graded ({current['score']:g}/{current['max_score']:g}), skipped (--force regrades)")  # fmt: skip
     else:
       todo.append(sub)
-  print(f"[grade] {len(todo)} of {len(subs)} submissions to grade, {args.jobs} at a time, profile {args.profile}{', no training check' if args.skip_training else ''}")  # fmt: skip
+  slots = TrainingSlots(PROFILES[args.profile], args.jobs)
+  training = (
+    "no training check"
+    if args.skip_training
+    else f"training checks {slots.count} at a time, {PROFILES[args.profile].threads} threads each"
+  )
+  print(
+    f"[grade] {len(todo)} of {len(subs)} submissions to grade, {args.jobs} at a time, profile "
+    f"{args.profile} ({training})"
+  )
   start = time.monotonic()
 
   def work(sub: Submission) -> tuple[Submission, dict | None, float]:
     t0 = time.monotonic()
     prefix = f"[grade] {sub.student}:"
     try:
-      report = grade_one(sub, args.profile, args.skip_training, log=lambda msg: print(prefix, msg.strip(), flush=True))  # fmt: skip
+      report = grade_one(
+        sub,
+        args.profile,
+        args.skip_training,
+        log=lambda msg: print(prefix, msg.strip(), flush=True),
+        slots=slots,
+      )
     except Exception:  # a grader fault on one submission must not stop the class
       print(f"{prefix} INTERNAL ERROR, not graded (run grade.py again to retry it):\n{traceback.format_exc()}", flush=True)  # fmt: skip
       report = None
@@ -374,6 +388,9 @@ def main(argv: list[str] | None = None) -> int:
     os._exit(130)
   pool.shutdown()
   write_csv(list(reports.values()), args.out, rubric)
+  elapsed = time.monotonic() - start
+  per = f", {elapsed / len(todo) / 60:.1f} min per submission" if todo else ""
+  print(f"[grade] graded {len(todo)} submissions in {elapsed / 60:.1f} min{per}")
   print(f"[grade] wrote {args.out} ({len(reports)} students) and {reports_dir}/")
   if failed:
     print(f"[grade] {len(failed)} not graded because of a grader error: {', '.join(failed)}; run the same command again to retry them")  # fmt: skip

@@ -174,8 +174,12 @@ except OSError:
   _LIBC = None
 
 
-def _preexec(limits: Limits, uid: int | None, gid: int | None, nproc: int) -> None:
+def _preexec(
+  limits: Limits, uid: int | None, gid: int | None, nproc: int, cpus: tuple[int, ...] | None
+) -> None:
   os.setsid()  # own session and process group: killpg reaches everything it forks
+  if cpus is not None:
+    os.sched_setaffinity(0, cpus)
   resource.setrlimit(resource.RLIMIT_CPU, (limits.cpu_s, limits.cpu_s + 5))
   if limits.memory_bytes is not None:
     resource.setrlimit(resource.RLIMIT_AS, (limits.memory_bytes, limits.memory_bytes))
@@ -260,10 +264,12 @@ def run_in_sandbox(
   limits: Limits,
   poll: callable = None,
   extra_env: dict[str, str] | None = None,
+  cpus: tuple[int, ...] | None = None,
 ) -> ChildResult:
   """Run ``python -I <args>`` in job_dir under the limits; the whole group is killed at the end.
 
-  ``poll()``, called every 0.1 s, may return True to stop the child early (a per-TODO deadline)."""
+  ``poll()``, called every 0.1 s, may return True to stop the child early (a per-TODO deadline).
+  ``cpus``: the cores the child may run on (None: every core the grader may use)."""
   prepare_host()
   user = sandbox_user()
   uid, gid = user if user else (None, None)
@@ -293,7 +299,7 @@ def run_in_sandbox(
       stdin=subprocess.DEVNULL,
       stdout=out,
       stderr=err,
-      preexec_fn=lambda: _preexec(limits, uid, gid, nproc),  # noqa: PLW1509  (limits must be set in the child)
+      preexec_fn=lambda: _preexec(limits, uid, gid, nproc, cpus),  # noqa: PLW1509  (limits must be set in the child)
     )
     timed_out = False
     try:

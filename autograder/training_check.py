@@ -30,7 +30,6 @@ import numpy as np
 from autograder.sandbox import Limits, read_child_file, run_in_sandbox
 from autograder.term_checks import MDP_FILES, load_rubric
 from trotlab.evaluation import TrackingEvalCfg
-from trotlab.sim.config import usable_cores
 
 
 @dataclasses.dataclass(kw_only=True, frozen=True)
@@ -50,6 +49,11 @@ class TrainingProfile:
   """m/s: a moving phase earns its points when mean ||v_xy - cmd_xy|| is at most this..."""
   max_yaw_error: float
   """rad/s: ...and mean |wz - cmd_wz| at most this."""
+  threads: int = 2
+  """CPU threads of the training child (torch and MuJoCo's pool). Fixed, not the machine's core
+  count, so that the same submission trains the same policy, and gets the same score, on any
+  machine and whatever ``grade.py --jobs`` says: the grader runs as many checks at once as the
+  cores allow, each pinned to its own ``threads`` cores."""
   eval_num_envs: int = 64
   chunk: int = 10
 
@@ -65,7 +69,7 @@ PROFILES = {
     time_limit_s=2400.0,
     max_xy_error=0.2,
     max_yaw_error=0.25,
-  ),  # fmt: skip
+  ),
   # One GPU (not calibrated yet: no GPU was available; see docs/grading.md).
   "gpu": TrainingProfile(
     name="gpu",
@@ -74,7 +78,7 @@ PROFILES = {
     time_limit_s=600.0,
     max_xy_error=0.2,
     max_yaw_error=0.25,
-  ),  # fmt: skip
+  ),
   # CI smoke: proves the path end to end; its score means nothing.
   "smoke": TrainingProfile(
     name="smoke",
@@ -84,8 +88,9 @@ PROFILES = {
     num_envs=32,
     max_xy_error=0.2,
     max_yaw_error=0.25,
+    threads=1,
     eval_num_envs=4,
-  ),  # fmt: skip
+  ),
 }
 
 
@@ -195,8 +200,10 @@ def run_training_check(
   log=print,
   keep_policy: Path | None = None,
   also_at: tuple[int, ...] = (),
+  cpus: tuple[int, ...] | None = None,
 ) -> TrainingResult:
-  """Train and evaluate ``submission`` in the sandbox and score it. Calibration runs only:
+  """Train and evaluate ``submission`` in the sandbox and score it, the child pinned to ``cpus``
+  (``profile.threads`` of them; None: not pinned). Calibration runs only:
   ``keep_policy`` copies the trained checkpoint there; ``also_at`` (iteration counts, multiples
   of the profile's chunk) also scores the policy at each of those iterations (``earlier``): the
   very runs of profiles with that many iterations."""
@@ -217,9 +224,14 @@ def run_training_check(
     # file_bytes: the trajectory is about 25 MB with the profiles' 64 evaluation envs
     limits = Limits(wall_s=profile.time_limit_s + 120.0, cpu_s=int(4 * (profile.time_limit_s + 120.0)), memory_bytes=memory, file_bytes=96 * 2**20)  # fmt: skip
     log(f"  training check ({profile.name}: {profile.iterations} iterations, seed {profile.seed})")
-    # torch may use every core, as `uv run train` does (the sandbox's default is one thread)
-    threads = str(usable_cores())
-    child = run_in_sandbox(["-m", "trotlab.checks.train_child", str(job_dir)], job_dir, limits, extra_env={"OMP_NUM_THREADS": threads, "MKL_NUM_THREADS": threads})  # fmt: skip
+    threads = str(profile.threads)  # the sandbox's default is one
+    child = run_in_sandbox(
+      ["-m", "trotlab.checks.train_child", str(job_dir)],
+      job_dir,
+      limits,
+      extra_env={"OMP_NUM_THREADS": threads, "MKL_NUM_THREADS": threads},
+      cpus=cpus,
+    )
     if keep_policy is not None:
       with contextlib.suppress(OSError, ValueError):
         data = read_child_file(job_dir, "out", "model.pt", max_bytes=limits.file_bytes)

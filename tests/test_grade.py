@@ -12,6 +12,8 @@ import pytest
 
 from autograder import grade
 from autograder.mutants import MUTANTS, write_mutant
+from autograder.training_slots import usable_core_ids
+from autograder.variants import write_variant
 
 ROOT = Path(__file__).resolve().parents[1]
 SOLUTIONS = ROOT / "solutions" / "velocity" / "mdp"
@@ -99,18 +101,35 @@ def test_bad_input_is_refused_with_a_message(tmp_path):
   assert sub.files == {} and "could not read the submission" in sub.messages[0]
 
 
-def test_training_check_runs_end_to_end_with_a_tiny_budget(tmp_path):
+def test_training_checks_end_to_end_score_the_same_with_one_or_two_jobs(tmp_path, capsys):
+  """The smoke profile (1 thread per check): two submissions trained at once on the 2 cores
+  (--jobs 2) score exactly as one trained alone (--jobs 1). Scores themselves mean nothing."""
   subs = tmp_path / "subs"
   _copy_files(SOLUTIONS, subs / "alice")
-  out = tmp_path / "grades.csv"
-  assert grade.main([str(subs), "--out", str(out), "--profile", "smoke"]) == 0
-  report = json.loads((tmp_path / "grades_reports" / "alice.json").read_text())
-  training = report["training"]
+  write_variant("no_tracking", subs / "bob")
+  two = [str(subs), "--out", str(tmp_path / "two.csv"), "--profile", "smoke", "--jobs", "2"]
+  assert grade.main(two) == 0
+  printed = capsys.readouterr().out
+  assert "graded 2 submissions in" in printed
+  if len(usable_core_ids()) >= 2:
+    assert "training checks 2 at a time, 1 threads each" in printed
+  alone = tmp_path / "alone"
+  _copy_files(SOLUTIONS, alone / "alice")
+  assert grade.main([str(alone), "--out", str(tmp_path / "one.csv"), "--profile", "smoke"]) == 0
+  reports = {
+    name: json.loads((tmp_path / f"{name}_reports" / "alice.json").read_text())
+    for name in ("two", "one")
+  }
+  training = reports["two"]["training"]
   assert set(training["items"]) == {"forward", "lateral", "yaw", "mixed", "no_fall"}
   assert training["max_score"] == 40
   assert set(training["phases"]) == {"stand", "forward", "lateral", "yaw", "mixed"}
   assert training["output"].startswith("trained 1 of 1 iterations in ")
-  assert report["max_score"] == 140
+  assert reports["two"]["max_score"] == 140
+  assert training["phases"] == reports["one"]["training"]["phases"]
+  assert training["score"] == reports["one"]["training"]["score"]
+  bob = json.loads((tmp_path / "two_reports" / "bob.json").read_text())
+  assert bob["training"]["phases"] != training["phases"]  # a different MDP trained differently
 
 
 def test_a_policy_scored_mid_run_is_the_shorter_profiles_policy(tmp_path):
@@ -131,35 +150,55 @@ def test_a_policy_scored_mid_run_is_the_shorter_profiles_policy(tmp_path):
   assert longer.output.startswith("trained 20 of 20 iterations")
 
 
-def test_training_checks_run_one_at_a_time_whatever_jobs_says(tmp_path, monkeypatch, capsys):
-  """Two trainings at once on one machine would each take twice as long; the grader serializes
-  them while other work (term checks, notebooks) goes on."""
+@pytest.mark.parametrize(
+  ("profile", "cores", "jobs", "most"), [("cpu", 4, 3, 2), ("smoke", 4, 3, 3), ("cpu", 1, 2, 1)]
+)
+def test_training_checks_run_as_many_at_a_time_as_the_cores_allow(
+  tmp_path, monkeypatch, capsys, profile, cores, jobs, most
+):
+  """Each training check keeps its profile's thread count and gets cores of its own: at most
+  cores // threads at once (never more than --jobs), pinned to disjoint core sets; a machine
+  with fewer cores than threads runs one, unpinned."""
   import threading
   import time
 
-  from autograder.training_check import TrainingResult
+  from autograder import training_slots
+  from autograder.training_check import PROFILES, TrainingResult
 
-  running, most = [0], [0]
+  running, seen, pinned = [0], [0], []
   lock = threading.Lock()
 
-  def fake_training_check(folder, profile, log=print, keep_policy=None):
+  def fake_training_check(folder, profile, log=print, keep_policy=None, cpus=None):
     with lock:
       running[0] += 1
-      most[0] = max(most[0], running[0])
+      seen[0] = max(seen[0], running[0])
+      pinned.append(cpus)
     time.sleep(0.5)
     with lock:
       running[0] -= 1
-    items = {k: {"score": 0.0, "max_score": 8.0, "output": ""} for k in ("forward", "lateral", "yaw", "mixed", "no_fall")}  # fmt: skip
+    names = ("forward", "lateral", "yaw", "mixed", "no_fall")
+    items = {k: {"score": 0.0, "max_score": 8.0, "output": ""} for k in names}
     return TrainingResult(0.0, 40.0, items, "fake", None)
 
   monkeypatch.setattr(grade, "run_training_check", fake_training_check)
   monkeypatch.setattr(grade, "grade_terms", lambda folder, log=print: [])
+  monkeypatch.setattr(training_slots, "usable_core_ids", lambda: list(range(cores)))
   subs = tmp_path / "subs"
-  for student in ("ann", "ben", "cid"):
+  for student in ("ann", "ben", "cid", "dan"):
     _copy_files(SOLUTIONS, subs / student)
-  assert grade.main([str(subs), "--out", str(tmp_path / "g.csv"), "--jobs", "3", "--profile", "smoke"]) == 0  # fmt: skip
-  assert most[0] == 1
-  assert "waiting for another submission's training check" in capsys.readouterr().out
+  args = [str(subs), "--out", str(tmp_path / "g.csv"), "--jobs", str(jobs), "--profile", profile]
+  assert grade.main(args) == 0
+  assert seen[0] == most
+  threads = PROFILES[profile].threads
+  if cores >= threads:
+    assert all(len(cpus) == threads and set(cpus) <= set(range(cores)) for cpus in pinned)
+    assert len({cpus for cpus in pinned}) == most  # the slots' core sets, reused
+    flat = [c for cpus in {cpus for cpus in pinned} for c in cpus]
+    assert len(flat) == len(set(flat))  # disjoint
+  else:
+    assert pinned == [None] * 4
+  if most < jobs:
+    assert "waiting for a free training slot" in capsys.readouterr().out
 
 
 def test_a_training_stopped_by_the_time_limit_says_so(tmp_path):

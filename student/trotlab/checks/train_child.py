@@ -2,7 +2,8 @@
 
   python -m trotlab.checks.train_child JOB_DIR
 
-JOB_DIR/job.json gives the profile: task, seed, device, num_envs (null: the task default),
+JOB_DIR/job.json gives the profile: task, seed, device, threads (CPU threads of torch and of
+MuJoCo's pool), num_envs (null: the task default),
 iterations (the PPO iterations to train), time_limit_s (a wall-clock cap: training stops there if
 it is reached first), chunk (iterations between progress lines), eval_num_envs and, for the
 instructor's calibration runs only, eval_also_at (earlier iteration counts, multiples of chunk,
@@ -49,6 +50,8 @@ def run_job(job_dir: Path) -> None:
   spec = get_task(job["task"])
   env_cfg = spec.env_cfg(play=False, device=device)
   configure_sim(env_cfg.sim, "auto", device)
+  torch.set_num_threads(job["threads"])
+  env_cfg.sim.nthread = job["threads"]
   if job.get("num_envs"):
     env_cfg.scene.num_envs = job["num_envs"]
   agent = spec.agent_cfg(device=device)
@@ -71,17 +74,23 @@ def run_job(job_dir: Path) -> None:
 
   runner.alg.eval_mode()
   model = runner.alg.get_policy().to("cpu")  # training is over: the actor may move
-  record_evaluation(model, spec, job["eval_num_envs"], out_dir / "trajectory.npz")
+  record_evaluation(model, spec, job["eval_num_envs"], out_dir / "trajectory.npz", job["threads"])
   (out_dir / "train.json").write_text(json.dumps({"iterations": iteration, "train_s": train_s}))  # fmt: skip
   for earlier in sorted(i for i in also_at if i < iteration):
     runner.load(str(out_dir / f"model_{earlier}.pt"), load_cfg={"actor": True})
     runner.alg.eval_mode()
-    record_evaluation(runner.alg.get_policy().to("cpu"), spec, job["eval_num_envs"], out_dir / f"trajectory_{earlier}.npz")  # fmt: skip
+    policy = runner.alg.get_policy().to("cpu")
+    path = out_dir / f"trajectory_{earlier}.npz"
+    record_evaluation(policy, spec, job["eval_num_envs"], path, job["threads"])
 
 
-def record_evaluation(model, spec, eval_num_envs: int, path: Path) -> None:
+def record_evaluation(
+  model, spec, eval_num_envs: int, path: Path, nthread: int | None = None
+) -> None:
   """Run the tracking evaluation with ``model`` (a CPU policy: TensorDict of observations ->
   actions) and save the trajectory the grader re-plays (keys in the module docstring).
+  ``nthread``: threads of the evaluation's MuJoCo pool (None: every core; the trajectory does
+  not depend on it).
 
   The evaluation runs on the CPU backend whatever the training device: the grader re-plays it
   step by step in MuJoCo C, where a step from a given state is exactly reproducible."""
@@ -92,6 +101,7 @@ def record_evaluation(model, spec, eval_num_envs: int, path: Path) -> None:
   eval_cfg = TrackingEvalCfg(num_envs=eval_num_envs)
   play_cfg = spec.env_cfg(play=True, device="cpu")
   configure_sim(play_cfg.sim, "cpu", "cpu")
+  play_cfg.sim.nthread = nthread
   eval_env = ManagerBasedRlEnv(eval_env_cfg(play_cfg, eval_cfg), verbose=False)
   backend = eval_env.scene.sim.backend
   states: list[dict[str, np.ndarray]] = []
