@@ -9,3 +9,30 @@ def test_sim_bench_prints_both_rates_and_the_ratio(capsys):
   assert "physics-only" in out and "full path" in out
   assert f"ratio: {result['ratio']:.2f}" in out
   assert result["physics_only"] > 0 and result["full_path"] > 0
+
+
+def test_train_bench_overrides_reach_the_configs():
+  """`bench train --set PATH=VALUE` changes the task's configs without editing the task."""
+  import pytest
+
+  from trotlab.bench.training import apply_overrides
+  from trotlab.tasks import get_task
+
+  spec = get_task("Mjlab-Velocity-Flat-Unitree-Go1")
+  env, agent = spec.env_cfg(play=False, device="cpu"), spec.agent_cfg(device="cpu")
+  apply_overrides(
+    {"env": env, "agent": agent},
+    (
+      "env.scene.num_envs=512",
+      "agent.algorithm.num_learning_epochs=3",
+      "agent.actor.hidden_dims=[128, 128]",
+      "agent.algorithm.symmetry_function=None",
+      "env.curriculum.command_ranges.params.command_name=twist",
+    ),
+  )
+  assert env.scene.num_envs == 512 and agent.algorithm.num_learning_epochs == 3
+  assert agent.actor.hidden_dims == (128, 128) and agent.algorithm.symmetry_function is None
+  assert env.curriculum["command_ranges"].params["command_name"] == "twist"
+  for bad in ("agent.algorithm.no_such_field=1", "scene.num_envs=4", "env.scene.num_envs"):
+    with pytest.raises(ValueError, match="--set"):
+      apply_overrides({"env": env, "agent": agent}, (bad,))

@@ -6,10 +6,16 @@ policy in a separate 64-env play env. Training wall-clock excludes the evaluatio
 line per evaluation and the split of training time (simulation, managers, learning), and writes
 the curve to ``out``/curve_seed{seed}.json; the first passing policy and its tracking outputs
 (metrics.json, tracking.npz, tracking.png) go to ``out``/seed{seed}/.
+
+``--set PATH=VALUE`` changes one field of the configs before training (``env.`` for the env
+config, ``agent.`` for the runner config; VALUE is a Python literal), so a candidate setting is
+tried without editing the task: e.g. ``--set agent.algorithm.num_learning_epochs=3
+env.scene.num_envs=512``. The evaluation env keeps the task's play config.
 """
 
 from __future__ import annotations
 
+import ast
 import dataclasses
 import json
 import time
@@ -34,7 +40,39 @@ class TrainBench:
   eval_every: int = 10
   """PPO iterations between evaluations."""
   stop_on_pass: bool = True
+  max_iterations: int | None = None
+  """Stop after this many PPO iterations too (None: only the time budget)."""
+  threads: int | None = None
+  """CPU threads of torch and of MuJoCo's pool (None: every core)."""
+  set: tuple[str, ...] = ()
+  """Config changes, PATH=VALUE each (see the module docstring)."""
   out: Path = Path("docs/data")
+
+
+def apply_overrides(configs: dict[str, object], overrides: tuple[str, ...]) -> None:
+  """Set ``root.a.b=VALUE`` fields in place; ``root`` names one of ``configs``. Dict entries are
+  reached by key (``env.curriculum.command_ranges.params``...). Raises ValueError on a bad path."""
+  for item in overrides:
+    path, sep, text = item.partition("=")
+    if not sep:
+      raise ValueError(f"--set {item!r}: expected PATH=VALUE")
+    try:
+      value = ast.literal_eval(text)
+    except (ValueError, SyntaxError):
+      value = text  # a bare word: a string
+    root, *parts = path.split(".")
+    if root not in configs or not parts:
+      raise ValueError(f"--set {item!r}: PATH starts with one of {sorted(configs)}")
+    target = configs[root]
+    for part in parts[:-1]:
+      target = target[part] if isinstance(target, dict) else getattr(target, part)
+    last = parts[-1]
+    if isinstance(target, dict):
+      target[last] = value
+    elif not hasattr(target, last):
+      raise ValueError(f"--set {item!r}: {type(target).__name__} has no field {last!r}")
+    else:
+      setattr(target, last, tuple(value) if isinstance(value, list) else value)
 
 
 def run_train_bench(cfg: TrainBench) -> dict:
@@ -57,8 +95,12 @@ def run_train_bench(cfg: TrainBench) -> dict:
   spec = get_task(cfg.task)
   env_cfg = spec.env_cfg(play=False, device=device)
   agent = spec.agent_cfg(device=device)
+  apply_overrides({"env": env_cfg, "agent": agent}, cfg.set)
   agent.seed = env_cfg.seed = cfg.seed
   torch.manual_seed(cfg.seed)
+  if cfg.threads is not None:
+    torch.set_num_threads(cfg.threads)
+    env_cfg.sim.nthread = cfg.threads
 
   sim_backend = configure_sim(env_cfg.sim, cfg.sim_backend, device)
   env = ManagerBasedRlEnv(env_cfg, verbose=False)
@@ -67,6 +109,7 @@ def run_train_bench(cfg: TrainBench) -> dict:
   eval_cfg = TrackingEvalCfg()
   eval_env_config = eval_env_cfg(spec.env_cfg(play=True, device=device), eval_cfg)
   configure_sim(eval_env_config.sim, cfg.sim_backend, device)
+  eval_env_config.sim.nthread = cfg.threads
   eval_env = ManagerBasedRlEnv(eval_env_config, verbose=False)
   model = runner.alg.get_policy()
 
@@ -78,9 +121,11 @@ def run_train_bench(cfg: TrainBench) -> dict:
     f"[bench train] {cfg.task}, seed {cfg.seed}, device {device}, sim {sim_backend}, "
     f"{env.num_envs} envs, "
     f"actor {agent.actor.hidden_dims}, {samples_per_iter} samples/iteration"
+    + (f", changed: {' '.join(cfg.set)}" if cfg.set else "")
   )
   curve, train_time, iteration, first_pass = [], 0.0, 0, None
-  while train_time < cfg.budget_min * 60:
+  max_iterations = cfg.max_iterations or float("inf")
+  while train_time < cfg.budget_min * 60 and iteration < max_iterations:
     start = time.perf_counter()
     runner.learn(cfg.eval_every, init_at_random_ep_len=iteration == 0)
     train_time += time.perf_counter() - start
@@ -126,6 +171,7 @@ def run_train_bench(cfg: TrainBench) -> dict:
     "device": device,
     "sim_backend": sim_backend,
     "num_envs": env.num_envs,
+    "changed": list(cfg.set),
     "samples_per_iteration": samples_per_iter,
     "time_to_pass_s": first_pass["train_time_s"] if first_pass else None,
     "iterations_to_pass": first_pass["iteration"] if first_pass else None,
