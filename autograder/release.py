@@ -1,6 +1,9 @@
 """Write the student distribution (instructor tool).
 
-  uv run release OUT/ [--force] [--kit-url URL]
+  uv run release OUT/ --kit-url URL [--force]
+
+URL is the git address students clone the release from on Colab (the notebook's KIT_URL);
+without it, release refuses (the notebook would clone a placeholder).
 
 OUT/ gets: pyproject.toml (without instructor entry points), uv.lock, student/ (the generated
 stubs and the framework), autograder/public/ (the public self-check's cases and the rubric),
@@ -131,20 +134,27 @@ PLACEHOLDER_KIT_URL = "https://github.com/your-course/trotlab-student.git"
 """The student notebook's default KIT_URL (where Colab clones the kit from) until --kit-url."""
 
 
-def set_kit_url(notebooks: Path, kit_url: str | None) -> None:
-  """Write the course's address of the student release into the student notebooks, or warn
-  that Colab users would clone a placeholder."""
+def set_kit_url(notebooks: Path, kit_url: str) -> None:
+  """Write the course's address of the student release into the student notebooks."""
   for path in notebooks.glob("*.ipynb"):
     text = path.read_text()
-    if PLACEHOLDER_KIT_URL not in text:
-      continue
-    if kit_url is None:
-      print(f"warning: {path.name} still clones {PLACEHOLDER_KIT_URL} on Colab; pass --kit-url URL (the git address where students get this release)")  # fmt: skip
-    else:
+    if PLACEHOLDER_KIT_URL in text:
       path.write_text(text.replace(PLACEHOLDER_KIT_URL, kit_url))
 
 
+def check_kit_url(kit_url: str | None) -> str:
+  """The kit URL, or exit with the one-line error that says how to give it."""
+  if not kit_url or kit_url.strip() == PLACEHOLDER_KIT_URL:
+    raise SystemExit(
+      "error: pass --kit-url URL, the git address students clone this release from on Colab "
+      "(without it the notebook clones a placeholder)."
+    )
+  return kit_url.strip()
+
+
 def build_release(out: Path, force: bool = False, kit_url: str | None = None) -> Path:
+  """Write the release to ``out``; ``kit_url`` is required (``check_kit_url``)."""
+  kit_url = check_kit_url(kit_url)  # before anything is written or removed
   if out.exists() and any(out.iterdir()):
     if not force:
       raise SystemExit(f"error: {out} is not empty; choose another folder or pass --force.")
@@ -181,7 +191,12 @@ def main(argv: list[str] | None = None) -> int:
   )
   parser.add_argument("out", type=Path)
   parser.add_argument("--force", action="store_true", help="replace a non-empty OUT")
-  parser.add_argument("--kit-url", default=None, help="git address students clone this release from (the notebook's KIT_URL on Colab)")  # fmt: skip
+  parser.add_argument(
+    "--kit-url",
+    default=None,
+    help="required: the git address students clone this release from (the notebook's KIT_URL "
+    "on Colab)",
+  )
   args = parser.parse_args(sys.argv[1:] if argv is None else argv)
   build_release(args.out, args.force, args.kit_url)
   return 0

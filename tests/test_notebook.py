@@ -75,6 +75,7 @@ def test_student_version_hides_solutions_and_hidden_tests(student_notebook):
 def test_release_notebook_runs_in_smoke_mode(student_notebook, tmp_path, monkeypatch):
   monkeypatch.setenv("TROTLAB_SMOKE", "1")
   monkeypatch.setenv("TROTLAB_MDP", "solutions")
+  monkeypatch.setenv("TROTLAB_LOG_ROOT", str(tmp_path / "logs" / "rsl_rl"))  # not the kit's logs/
   nb = nbformat.read(answered(student_notebook, tmp_path / "answered.ipynb"), as_version=4)
   client = NotebookClient(
     nb, timeout=SMOKE_LIMIT_S, kernel_name="python3", resources={"metadata": {"path": tmp_path}}
@@ -86,7 +87,7 @@ def test_release_notebook_runs_in_smoke_mode(student_notebook, tmp_path, monkeyp
   assert elapsed < SMOKE_LIMIT_S
   text = json.dumps([c.get("outputs", []) for c in nb.cells])
   assert "27 passed, 0 failed" in text, "the public self-check table"
-  assert "Learning iteration" in text, "the training's log"
+  assert "[train] it 2/2" in text, "the training's progress lines"
   assert "ManagerBasedRlEnv: 16 envs" in text, "the tour built the env"
   [run] = (tmp_path / "logs" / "rsl_rl" / "go1_velocity").iterdir()
   assert (run / "evaluation" / "tracking.png").is_file() and (run / "model_1.pt").is_file()
@@ -94,6 +95,18 @@ def test_release_notebook_runs_in_smoke_mode(student_notebook, tmp_path, monkeyp
     assert (run / "videos" / "play.mp4").stat().st_size > 1000
     assert text.count("data:image/png;base64") >= 2, "the tour's frame and the tracking plot"
     assert "<video" in text
+
+
+def test_training_runs_go_to_the_kits_log_folder(monkeypatch):
+  """The notebook and `uv run train` (in the kit's folder) share the kit's logs/rsl_rl, wherever
+  the notebook runs from."""
+  [cell] = [
+    c for c in nbformat.read(notebook.SOURCE, as_version=4).cells if "LOG_ROOT =" in c.source
+  ]
+  monkeypatch.delenv("TROTLAB_LOG_ROOT", raising=False)
+  scope = {"os": os, "Path": Path, "KIT": Path("/somewhere/kit"), "GRADING": True, "SMOKE": False}
+  exec(cell.source, scope)  # GRADING: TensorBoard is not started
+  assert scope["LOG_ROOT"] == Path("/somewhere/kit/logs/rsl_rl")
 
 
 def test_autograde_gives_the_solutions_full_marks(tmp_path):

@@ -61,8 +61,21 @@ def test_leak_scan_catches_a_solution_line(tmp_path):
 def test_release_refuses_a_non_empty_folder(tmp_path):
   (tmp_path / "keep.txt").write_text("important")
   with pytest.raises(SystemExit, match="not empty"):
-    release.build_release(tmp_path)
+    release.build_release(tmp_path, kit_url="https://git.example.edu/rl101/trotlab-student.git")
   assert (tmp_path / "keep.txt").read_text() == "important"
+
+
+@pytest.mark.parametrize("kit_url", [None, "", release.PLACEHOLDER_KIT_URL])
+def test_release_refuses_without_a_kit_url(tmp_path, kit_url):
+  """Without --kit-url the notebook would clone a placeholder on Colab: a one-line error that
+  names the fix, before anything is written (even with --force)."""
+  out = tmp_path / "out"
+  argv = [str(out), "--force"] + ([] if kit_url is None else ["--kit-url", kit_url])
+  with pytest.raises(SystemExit) as refused:
+    release.main(argv)
+  message = str(refused.value.code)
+  assert message.startswith("error: pass --kit-url URL") and "\n" not in message
+  assert not out.exists()
 
 
 def test_fresh_environment_from_the_release(release_dir):

@@ -1,5 +1,7 @@
 """A 2-iteration training writes a checkpoint and exports the policy, resumes from it, and
-evaluate on it writes the three outputs; the wrapper is an rsl-rl-lib VecEnv."""
+evaluate on it writes the three outputs; the wrapper is an rsl-rl-lib VecEnv. The CLIs' output
+is for a student: one line per training iteration (rsl-rl's block with --verbose-log True), no
+network printout, no git messages or folder, no warnings from our own calls, progress bars."""
 
 import json
 import subprocess
@@ -11,7 +13,9 @@ from rsl_rl.env import VecEnv
 from tensordict import TensorDict
 
 from trotlab.envs import ManagerBasedRlEnv
+from trotlab.evaluation import TrackingEvalCfg
 from trotlab.rl import RslRlVecEnvWrapper
+from trotlab.rl.runner import progress_line
 from trotlab.tasks import get_task
 
 TASK = "Mjlab-Velocity-Flat-Unitree-Go1"
@@ -60,21 +64,43 @@ def test_train_resume_export_and_evaluate(tmp_path):
   ):
     assert (run / name).is_file(), name
   assert any(p.name.startswith("events.out.tfevents") for p in run.iterdir())
-  assert "Learning iteration" in first.stdout
+  progress = [line for line in first.stdout.splitlines() if line.startswith("[train] it ")]
+  assert [line.split()[2] for line in progress] == ["1/2", "2/2"], first.stdout[-3000:]
+  assert "tracking err v_xy" in progress[-1] and "ETA" in progress[-1]
+  for noise in ("Learning iteration", "Actor Model", "Could not find git repository", "git diff"):
+    assert noise not in first.stdout + first.stderr, noise
+  for warning in ("torchvision is not installed", "torch.jit.script"):
+    assert warning not in first.stderr, first.stderr[-3000:]
+  assert not (run / "git").exists()
 
-  second = run_cli("trotlab.scripts.train", TASK, *common, "--agent.resume", "True", cwd=tmp_path)
+  # Resumed, with rsl-rl's full block and the network printout back.
+  resume = ("--agent.resume", "True", "--verbose-log", "True")
+  second = run_cli("trotlab.scripts.train", TASK, *common, *resume, cwd=tmp_path)
   assert second.returncode == 0, second.stdout[-3000:] + second.stderr[-3000:]
   assert f"resuming from {run / 'model_1.pt'}" in second.stdout
+  assert "Learning iteration" in second.stdout and "Actor Model" in second.stdout
+  assert "[train] it " not in second.stdout
   resumed = sorted((tmp_path / "logs" / "go1_velocity").iterdir())[-1]
   assert (resumed / "model_2.pt").is_file(), "continues at the loaded iteration"
 
   out = tmp_path / "eval"
   evaluation = run_cli("trotlab.scripts.evaluate", TASK, "--checkpoint-file", str(run / "model_1.pt"), "--mdp", "solutions", "--out", str(out), "--num-envs", "8", cwd=tmp_path)  # fmt: skip
   assert evaluation.returncode == 0, evaluation.stdout[-3000:] + evaluation.stderr[-3000:]
+  assert "Actor Model" not in evaluation.stdout
+  steps = sum(round(phase.duration_s / 0.02) for phase in TrackingEvalCfg().phases)
+  assert f"{steps}/{steps} steps" in evaluation.stderr, "the progress bar's last state"
   metrics = json.loads((out / "metrics.json").read_text())
   assert set(metrics["phases"]) == {"stand", "forward", "lateral", "yaw", "mixed"}
   assert metrics["passed"] is False, "two iterations do not make a walking robot"
   assert (out / "tracking.npz").is_file() and (out / "tracking.png").stat().st_size > 10_000
+
+
+def test_progress_line():
+  line = progress_line(3, 300, 75.4, 7425.0, 1.234, 511.6, 0.3123, None)
+  assert line == (
+    "[train] it 3/300  0:01:15 elapsed, ETA 2:03:45 | reward 1.23 | ep len 512 | "
+    "tracking err v_xy 0.312 m/s, wz -- rad/s"
+  )
 
 
 def test_cli_help_and_list_envs(tmp_path):
@@ -97,5 +123,6 @@ def test_play_records_a_video_headless(tmp_path):
   result = run_cli("trotlab.scripts.play", TASK, "--agent", "zero", "--video", "True", "--video-length", "10", "--num-envs", "2", "--video-file", str(video), "--mdp", "solutions", cwd=tmp_path)  # fmt: skip
   assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
   assert video.stat().st_size > 1000
+  assert "10/10 frames" in result.stderr, "the progress bar's last state"
   missing = run_cli("trotlab.scripts.play", TASK, "--mdp", "solutions", cwd=tmp_path)
   assert missing.returncode != 0 and "--agent trained needs --checkpoint-file" in missing.stderr

@@ -84,6 +84,8 @@ def record_video(env, agent, cfg: PlayCfg, path: Path) -> Path:
   import mujoco
   import torch
 
+  from trotlab.utils.progress import ProgressBar
+
   model, data = env.sim.env_model_and_data(0)
   renderer = mujoco.Renderer(model, height=cfg.height, width=cfg.width)
   camera = mujoco.MjvCamera()
@@ -91,14 +93,14 @@ def record_video(env, agent, cfg: PlayCfg, path: Path) -> Path:
   camera.trackbodyid = model.body("trunk").id
   camera.distance, camera.elevation, camera.azimuth = 1.6, -20.0, 120.0
   frames, obs = [], env.reset()
-  for step in range(cfg.video_length):
-    with torch.inference_mode():
-      obs, *_ = env.step(agent(obs))
-    _, data = env.sim.env_model_and_data(0)
-    renderer.update_scene(data, camera=camera)
-    frames.append(renderer.render())
-    if step % 100 == 0:
-      print(f"[play] recorded {step}/{cfg.video_length} frames")
+  with ProgressBar(cfg.video_length, "[play] recording", unit="frames") as bar:
+    for _ in range(cfg.video_length):
+      with torch.inference_mode():
+        obs, *_ = env.step(agent(obs))
+      _, data = env.sim.env_model_and_data(0)
+      renderer.update_scene(data, camera=camera)
+      frames.append(renderer.render())
+      bar.update()
   path.parent.mkdir(parents=True, exist_ok=True)
   mediapy.write_video(str(path), frames, fps=round(1.0 / env.step_dt))
   return path

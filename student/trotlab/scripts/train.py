@@ -1,9 +1,12 @@
 """uv run train TASK [--env.scene.num-envs N] [--agent.max-iterations N] [--device auto|cpu|cuda:N]
                      [--sim-backend auto|cpu|warp] [--mdp student|solutions|PATH] [--seed N]
+                     [--verbose-log True]
 
 Trains a policy with rsl-rl-lib's PPO. Logs, checkpoints (model_{it}.pt), TensorBoard events and
 the configs (params/env.yaml, params/agent.yaml) go to logs/rsl_rl/{experiment}/{timestamp}/; the
-final policy is exported to policy.onnx and policy.pt (TorchScript) in the run folder.
+final policy is exported to policy.onnx and policy.pt (TorchScript) in the run folder. The console
+gets one line per iteration (progress, reward, episode length, tracking errors); --verbose-log True
+prints rsl-rl's full block instead.
 """
 
 from __future__ import annotations
@@ -46,13 +49,16 @@ class TrainCfg:
   log_root: Path = Path("logs/rsl_rl")
   export: bool = True
   """Export the final policy to ONNX and TorchScript."""
+  verbose_log: bool = False
+  """Print rsl-rl's full block of statistics every iteration (and the networks at the start)
+  instead of one progress line. TensorBoard gets the same scalars either way."""
 
 
 def run_train(task: str, cfg: TrainCfg) -> Path:
   """Train; return the run folder."""
-  from rsl_rl.runners import OnPolicyRunner
-
   from trotlab.envs.manager_based_rl_env import ManagerBasedRlEnv
+  from trotlab.rl.policy import export_policy
+  from trotlab.rl.runner import Runner
   from trotlab.rl.vecenv_wrapper import RslRlVecEnvWrapper
   from trotlab.scripts.common import find_checkpoint
   from trotlab.utils.serialize import dump_yaml
@@ -79,15 +85,16 @@ def run_train(task: str, cfg: TrainCfg) -> Path:
 
   env = ManagerBasedRlEnv(cfg.env)
   vec_env = RslRlVecEnvWrapper(env, clip_actions=agent.clip_actions)
-  runner = OnPolicyRunner(vec_env, agent.to_rsl_rl(), log_dir=str(run_dir), device=device)
+  runner = Runner(
+    vec_env, agent.to_rsl_rl(), log_dir=str(run_dir), device=device, verbose=cfg.verbose_log
+  )
   if resume_path is not None:
     print(f"[trotlab] resuming from {resume_path}")
     runner.load(str(resume_path))
   runner.learn(num_learning_iterations=agent.max_iterations, init_at_random_ep_len=True)
   if cfg.export:
-    runner.export_policy_to_onnx(str(run_dir), "policy.onnx")
-    runner.export_policy_to_jit(str(run_dir), "policy.pt")
-    print(f"[trotlab] exported {run_dir / 'policy.onnx'} and {run_dir / 'policy.pt'}")
+    onnx_path, jit_path = export_policy(runner, run_dir)
+    print(f"[trotlab] exported {onnx_path} and {jit_path}")
   env.close()
   return run_dir
 

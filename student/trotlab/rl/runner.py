@@ -1,0 +1,158 @@
+"""rsl-rl-lib's OnPolicyRunner with a console a student can read.
+
+Out of the box, rsl-rl prints a block of about 45 lines per training iteration, the actor and
+critic networks whenever a runner is built (also to load a checkpoint for play or evaluate), and
+stores a git diff of the repositories it knows in ``<run>/git/`` (printing "Could not find git
+repository ... Skipping" where rsl_rl is pip-installed, and leaving an empty folder). ``Runner``
+prints one progress line per iteration instead, builds the networks quietly and stores no code
+state. ``verbose=True`` brings rsl-rl's block and the network printout back. TensorBoard gets
+exactly what rsl-rl writes, either way.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import statistics
+import sys
+import time
+from collections.abc import Iterator
+
+import torch
+from rsl_rl.env import VecEnv
+from rsl_rl.runners import OnPolicyRunner
+from rsl_rl.utils.logger import Logger
+
+from trotlab.utils.progress import hms
+
+
+@contextlib.contextmanager
+def quiet_stdout(enabled: bool = True) -> Iterator[None]:
+  """Hold back what the block prints to stdout. If the block raises, the held-back text is
+  printed after all (it may explain the error) and the exception propagates; stderr (warnings,
+  tracebacks) is never touched."""
+  if not enabled:
+    yield
+    return
+  held = io.StringIO()
+  try:
+    with contextlib.redirect_stdout(held):
+      yield
+  except BaseException:
+    sys.stdout.write(held.getvalue())
+    raise
+
+
+def progress_line(
+  iteration: int,
+  total: int,
+  elapsed_s: float,
+  eta_s: float,
+  reward: float | None,
+  episode_length: float | None,
+  error_xy: float | None,
+  error_yaw: float | None,
+) -> str:
+  """One iteration's summary. ``iteration`` counts from 1; None prints as "--" (no episode has
+  ended yet, or the env logs no tracking error)."""
+
+  def num(value: float | None, fmt: str) -> str:
+    return "--" if value is None else format(value, fmt)
+
+  return (
+    f"[train] it {iteration}/{total}  {hms(elapsed_s)} elapsed, ETA {hms(eta_s)} | "
+    f"reward {num(reward, '.2f')} | ep len {num(episode_length, '.0f')} | "
+    f"tracking err v_xy {num(error_xy, '.3f')} m/s, wz {num(error_yaw, '.3f')} rad/s"
+  )
+
+
+class ProgressLogger(Logger):
+  """rsl-rl's Logger that prints ``progress_line`` per iteration (rsl-rl's block when verbose)
+  and stores no git state. TensorBoard scalars are rsl-rl's own."""
+
+  ERROR_XY_SUFFIX = "/error_vel_xy"
+  """The env logs the velocity command's errors as Metrics/<command>/error_vel_xy [m/s]."""
+  ERROR_YAW_SUFFIX = "/error_vel_yaw"
+  """... and Metrics/<command>/error_vel_yaw [rad/s] (episode means, when envs reset)."""
+
+  def __init__(self, *args, verbose: bool = False, **kwargs) -> None:
+    super().__init__(*args, **kwargs)
+    self.verbose = verbose
+    self.git_status_repos = []
+    self._start = time.monotonic()
+
+  def init_logging_writer(self) -> None:
+    # learn() calls this right before its first iteration: the clock of elapsed and ETA.
+    self._start = time.monotonic()
+    super().init_logging_writer()
+
+  def _store_code_state(self) -> list[str]:
+    # rsl-rl would write <run>/git/<repo>.diff for rsl_rl's own folder, which is no repository
+    # in a pip install (a "Could not find git repository" line and an empty git/ folder per run).
+    # A student's run is described by its params/ folder and the MDP files, not by a diff.
+    return []
+
+  def _extras_mean(self, suffix: str) -> float | None:
+    """Mean over this iteration's episode extras of the keys ending in ``suffix`` (values are
+    floats or tensors of any shape, as in rsl-rl's own averaging); None when none was logged."""
+    values = [
+      torch.as_tensor(info[key], dtype=torch.float32).flatten().cpu()
+      for info in self.ep_extras
+      for key in info
+      if key.endswith(suffix)
+    ]
+    return torch.cat(values).mean().item() if values else None
+
+  def log(self, it: int, start_it: int, total_it: int, *args, **kwargs) -> None:
+    if self.verbose:
+      super().log(it, start_it, total_it, *args, **kwargs)
+      return
+    # rsl-rl's log() clears the episode extras: read the tracking errors first.
+    error_xy = self._extras_mean(self.ERROR_XY_SUFFIX)
+    error_yaw = self._extras_mean(self.ERROR_YAW_SUFFIX)
+    with contextlib.redirect_stdout(io.StringIO()):  # its block only; it writes TensorBoard too
+      super().log(it, start_it, total_it, *args, **kwargs)
+    if self.writer is None:  # no log folder (or not rank 0): rsl-rl logs nothing either
+      return
+    done = it + 1 - start_it
+    elapsed = time.monotonic() - self._start
+    line = progress_line(
+      iteration=it + 1,
+      total=total_it,
+      elapsed_s=elapsed,
+      eta_s=elapsed / done * (total_it - it - 1),
+      reward=statistics.mean(self.rewbuffer) if self.rewbuffer else None,
+      episode_length=statistics.mean(self.lenbuffer) if self.lenbuffer else None,
+      error_xy=error_xy,
+      error_yaw=error_yaw,
+    )
+    print(line, flush=True)
+
+
+class Runner(OnPolicyRunner):
+  """OnPolicyRunner with ``ProgressLogger``; the networks are printed only when verbose."""
+
+  def __init__(
+    self,
+    env: VecEnv,
+    train_cfg: dict,
+    log_dir: str | None = None,
+    device: str = "cpu",
+    verbose: bool = False,
+  ) -> None:
+    # rsl-rl prints "Resolved observation sets" and both networks while it builds PPO.
+    with quiet_stdout(enabled=not verbose):
+      super().__init__(env, train_cfg, log_dir=log_dir, device=device)
+    # The base class has built its own Logger by now; it only holds empty buffers, so it is
+    # replaced rather than reached into.
+    self.logger = ProgressLogger(
+      log_dir=log_dir,
+      cfg=self.cfg,
+      env_cfg=self.env.cfg,
+      num_envs=self.env.num_envs,
+      is_distributed=self.is_distributed,
+      gpu_world_size=self.gpu_world_size,
+      gpu_global_rank=self.gpu_global_rank,
+      device=self.device,
+      verbose=verbose,
+    )
