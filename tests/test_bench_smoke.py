@@ -36,3 +36,15 @@ def test_train_bench_overrides_reach_the_configs():
   for bad in ("agent.algorithm.no_such_field=1", "scene.num_envs=4", "env.scene.num_envs"):
     with pytest.raises(ValueError, match="--set"):
       apply_overrides({"env": env, "agent": agent}, (bad,))
+
+
+def test_iteration_bench_times_each_setting(capsys):
+  from trotlab.bench.iteration import IterationBench, run_iteration_bench
+
+  small = "env.scene.num_envs=8 agent.num_steps_per_env=4"
+  settings = (small, f"{small} agent.algorithm.num_learning_epochs=1")
+  results = run_iteration_bench(IterationBench(settings=settings, iterations=2, threads=1))
+  out = capsys.readouterr().out
+  assert [r["setting"] for r in results] == list(settings)
+  assert all(r["collect_s"] > 0 and r["update_s"] > 0 for r in results)
+  assert "| vs first |" in out and out.count("| env.scene.num_envs=8") == 2

@@ -1,14 +1,16 @@
-"""Benchmarks that print figures (recorded in docs/benchmarks.md with their commands).
+"""Benchmarks that print figures (the instructor repository's docs/benchmarks.md records them).
 
 uv run python -m trotlab.bench sim --num-envs 4096
 uv run python -m trotlab.bench backends --num-envs 4096
 uv run python -m trotlab.bench stand
 uv run python -m trotlab.bench train --seed 1 --budget-min 10
+uv run python -m trotlab.bench iteration --settings "" "agent.algorithm.num_learning_epochs=3"
 uv run python -m trotlab.bench gpu --num-envs 1024 4096 8192          (needs a GPU)
 uv run python -m trotlab.bench mjlab --train-seconds 120               (needs a GPU and the registry)
 """
 
 from trotlab.bench.gpu import GpuBench, MjlabBench, run_gpu_bench, run_mjlab_bench
+from trotlab.bench.iteration import IterationBench, run_iteration_bench
 from trotlab.bench.sim import (
   BackendsBench,
   SimBench,
@@ -22,6 +24,7 @@ from trotlab.bench.training import CurvesPlot, TrainBench, plot_curves, run_trai
 __all__ = [
   "BackendsBench",
   "GpuBench",
+  "IterationBench",
   "MjlabBench",
   "SimBench",
   "StandBench",
@@ -29,6 +32,7 @@ __all__ = [
   "TrainBench",
   "run_backends_bench",
   "run_gpu_bench",
+  "run_iteration_bench",
   "run_mjlab_bench",
   "run_sim_bench",
   "run_stand_bench",

@@ -4,6 +4,7 @@ from trotlab.bench import (
   BackendsBench,
   CurvesPlot,
   GpuBench,
+  IterationBench,
   MjlabBench,
   SimBench,
   StandBench,
@@ -11,6 +12,7 @@ from trotlab.bench import (
   plot_curves,
   run_backends_bench,
   run_gpu_bench,
+  run_iteration_bench,
   run_mjlab_bench,
   run_sim_bench,
   run_stand_bench,
@@ -24,6 +26,7 @@ RUNNERS = {
   TrainBench: run_train_bench,
   CurvesPlot: plot_curves,
   GpuBench: run_gpu_bench,
+  IterationBench: run_iteration_bench,
   MjlabBench: run_mjlab_bench,
 }
 
@@ -35,6 +38,7 @@ def main() -> None:
       "backends": BackendsBench,
       "stand": StandBench,
       "train": TrainBench,
+      "iteration": IterationBench,
       "curves": CurvesPlot,
       "gpu": GpuBench,
       "mjlab": MjlabBench,

@@ -14,9 +14,11 @@ not a trotlab dependency), measures its env-steps/s on ``Mjlab-Velocity-Flat-Uni
 same way, and, with ``train_seconds`` > 0, trains that task with mjlab's own ``train`` CLI for
 that wall-clock. Scoring mjlab's policy with our tracking evaluation is NOT automated: mjlab's Go1
 (MJCF, PD gains, action scale, observation layout) differs from ours, so its policy cannot run in
-our env; the protocol would have to be re-implemented on mjlab's env (see docs/benchmarks.md).
+our env; the protocol would have to be re-implemented on mjlab's env (how far that went: the
+instructor repository's docs/benchmarks.md).
 
-No figure in docs/benchmarks.md comes from these until someone runs them on a GPU.
+No figure in the instructor repository's docs/benchmarks.md comes from these until someone runs
+them on a GPU.
 """
 
 from __future__ import annotations
