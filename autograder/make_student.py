@@ -23,16 +23,20 @@ FILES = ("rewards", "observations", "terminations", "velocity_command", "curricu
 BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
 TODO_RE = re.compile(r"TODO\((?P<id>[A-Z]\d+)\)")
 HEADER = (
-  "# Generated from solutions/velocity/mdp by autograder/make_student.py.\n"
-  "# Your work: replace each `raise TodoNotImplemented(...)` with code that does what the\n"
-  "# docstring above it says. `uv run check` tells you which TODOs pass.\n"
+  "# Your work: TODOs {ids}.\n"
+  "# Replace each `raise TodoNotImplemented(...)` with code that does what the docstring above it\n"
+  "# says; handouts/assignment.md has a section per TODO, `uv run check` tells you which pass.\n"
+  "# Generated from the course's reference MDP with its solutions taken out: keep the signatures.\n"
 )
+"""The stub's first lines. Only what a student's kit holds: the reference and this tool are the
+instructor's, so the header names neither by path."""
 
 
 def make_stub(source: str, filename: str = "<source>") -> str:
   """The student version of one solution file."""
   out: list[str] = []
   todo_id: str | None = None
+  ids: list[str] = []  # the file's TODO ids in file order, for the header
   inside = False
   for number, line in enumerate(source.splitlines(keepends=True), start=1):
     stripped = line.strip()
@@ -43,6 +47,8 @@ def make_stub(source: str, filename: str = "<source>") -> str:
         raise ValueError(f"{filename}:{number}: solution region without a TODO(<id>) above it")
       indent = line[: len(line) - len(line.lstrip())]
       out.append(f'{indent}raise TodoNotImplemented("{todo_id}")\n')
+      if todo_id not in ids:  # R7's class has three regions, one id
+        ids.append(todo_id)
       inside = True
       continue
     if stripped == END:
@@ -58,7 +64,7 @@ def make_stub(source: str, filename: str = "<source>") -> str:
     out.append(line)
   if inside:
     raise ValueError(f"{filename}: {BEGIN} without {END}")
-  return HEADER + "".join(out)
+  return HEADER.format(ids=", ".join(ids) or "none") + "".join(out)
 
 
 def generate() -> dict[Path, str]:

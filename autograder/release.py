@@ -53,19 +53,31 @@ Colab: open the notebook in `notebooks/` and follow it.
     uv run play Mjlab-Velocity-Flat-Unitree-Go1 --checkpoint-file logs/rsl_rl/go1_velocity/<run>/model_<it>.pt --video True
     uv run evaluate Mjlab-Velocity-Flat-Unitree-Go1 --checkpoint-file logs/rsl_rl/go1_velocity/<run>/model_<it>.pt
     uv run train Mjlab-Velocity-Flat-Unitree-Go1 --help   # every option
+    uv run submit --notebook notebooks/go1_velocity.ipynb  # self-check, then submission.zip to hand in
 
 `evaluate` writes `tracking.png` and `metrics.json`: your robot follows forward, sideways, turning
 and mixed commands; the grader runs the same protocol after a short training of your MDP.
 
 ## What to submit
 
+    uv run submit --notebook notebooks/go1_velocity.ipynb
+
+runs the public self-check and says what fails, then writes `submission.zip` (anyway: partial
+work earns partial credit) and lists each file it packed with its size. The zip holds exactly
+what the grader reads:
+
 1. The five files of `student/trotlab/tasks/velocity/mdp/`: `rewards.py`, `observations.py`,
-   `terminations.py`, `velocity_command.py`, `curriculums.py` (a folder or a .zip holding them).
-   Do not change function names or signatures.
+   `terminations.py`, `velocity_command.py`, `curriculums.py`. Do not change function names or
+   signatures.
 2. The notebook `notebooks/go1_velocity.ipynb` with your answers: the code of N1-N3 (its test
-   cells are autograded, with hidden cases added) and the written answers W1-W3 (graded by
-   hand). Submit the notebook you were given, answered (its graded cells carry the grader's
-   ids); do not edit its test cells (the grader restores them anyway).
+   cells are autograded, with hidden cases added: running the notebook checks only the visible
+   ones) and the written answers W1-W3 (graded by hand). Submit the notebook you were given,
+   answered (its graded cells carry the grader's ids); do not edit its test cells (the grader
+   restores them anyway).
+
+Hand the zip in where your course says: its Gradescope assignment, or the folder your instructor
+names. The tracking plot, videos and `metrics.json` are not graded files and are not in the zip.
+The handout's section 9 has the details (Colab included).
 
 Both are graded: the MDP by term checks and a short training of your MDP, the notebook as above.
 The points are in `autograder/public/rubric.toml` (what the grader reads) and in

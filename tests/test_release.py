@@ -1,7 +1,9 @@
-"""The student release: no solution line and no hidden file anywhere in it; in a fresh virtual
-env built from it, `uv run check` lists the TODOs and `uv run train --help` works."""
+"""The student release: no solution line and no hidden file anywhere in it, no name of a thing it
+does not contain; in a fresh virtual env built from it, `uv run check` lists the TODOs and
+`uv run train --help` works."""
 
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -32,7 +34,8 @@ def test_release_contents(release_dir):
     and "make-student =" not in pyproject
     and '"autograder"' not in pyproject
   )
-  assert "check =" in pyproject and "train =" in pyproject
+  assert "check =" in pyproject and "train =" in pyproject and "submit =" in pyproject
+  assert "uv run submit" in (release_dir / "README.md").read_text()
   notebook = (release_dir / "notebooks" / "go1_velocity.ipynb").read_text()
   assert "https://git.example.edu/rl101/trotlab-student.git" in notebook  # --kit-url
   assert release.PLACEHOLDER_KIT_URL not in notebook
@@ -76,6 +79,105 @@ def test_release_refuses_without_a_kit_url(tmp_path, kit_url):
   message = str(refused.value.code)
   assert message.startswith("error: pass --kit-url URL") and "\n" not in message
   assert not out.exists()
+
+
+ABSENT = {
+  "solutions/": r"(?<![\w./-])solutions/",
+  "--mdp solutions": r"--mdp[ =]solutions\b",
+  "make_student": r"make[_-]student",
+  "make_public_cases": r"make_public_cases",
+  "record_cases": r"record_cases",
+  "DESIGN.md": r"DESIGN\.md",
+  "grade.py": r"\bgrade\.py\b",
+  "docs/": r"(?<![\w./-])docs/",
+  "hidden/": r"(?<![\w./-])hidden/",
+  "tests/": r"(?<![\w./-])tests/",
+  "autograder/ beyond public/": r"\bautograder[/.](?!public\b)\w+",
+}
+"""Names of what the release does not contain (label: pattern). The kit ships student/,
+autograder/public/, handouts/, the student notebook, a student README and pyproject; the
+reference, the grader, the instructor tools, docs/, tests/ and the design stay behind."""
+
+INSTRUCTOR_MARKERS = ("instructor repository", "instructor's repository")
+"""A line that names where the thing lives tells the student it is not in the kit: fine."""
+
+ALLOWED = {
+  (".gitignore", "docs/data/grading/policies/"): (
+    "an ignore pattern, harmless where the folder does not exist"
+  ),
+  ("student/trotlab/tasks/velocity/mdp/__init__.py", '"--mdp solutions: {SOLUTIONS_DIR}'): (
+    "the error that --mdp solutions gives in the kit; its next line says that the reference "
+    "ships only with the instructor repository"
+  ),
+  ("student/trotlab/scripts/common.py", "train the reference with --mdp solutions"): (
+    "printed only where the solutions folder exists (exit_on_todos checks)"
+  ),
+  ("student/trotlab/bench/training.py", 'Path("docs/'): (
+    "the benchmarks' own output folder: bench train creates and writes it, bench curves reads "
+    "what it wrote"
+  ),
+}
+"""(file, text on the line) -> why that mention is fine. Every entry must still match."""
+
+PENDING = {
+  ("student/trotlab/checks/public.py", "autograder.make_public_cases"): "issue 17, items 1/4",
+  ("student/trotlab/checks/notebook_child.py", "autograder/notebook.py"): "issue 17, items 1/4",
+  ("student/trotlab/checks/train_child.py", "autograder/training_check.py"): "issue 17, items 1/4",
+}
+"""Mentions in student/trotlab/checks/, which the work on issue 17's items 1 and 4 owns and
+rewrites: not fine, listed so that this test stays green meanwhile. Delete an entry when its
+file is fixed (the test says when one no longer matches)."""
+
+
+def mentions_of_absent_things(root: Path) -> list[tuple[str, int, str, str]]:
+  """(file, line number, label, line) for every name of an absent thing in root's text files."""
+  patterns = {label: re.compile(pattern) for label, pattern in ABSENT.items()}
+  found = []
+  for path in sorted(root.rglob("*")):
+    rel = path.relative_to(root).as_posix()
+    if not path.is_file() or rel.startswith((".venv/", "logs/")):
+      continue
+    try:
+      text = path.read_text()
+    except UnicodeDecodeError:
+      continue  # binary files (the npz cases) hold no names a student reads
+    for number, line in enumerate(text.splitlines(), start=1):
+      for label, pattern in patterns.items():
+        if pattern.search(line):
+          found.append((rel, number, label, line.strip()))
+  return found
+
+
+def test_the_release_names_nothing_it_does_not_contain(release_dir):
+  """Issue 17, item 3: a student who follows a name in the kit finds the thing in the kit."""
+  used: set[tuple[str, str]] = set()
+  unexplained = []
+  for rel, number, label, line in mentions_of_absent_things(release_dir):
+    if any(marker in line for marker in INSTRUCTOR_MARKERS):
+      continue
+    keys = [key for key in (*ALLOWED, *PENDING) if key[0] == rel and key[1] in line]
+    if keys:
+      used.update(keys)
+      continue
+    unexplained.append(f"{rel}:{number}: {label}: {line}")
+  assert not unexplained, "names of what the release lacks:\n" + "\n".join(unexplained)
+  stale = [key for key in (*ALLOWED, *PENDING) if key not in used]
+  assert not stale, f"allow-list entries that match nothing any more (delete them): {stale}"
+
+
+def test_the_scan_finds_each_kind_of_name(tmp_path):
+  lines = [
+    "# Generated from solutions/velocity/mdp by autograder/make_student.py.",
+    "or train the reference with --mdp solutions.",
+    "Regenerate with `uv run python -m autograder.make_public_cases`.",
+    "see DESIGN.md and docs/benchmarks.md, grade.py, hidden/walk.npz, tests/test_env.py",
+    "uv run python -m autograder.record_cases",
+  ]
+  (tmp_path / "notes.md").write_text("\n".join(lines))
+  (tmp_path / "ok.md").write_text("autograder/public/cases.json, https://docs.example.org/docs/x")
+  labels = {label for _, _, label, _ in mentions_of_absent_things(tmp_path)}
+  assert labels == set(ABSENT), sorted(set(ABSENT) - labels)
+  assert all(rel == "notes.md" for rel, *_ in mentions_of_absent_things(tmp_path))
 
 
 def test_fresh_environment_from_the_release(release_dir):

@@ -10,6 +10,7 @@ import torch
 from autograder import make_student
 from trotlab.envs import ManagerBasedRlEnv
 from trotlab.managers import ObservationTermCfg
+from trotlab.scripts.common import exit_on_todos
 from trotlab.tasks import get_task
 from trotlab.tasks.velocity import mdp
 from trotlab.utils.todo import TodoNotImplemented, scan_todos
@@ -64,6 +65,26 @@ def test_train_with_untouched_stubs_lists_every_todo_and_exits_nonzero(tmp_path)
   for todo_id in TODO_IDS:
     assert f"TODO({todo_id})" in result.stderr, todo_id
   assert "rewards.py:" in result.stderr and "handout" in result.stderr
+
+
+def test_the_todo_list_suggests_the_reference_only_where_it_exists(monkeypatch, capsys, tmp_path):
+  """A student's kit has no solutions folder: `train` must not send the student to it."""
+  for exists in (True, False):
+    if not exists:
+      monkeypatch.setattr(mdp, "SOLUTIONS_DIR", tmp_path / "not_shipped")
+    with pytest.raises(SystemExit):
+      exit_on_todos("student")
+    last = capsys.readouterr().err.strip().splitlines()[-1]
+    assert last.startswith("Implement them (uv run check shows which pass)")
+    assert ("--mdp solutions" in last) == exists, last
+
+
+def test_stub_headers_list_their_todos_and_name_no_instructor_file():
+  for path, text in make_student.generate().items():
+    header = text.split('"""', 1)[0]
+    ids = sorted({t.todo_id for t in scan_todos([path])}, key=lambda i: (i[0], int(i[1:])))
+    assert header.startswith(f"# Your work: TODOs {', '.join(ids)}.\n"), path.name
+    assert "solutions/" not in header and "make_student" not in header, header
 
 
 def test_a_stub_raising_during_a_step_names_the_todo_and_the_term():

@@ -125,6 +125,9 @@ def foot_air_time(env: ManagerBasedRlEnv, sensor_name: str) -> torch.Tensor:
   """TODO(O9): how long each foot has been in the air, current_air_time [s] of the contact
   sensor; 0 for a foot on the ground. Returns (N, F).
 
+  The sensor's current_air_time is already 0 for a foot on the ground: its update sets it to 0
+  wherever found > 0 (and a reset zeroes it), so return it as it is, without a mask.
+
   Hint: env.scene[sensor_name] is a ContactSensor; its data has the timers.
   """
   ### BEGIN SOLUTION

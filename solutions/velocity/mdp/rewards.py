@@ -187,14 +187,22 @@ class feet_swing_height:  # noqa: N801  (a term: named like the functions it sit
                                             first_contact: sensor.compute_first_contact(env.step_dt)
       3. peak_f = 0 where the foot is on the ground (found > 0), so each swing is measured on its own
 
-  and returns the penalty of step 2. ``reset(env_ids)`` sets the peaks of those envs to 0. Only
-  the feet selected by asset_cfg.site_ids count, in the same order as the sensor's primaries
-  (FR, FL, RR, RL).
+  and returns the penalty of step 2. ``reset(env_ids)`` sets the peaks of those envs to 0.
+
+  Feet: the sites asset_cfg.site_ids, which must be the sensor's primaries in the sensor's order
+  (FR, FL, RR, RL): the sensor's found and compute_first_contact, (N, F), are used as they are,
+  column f with site f, never indexed by site_ids (site ids count the robot's sites, "imu"
+  first, not the sensor's columns). The task config builds both from the same four feet, and
+  every graded case does too.
 
   Called as term(env, sensor_name=..., target_height=..., asset_cfg=...). Returns (N,) float32.
-  Hint: in __init__, asset_cfg = cfg.params["asset_cfg"] (its site_ids are already resolved) and
-  env.num_envs give the shape of self.peak_height (N, F); torch.maximum and torch.where update
-  it without a Python loop.
+  Hint: in __init__, asset_cfg = cfg.params["asset_cfg"] is already resolved (the manager
+  resolves a term's params before it builds the term). Its site_ids is the list of the selected
+  sites' indices when site_names were given, as the task gives the four feet ([1, 2, 3, 4] on
+  the Go1): then F = len(site_ids). Without site_names it stays slice(None), every site of the
+  robot: then F = len(env.scene[asset_cfg.name].site_names), 5 on the Go1 ("imu" and the feet),
+  which no foot sensor matches. With env.num_envs, F gives the shape of self.peak_height
+  (N, F); torch.maximum and torch.where update it without a Python loop.
   """
 
   def __init__(self, cfg, env: ManagerBasedRlEnv) -> None:
@@ -240,6 +248,10 @@ def feet_slip(env: ManagerBasedRlEnv, sensor_name: str, asset_cfg: SceneEntityCf
   v_f = site_lin_vel_w[..., :2] [m/s]:
 
       penalty = sum_f in_contact_f * ||v_f||^2
+
+  As in R7, the sensor's found (N, F) is used as it is, column f with site f: site_ids must
+  select the sensor's feet in its order (the task config and every graded case do), and the
+  sensor is not indexed by site_ids.
 
   Returns: (N,) float32, >= 0.
   Hint: (env.scene[sensor_name].data.found > 0).float() is (N, F).

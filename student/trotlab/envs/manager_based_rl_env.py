@@ -1,6 +1,6 @@
 """ManagerBasedRlEnv: a batched RL environment assembled from managers.
 
-One step (DESIGN.md, "One environment step"):
+One step (the handout's "One environment step" draws it too):
 
   actions -> ActionManager (scale, offset by default pose, clip)
           -> Simulation.step(decimation substeps, PD targets held)

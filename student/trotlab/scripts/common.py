@@ -109,7 +109,7 @@ def select_mdp(argv: list[str], default: str = "student") -> str:
 
 def exit_on_todos(choice: str) -> None:
   """List every unimplemented TODO of the chosen MDP files and exit 1, before anything runs."""
-  from trotlab.tasks.velocity.mdp import MDP_FILES, resolve_mdp_dir
+  from trotlab.tasks.velocity.mdp import MDP_FILES, SOLUTIONS_DIR, resolve_mdp_dir
   from trotlab.utils.todo import scan_todos
 
   folder = resolve_mdp_dir(choice)
@@ -121,9 +121,12 @@ def exit_on_todos(choice: str) -> None:
     f"error: {len(ids)} TODOs are not implemented yet in {folder}:",
     *(f"  {t.describe()}" for t in todos),
   ]
-  lines.append(
-    "Implement them (uv run check shows which pass), or train the reference with --mdp solutions."
-  )
+  advice = "Implement them (uv run check shows which pass)"
+  # The reference exists only in the instructor's repository: a student's kit has no solutions
+  # folder, and pointing there would only lead to a second error.
+  if SOLUTIONS_DIR.is_dir() and folder != SOLUTIONS_DIR:
+    advice += ", or train the reference with --mdp solutions"
+  lines.append(advice + ".")
   print("\n".join(lines), file=sys.stderr)
   raise SystemExit(1)
 

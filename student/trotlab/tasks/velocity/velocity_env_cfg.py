@@ -120,7 +120,7 @@ def velocity_env_cfg(robot: LeggedRobotSpec, num_envs: int) -> ManagerBasedRlEnv
     ),
     # Small on purpose: a positive reward earned just by staying level is a survival bonus that
     # makes standing still pay; at 0.5 the CPU default learned sideways walking and turning in
-    # place much later (docs/benchmarks.md, configurations E and G).
+    # place much later (configurations E and G: the instructor repository's docs/benchmarks.md).
     "upright": RewardTermCfg(func=mdp.flat_orientation, weight=0.1, params={"std": 0.3}),
     "pose": RewardTermCfg(func=mdp.default_joint_position, weight=-0.1),
     "action_rate": RewardTermCfg(func=mdp.action_rate_l2, weight=-0.005),

@@ -1,6 +1,7 @@
-# Generated from solutions/velocity/mdp by autograder/make_student.py.
-# Your work: replace each `raise TodoNotImplemented(...)` with code that does what the
-# docstring above it says. `uv run check` tells you which TODOs pass.
+# Your work: TODOs K1, K2.
+# Replace each `raise TodoNotImplemented(...)` with code that does what the docstring above it
+# says; handouts/assignment.md has a section per TODO, `uv run check` tells you which pass.
+# Generated from the course's reference MDP with its solutions taken out: keep the signatures.
 """Curriculum terms of the velocity task (student work: TODO K1..K2).
 
 Curriculum terms run when envs reset, as ``term(env, env_ids, **params)``. They read
@@ -36,7 +37,9 @@ def commands_vel(
   The active stage is the last one whose "step" <= env.common_step_counter (a stage starts at
   its step exactly). Copy every range the active stage gives ("lin_vel_x", "lin_vel_y",
   "ang_vel_z"; the others stay as they are) into the command's config,
-  env.command_manager.get_term(command_name).cfg.ranges.
+  env.command_manager.get_term(command_name).cfg.ranges. If no stage is active yet (the counter
+  is below the first stage's "step"), change nothing: the ranges stay as they are, as K2 keeps
+  its weight, and the return value gives their upper ends.
 
   Returns: {"lin_vel_x_max": ..., "lin_vel_y_max": ..., "ang_vel_z_max": ...}, the upper ends
   of the three ranges now in force (floats), for the log.

@@ -1,6 +1,7 @@
-# Generated from solutions/velocity/mdp by autograder/make_student.py.
-# Your work: replace each `raise TodoNotImplemented(...)` with code that does what the
-# docstring above it says. `uv run check` tells you which TODOs pass.
+# Your work: TODOs O1, O2, O3, O4, O5, O6, O7, O8, O9, O10, O11.
+# Replace each `raise TodoNotImplemented(...)` with code that does what the docstring above it
+# says; handouts/assignment.md has a section per TODO, `uv run check` tells you which pass.
+# Generated from the course's reference MDP with its solutions taken out: keep the signatures.
 """Observation terms of the velocity task (student work: TODO O1..O11).
 
 Every function returns a (num_envs, d) float32 tensor. The ObservationManager adds noise (when
@@ -107,6 +108,9 @@ def foot_height(env: ManagerBasedRlEnv, asset_cfg: SceneEntityCfg) -> torch.Tens
 def foot_air_time(env: ManagerBasedRlEnv, sensor_name: str) -> torch.Tensor:
   """TODO(O9): how long each foot has been in the air, current_air_time [s] of the contact
   sensor; 0 for a foot on the ground. Returns (N, F).
+
+  The sensor's current_air_time is already 0 for a foot on the ground: its update sets it to 0
+  wherever found > 0 (and a reset zeroes it), so return it as it is, without a mask.
 
   Hint: env.scene[sensor_name] is a ContactSensor; its data has the timers.
   """

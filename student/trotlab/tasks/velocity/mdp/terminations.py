@@ -1,6 +1,7 @@
-# Generated from solutions/velocity/mdp by autograder/make_student.py.
-# Your work: replace each `raise TodoNotImplemented(...)` with code that does what the
-# docstring above it says. `uv run check` tells you which TODOs pass.
+# Your work: TODOs T1, T2, T3.
+# Replace each `raise TodoNotImplemented(...)` with code that does what the docstring above it
+# says; handouts/assignment.md has a section per TODO, `uv run check` tells you which pass.
+# Generated from the course's reference MDP with its solutions taken out: keep the signatures.
 """Termination terms of the velocity task (student work: TODO T1..T3).
 
 Every function returns a (num_envs,) bool tensor: True ends the episode of that env.

@@ -15,7 +15,7 @@ GO1 = LeggedRobotSpec(
 )
 
 CPU_NUM_ENVS = 1024
-"""Tuned for wall-clock on 2 CPU cores (see docs/benchmarks.md)."""
+"""Tuned for wall-clock on 2 CPU cores (the instructor repository's docs/benchmarks.md)."""
 GPU_NUM_ENVS = 4096
 
 

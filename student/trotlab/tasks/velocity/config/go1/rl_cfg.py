@@ -16,7 +16,8 @@ def unitree_go1_ppo_runner_cfg(device: str = "cpu") -> RslRlRunnerCfg:
     actor=RslRlModelCfg(hidden_dims=hidden, init_noise_std=0.7),
     critic=RslRlModelCfg(hidden_dims=hidden),
     # CPU: left-right mirror augmentation. Without it 2 of 6 seeds failed at 300 CPU iterations
-    # (one froze on pure turns); with it seeds 1-10 all passed (docs/grading.md, configs I, M).
+    # (one froze on pure turns); with it seeds 1-10 all passed (configurations I and M of the
+    # calibration: the instructor repository's docs/grading.md).
     # It costs ~1.7x per iteration there. The GPU setting stays mjlab's (no augmentation).
     algorithm=RslRlPpoCfg(
       num_learning_epochs=5,
