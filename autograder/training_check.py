@@ -120,7 +120,7 @@ def replay_evaluation(trajectory: dict[str, np.ndarray], eval_cfg: TrackingEvalC
 
   from trotlab.envs.manager_based_rl_env import ManagerBasedRlEnv
   from trotlab.evaluation import eval_env_cfg, run_tracking_eval
-  from trotlab.scripts.common import configure_sim
+  from trotlab.sim.choice import configure_sim
   from trotlab.tasks import get_task
 
   play_cfg = get_task(TASK).env_cfg(play=True, device="cpu")
@@ -128,11 +128,10 @@ def replay_evaluation(trajectory: dict[str, np.ndarray], eval_cfg: TrackingEvalC
   cfg = eval_env_cfg(play_cfg, eval_cfg)
   cfg.observations = {}
   env = ManagerBasedRlEnv(cfg, verbose=False)
-  backend = env.scene.sim.backend
   steps = sum(round(p.duration_s / env.step_dt) for p in eval_cfg.phases)
   actions = trajectory.get("actions")
   want = {"actions": (steps, env.num_envs, env.action_manager.total_action_dim)}
-  for key, value in backend.physics_state().items():
+  for key, value in env.sim.physics_state().items():
     want[key] = (steps + 1, *value.shape)
   for key, shape in want.items():
     value = trajectory.get(key)
@@ -143,12 +142,12 @@ def replay_evaluation(trajectory: dict[str, np.ndarray], eval_cfg: TrackingEvalC
   current = [0]
 
   def before_step(t: int) -> None:
-    ours = backend.physics_state()
+    ours = env.sim.physics_state()
     for key in STATE_KEYS:
       gap = float(np.abs(ours[key] - trajectory[key][t]).max())
       if gap > REPLAY_TOLERANCE:
         raise TrajectoryMismatch(f"the recorded state before step {t} is not where the simulator's step takes it ({key} differs by {gap:.3g})")  # fmt: skip
-    backend.write_physics_state({key: trajectory[key][t] for key in STATE_KEYS})
+    env.sim.write_physics_state({key: trajectory[key][t] for key in STATE_KEYS})
     current[0] = t
 
   def policy(obs) -> torch.Tensor:

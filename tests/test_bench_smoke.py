@@ -28,8 +28,10 @@ def test_train_bench_overrides_reach_the_configs():
       "agent.actor.hidden_dims=[128, 128]",
       "agent.algorithm.symmetry_function=None",
       "env.curriculum.command_ranges.params.command_name=twist",
+      "env.curriculum.command_ranges.params.velocity_stages.1.step=480",
     ),
   )
+  assert env.curriculum["command_ranges"].params["velocity_stages"][1]["step"] == 480
   assert env.scene.num_envs == 512 and agent.algorithm.num_learning_epochs == 3
   assert agent.actor.hidden_dims == (128, 128) and agent.algorithm.symmetry_function is None
   assert env.curriculum["command_ranges"].params["command_name"] == "twist"
@@ -48,3 +50,15 @@ def test_iteration_bench_times_each_setting(capsys):
   assert [r["setting"] for r in results] == list(settings)
   assert all(r["collect_s"] > 0 and r["update_s"] > 0 for r in results)
   assert "| vs first |" in out and out.count("| env.scene.num_envs=8") == 2
+
+
+def test_reset_bench_times_all_envs_and_a_subset(capsys, reference_mdp):
+  """(run_reset_bench selects the reference MDP; the reference_mdp fixture restores the student
+  one afterwards.)"""
+  from trotlab.bench.reset import ResetBench, run_reset_bench
+
+  results = run_reset_bench(ResetBench(num_envs=8, subset=2, repeats=1, nthread=1))
+  out = capsys.readouterr().out
+  assert set(results) == {"reset_all_ms", "reset_read_all_ms", "reset_2_ms", "reset_read_2_ms"}
+  assert all(ms > 0 for ms in results.values())
+  assert "reset   all envs" in out and "reset + read" in out

@@ -4,6 +4,7 @@ uv run python -m trotlab.bench sim --num-envs 4096
 uv run python -m trotlab.bench backends --num-envs 4096
 uv run python -m trotlab.bench stand
 uv run python -m trotlab.bench train --seed 1 --budget-min 10
+uv run python -m trotlab.bench reset --num-envs 1024
 uv run python -m trotlab.bench iteration --settings "" "agent.algorithm.num_learning_epochs=3"
 uv run python -m trotlab.bench gpu --num-envs 1024 4096 8192          (needs a GPU)
 uv run python -m trotlab.bench mjlab --train-seconds 120               (needs a GPU and the registry)
@@ -11,6 +12,7 @@ uv run python -m trotlab.bench mjlab --train-seconds 120               (needs a 
 
 from trotlab.bench.gpu import GpuBench, MjlabBench, run_gpu_bench, run_mjlab_bench
 from trotlab.bench.iteration import IterationBench, run_iteration_bench
+from trotlab.bench.reset import ResetBench, run_reset_bench
 from trotlab.bench.sim import (
   BackendsBench,
   SimBench,
@@ -26,6 +28,7 @@ __all__ = [
   "GpuBench",
   "IterationBench",
   "MjlabBench",
+  "ResetBench",
   "SimBench",
   "StandBench",
   "CurvesPlot",
@@ -34,6 +37,7 @@ __all__ = [
   "run_gpu_bench",
   "run_iteration_bench",
   "run_mjlab_bench",
+  "run_reset_bench",
   "run_sim_bench",
   "run_stand_bench",
   "plot_curves",

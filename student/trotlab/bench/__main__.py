@@ -6,6 +6,7 @@ from trotlab.bench import (
   GpuBench,
   IterationBench,
   MjlabBench,
+  ResetBench,
   SimBench,
   StandBench,
   TrainBench,
@@ -14,6 +15,7 @@ from trotlab.bench import (
   run_gpu_bench,
   run_iteration_bench,
   run_mjlab_bench,
+  run_reset_bench,
   run_sim_bench,
   run_stand_bench,
   run_train_bench,
@@ -28,6 +30,7 @@ RUNNERS = {
   GpuBench: run_gpu_bench,
   IterationBench: run_iteration_bench,
   MjlabBench: run_mjlab_bench,
+  ResetBench: run_reset_bench,
 }
 
 
@@ -37,6 +40,7 @@ def main() -> None:
       "sim": SimBench,
       "backends": BackendsBench,
       "stand": StandBench,
+      "reset": ResetBench,
       "train": TrainBench,
       "iteration": IterationBench,
       "curves": CurvesPlot,

@@ -91,7 +91,7 @@ def _time_env(env, cfg: GpuBench) -> tuple[float, float]:
 
 def run_gpu_bench(cfg: GpuBench) -> dict[int, dict[str, float]]:
   from trotlab.envs.manager_based_rl_env import ManagerBasedRlEnv
-  from trotlab.scripts.common import configure_sim
+  from trotlab.sim.choice import configure_sim
   from trotlab.tasks import get_task
   from trotlab.tasks.velocity.mdp import use_mdp
 

@@ -40,7 +40,7 @@ def run_iteration_bench(cfg: IterationBench) -> list[dict]:
   from trotlab.envs.manager_based_rl_env import ManagerBasedRlEnv
   from trotlab.rl.runner import Runner
   from trotlab.rl.vecenv_wrapper import RslRlVecEnvWrapper
-  from trotlab.scripts.common import configure_sim
+  from trotlab.sim.choice import configure_sim
   from trotlab.tasks import get_task
   from trotlab.tasks.velocity.mdp import use_mdp
 

@@ -24,7 +24,7 @@ from pathlib import Path
 import torch
 from tensordict import TensorDict
 
-from trotlab.scripts.common import SimBackendChoice
+from trotlab.sim.choice import SimBackendChoice
 
 
 @dataclasses.dataclass
@@ -51,7 +51,8 @@ class TrainBench:
 
 def apply_overrides(configs: dict[str, object], overrides: tuple[str, ...]) -> None:
   """Set ``root.a.b=VALUE`` fields in place; ``root`` names one of ``configs``. Dict entries are
-  reached by key (``env.curriculum.command_ranges.params``...). Raises ValueError on a bad path."""
+  reached by key and list items by index (``env.curriculum.command_ranges.params.
+  velocity_stages.1.step=480``). Raises ValueError on a bad path."""
   for item in overrides:
     path, sep, text = item.partition("=")
     if not sep:
@@ -65,10 +66,17 @@ def apply_overrides(configs: dict[str, object], overrides: tuple[str, ...]) -> N
       raise ValueError(f"--set {item!r}: PATH starts with one of {sorted(configs)}")
     target = configs[root]
     for part in parts[:-1]:
-      target = target[part] if isinstance(target, dict) else getattr(target, part)
+      if isinstance(target, dict):
+        target = target[part]
+      elif isinstance(target, list):
+        target = target[int(part)]
+      else:
+        target = getattr(target, part)
     last = parts[-1]
     if isinstance(target, dict):
       target[last] = value
+    elif isinstance(target, list):
+      target[int(last)] = value
     elif not hasattr(target, last):
       raise ValueError(f"--set {item!r}: {type(target).__name__} has no field {last!r}")
     else:
@@ -86,7 +94,7 @@ def run_train_bench(cfg: TrainBench) -> dict:
     save_tracking_outputs,
   )
   from trotlab.rl.vecenv_wrapper import RslRlVecEnvWrapper
-  from trotlab.scripts.common import configure_sim, resolve_device
+  from trotlab.sim.choice import configure_sim, resolve_device
   from trotlab.tasks import get_task
   from trotlab.tasks.velocity.mdp import use_mdp
 

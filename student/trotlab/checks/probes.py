@@ -72,8 +72,8 @@ ROBOT_CONSTANTS = ("gravity_vec_w", "default_root_state", "default_joint_pos", "
 
 def _watched(env: ManagerBasedRlEnv) -> list[torch.Tensor]:
   """Inputs a term may read; apply_snapshot rewrites all of them before each call."""
-  backend = env.scene.sim.backend
-  tensors = [backend.qpos, backend.qvel, backend.sensordata]
+  sim = env.sim  # sensordata through the Simulation: forwarded after apply_snapshot's write
+  tensors = [sim.qpos, sim.qvel, sim.sensordata]
   for sensor in env.scene.sensors.values():
     if sensor.cfg.track_air_time:
       tensors += [sensor.data.current_air_time, sensor.data.last_air_time]

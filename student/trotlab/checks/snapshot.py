@@ -32,8 +32,7 @@ def _contact_sensors(env: ManagerBasedRlEnv) -> dict:
 
 def capture_snapshot(env: ManagerBasedRlEnv) -> dict[str, np.ndarray]:
   """The env's current state as float32/int64 numpy arrays (keys in the module docstring)."""
-  backend = env.scene.sim.backend
-  out = {"qpos": backend.qpos, "qvel": backend.qvel}
+  out = {"qpos": env.sim.qpos, "qvel": env.sim.qvel}
   for name, sensor in _contact_sensors(env).items():
     for timer in TIMERS:
       out[f"contact/{name}/{timer}"] = getattr(sensor.data, timer)

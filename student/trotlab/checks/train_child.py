@@ -38,7 +38,7 @@ def run_job(job_dir: Path) -> None:
 
   from trotlab.envs.manager_based_rl_env import ManagerBasedRlEnv
   from trotlab.rl.vecenv_wrapper import RslRlVecEnvWrapper
-  from trotlab.scripts.common import configure_sim
+  from trotlab.sim.choice import configure_sim
   from trotlab.tasks import get_task
   from trotlab.tasks.velocity.mdp import use_mdp
 
@@ -96,19 +96,18 @@ def record_evaluation(
   step by step in MuJoCo C, where a step from a given state is exactly reproducible."""
   from trotlab.envs.manager_based_rl_env import ManagerBasedRlEnv
   from trotlab.evaluation import TrackingEvalCfg, eval_env_cfg, run_tracking_eval
-  from trotlab.scripts.common import configure_sim
+  from trotlab.sim.choice import configure_sim
 
   eval_cfg = TrackingEvalCfg(num_envs=eval_num_envs)
   play_cfg = spec.env_cfg(play=True, device="cpu")
   configure_sim(play_cfg.sim, "cpu", "cpu")
   play_cfg.sim.nthread = nthread
   eval_env = ManagerBasedRlEnv(eval_env_cfg(play_cfg, eval_cfg), verbose=False)
-  backend = eval_env.scene.sim.backend
   states: list[dict[str, np.ndarray]] = []
   actions: list[np.ndarray] = []
 
   def record_state(step: int) -> None:
-    states.append(backend.physics_state())
+    states.append(eval_env.sim.physics_state())
 
   def policy(obs):
     action = model(TensorDict(obs, batch_size=[eval_env.num_envs]))

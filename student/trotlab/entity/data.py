@@ -10,7 +10,8 @@ Sources:
 - Bodies and sites: MuJoCo frame sensors that the scene adds when it is built, so the backend
   computes them in C with the physics. As with every MuJoCo sensor read after mj_step, they
   describe the state at the start of the last physics substep (5 ms before the root and joint
-  values); after a reset or state write they describe the written state.
+  values); after a reset or state write they describe the written state (the Simulation
+  recomputes them when they are first read, see trotlab.sim.simulation).
 
 Properties are views or a few vectorised torch ops, computed when read; read them freely.
 """
@@ -18,10 +19,14 @@ Properties are views or a few vectorised torch ops, computed when read; read the
 from __future__ import annotations
 
 import dataclasses
+from typing import TYPE_CHECKING
 
 import torch
 
 from trotlab.utils.math import quat_apply, quat_apply_inverse, yaw_from_quat
+
+if TYPE_CHECKING:
+  from trotlab.sim.simulation import Simulation
 
 
 @dataclasses.dataclass
@@ -42,9 +47,7 @@ class EntityData:
   def __init__(
     self,
     *,
-    qpos: torch.Tensor,
-    qvel: torch.Tensor,
-    sensordata: torch.Tensor,
+    sim: Simulation,
     slices: SensorSlices,
     num_bodies: int,
     num_sites: int,
@@ -54,14 +57,15 @@ class EntityData:
     joint_pos_limits: torch.Tensor,
     soft_joint_pos_limits: torch.Tensor,
   ) -> None:
-    self._qpos = qpos
-    self._qvel = qvel
-    self._sensordata = sensordata
+    # qpos / qvel are the state itself, always current. Sensor data is derived: it is read
+    # through the Simulation on every access, which first forwards envs written since the step.
+    self._qpos = sim.qpos
+    self._qvel = sim.qvel
+    self._sim = sim
     self._slices = slices
     self._num_bodies = num_bodies
     self._num_sites = num_sites
-    num_envs = qpos.shape[0]
-    self.gravity_vec_w = torch.tensor([0.0, 0.0, -1.0], device=qpos.device).repeat(num_envs, 1)
+    self.gravity_vec_w = torch.tensor([0.0, 0.0, -1.0], device=sim.device).repeat(sim.num_envs, 1)
     """(N, 3) unit vector of gravity, world frame."""
     self.default_root_state = default_root_state
     """(N, 13) pos (3, world, env origin included), quat (4), lin vel (3, world), ang vel (3, world)."""
@@ -141,7 +145,7 @@ class EntityData:
   # Bodies and sites (from frame sensors) -------------------------------------------------------
 
   def _rows(self, sl: slice, count: int, width: int) -> torch.Tensor:
-    return self._sensordata[:, sl].view(-1, count, width)
+    return self._sim.sensordata[:, sl].view(-1, count, width)
 
   @property
   def body_link_pos_w(self) -> torch.Tensor:

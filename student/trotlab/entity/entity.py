@@ -9,8 +9,7 @@ import torch
 
 from trotlab.entity.config import EntityCfg
 from trotlab.entity.data import EntityData, SensorSlices
-from trotlab.sim.backend import EnvIds
-from trotlab.sim.simulation import Simulation
+from trotlab.sim import EnvIds, Simulation
 from trotlab.utils.math import quat_apply_inverse
 from trotlab.utils.names import resolve_names, resolve_values
 
@@ -58,9 +57,7 @@ class Entity:
       )
     self._env_origins = env_origins
     self.data = EntityData(
-      qpos=sim.qpos,
-      qvel=sim.qvel,
-      sensordata=sim.sensordata,
+      sim=sim,
       slices=sensor_slices,
       num_bodies=len(self.body_names),
       num_sites=len(self.site_names),
@@ -134,6 +131,8 @@ class Entity:
     return resolve_names(name_keys, self.geom_names, what="geom", preserve_order=preserve_order)
 
   # Writing state -------------------------------------------------------------------------------
+  # Writes are staged in the Simulation: several in a row (a reset writes the root, the joints,
+  # then the events' offsets) cost one forward pass, run when sensor data is next read.
 
   def _rows(self, env_ids: EnvIds) -> torch.Tensor | slice:
     if env_ids is None:

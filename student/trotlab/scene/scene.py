@@ -3,7 +3,8 @@
 Building a scene (1) takes the entity's MjSpec (actuators and collisions applied), (2) adds the
 terrain, (3) adds frame sensors for every body and site of the entity (EntityData reads its body
 and site kinematics from them) and the configured contact sensors, (4) compiles it into a
-Simulation, and (5) puts every env's robot in its default state at its env origin.
+Simulation and takes every sensor's sensordata columns from the compiled model (sensor_adr,
+sensor_dim), and (5) puts every env's robot in its default state at its env origin.
 """
 
 from __future__ import annotations
@@ -24,8 +25,7 @@ from trotlab.sensors.contact_sensor import (
   add_contact_sensors,
   resolve_match,
 )
-from trotlab.sim import Simulation, SimulationCfg
-from trotlab.sim.backend import EnvIds
+from trotlab.sim import EnvIds, Simulation, SimulationCfg
 
 
 @dataclasses.dataclass(kw_only=True)
@@ -49,27 +49,52 @@ def grid_env_origins(num_envs: int, spacing: float) -> torch.Tensor:
   return torch.stack((x * spacing, y * spacing, torch.zeros(num_envs)), dim=-1)
 
 
-def _add_kinematics_sensors(
-  spec: mujoco.MjSpec, bodies: list[str], sites: list[str]
-) -> SensorSlices:
-  """Frame sensors, grouped by kind so that each kind is one contiguous block of sensordata.
+_KINEMATICS = (
+  # label (sensor name prefix), sensor type, on bodies or sites, sensordata width
+  ("pos", mujoco.mjtSensor.mjSENS_FRAMEPOS, "body", 3),
+  ("quat", mujoco.mjtSensor.mjSENS_FRAMEQUAT, "body", 4),
+  ("linvel", mujoco.mjtSensor.mjSENS_FRAMELINVEL, "body", 3),
+  ("angvel", mujoco.mjtSensor.mjSENS_FRAMEANGVEL, "body", 3),
+  ("site_pos", mujoco.mjtSensor.mjSENS_FRAMEPOS, "site", 3),
+  ("site_linvel", mujoco.mjtSensor.mjSENS_FRAMELINVEL, "site", 3),
+)
+"""The frame sensors EntityData reads, one block per row, in SensorSlices' field order."""
 
-  Must be the first sensors of the model: the returned slices start at column 0."""
-  xbody, site = mujoco.mjtObj.mjOBJ_XBODY, mujoco.mjtObj.mjOBJ_SITE
-  blocks = (
-    ("pos", mujoco.mjtSensor.mjSENS_FRAMEPOS, xbody, bodies, 3),
-    ("quat", mujoco.mjtSensor.mjSENS_FRAMEQUAT, xbody, bodies, 4),
-    ("linvel", mujoco.mjtSensor.mjSENS_FRAMELINVEL, xbody, bodies, 3),
-    ("angvel", mujoco.mjtSensor.mjSENS_FRAMEANGVEL, xbody, bodies, 3),
-    ("site_pos", mujoco.mjtSensor.mjSENS_FRAMEPOS, site, sites, 3),
-    ("site_linvel", mujoco.mjtSensor.mjSENS_FRAMELINVEL, site, sites, 3),
-  )
-  slices, start = [], 0
-  for label, sensor_type, objtype, names, width in blocks:
-    for name in names:
-      spec.add_sensor(name=f"kin/{label}/{name}", type=sensor_type, objtype=objtype, objname=name)
-    slices.append(slice(start, start + width * len(names)))
-    start += width * len(names)
+
+def _add_kinematics_sensors(spec: mujoco.MjSpec, bodies: list[str], sites: list[str]) -> None:
+  """Frame sensors, grouped by kind so that each kind is one contiguous block of sensordata."""
+  objtypes = {"body": mujoco.mjtObj.mjOBJ_XBODY, "site": mujoco.mjtObj.mjOBJ_SITE}
+  names = {"body": bodies, "site": sites}
+  for label, sensor_type, on, _ in _KINEMATICS:
+    for name in names[on]:
+      spec.add_sensor(
+        name=f"kin/{label}/{name}", type=sensor_type, objtype=objtypes[on], objname=name
+      )
+
+
+def sensor_columns(model: mujoco.MjModel, names: list[str], width: int) -> slice:
+  """The sensordata columns of the named sensors of a compiled model (its sensor_adr and
+  sensor_dim). They must be adjacent, in this order, each ``width`` wide: a reader views them as
+  one (len(names), width) block. Raises ValueError otherwise."""
+  if not names:
+    return slice(0, 0)
+  ids = [model.sensor(name).id for name in names]
+  adr, dim = model.sensor_adr[ids], model.sensor_dim[ids]
+  if (dim != width).any() or (adr[1:] != adr[:-1] + width).any():
+    raise ValueError(
+      f"Sensors {names[0]!r}..{names[-1]!r} are not one block of {len(names)} x {width} "
+      f"sensordata columns in the compiled model (sensor_adr {adr.tolist()}, "
+      f"sensor_dim {dim.tolist()})."
+    )
+  return slice(int(adr[0]), int(adr[0]) + width * len(names))
+
+
+def _kinematics_slices(model: mujoco.MjModel, bodies: list[str], sites: list[str]) -> SensorSlices:
+  names = {"body": bodies, "site": sites}
+  slices = [
+    sensor_columns(model, [f"kin/{label}/{name}" for name in names[on]], width)
+    for label, _, on, width in _KINEMATICS
+  ]
   return SensorSlices(*slices, body_names=list(bodies), site_names=list(sites))
 
 
@@ -88,7 +113,7 @@ class Scene:
     cfg.terrain.add_to_spec(spec)
     robot_bodies = [b.name for b in spec.bodies if b.name not in ("world", TERRAIN_BODY)]
     robot_sites = [s.name for s in spec.sites]
-    slices = _add_kinematics_sensors(spec, robot_bodies, robot_sites)
+    _add_kinematics_sensors(spec, robot_bodies, robot_sites)
 
     names_by_mode = {
       "geom": [g.name for g in spec.geoms if g.name != TERRAIN_GEOM],
@@ -97,7 +122,6 @@ class Scene:
     }
     terrain_names = {"geom": [TERRAIN_GEOM], "body": [TERRAIN_BODY], "subtree": [TERRAIN_BODY]}
     contact_layout = []
-    column = slices.site_lin_vel.stop
     for sensor_name, sensor_cfg in cfg.sensors.items():
       primary = self._match_names(sensor_cfg.primary, entity_name, names_by_mode, terrain_names)
       secondary = None
@@ -108,19 +132,20 @@ class Scene:
             f"Contact sensor {sensor_name!r}: the secondary must match one object, got {matches}"
           )
         secondary = matches[0]
-      width = add_contact_sensors(spec, sensor_name, sensor_cfg, primary, secondary)
-      contact_layout.append(
-        (sensor_name, sensor_cfg, primary, slice(column, column + width * len(primary)))
-      )
-      column += width * len(primary)
+      mj_names = add_contact_sensors(spec, sensor_name, sensor_cfg, primary, secondary)
+      contact_layout.append((sensor_name, sensor_cfg, primary, mj_names))
 
     self.sim = Simulation(sim_cfg or SimulationCfg(), spec, cfg.num_envs)
+    # Sensordata columns come from the compiled model, never from counting what we added.
+    model = self.sim.mj_model
+    slices = _kinematics_slices(model, robot_bodies, robot_sites)
     self.env_origins = grid_env_origins(cfg.num_envs, cfg.env_spacing).to(self.sim.device)
     self.entities = {entity_name: Entity(entity_cfg, self.sim, self.env_origins, slices)}
-    self.sensors = {
-      name: ContactSensor(name, sensor_cfg, primary, self.sim.sensordata, cols)
-      for name, sensor_cfg, primary, cols in contact_layout
-    }
+    self.sensors = {}
+    for name, sensor_cfg, primary, mj_names in contact_layout:
+      width = int(model.sensor_dim[model.sensor(mj_names[0]).id])
+      columns = sensor_columns(model, mj_names, width)
+      self.sensors[name] = ContactSensor(name, sensor_cfg, primary, self.sim, columns)
     self.reset()
 
   @staticmethod
@@ -148,7 +173,8 @@ class Scene:
     return self.sim.device
 
   def reset(self, env_ids: EnvIds = None) -> None:
-    """Put the robots of some envs (None: all) in their default state; reset sensor timers."""
+    """Put the robots of some envs (None: all) in their default state; reset sensor timers.
+    The state writes are staged: the sensors follow when next read (see trotlab.sim)."""
     rows = slice(None) if env_ids is None else env_ids
     for entity in self.entities.values():
       data = entity.data

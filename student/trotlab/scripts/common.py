@@ -1,53 +1,13 @@
-"""What the CLIs share: picking the device, the task's configs, the MDP source, run folders."""
+"""What the CLIs share: the task's configs, the MDP source, run folders. (The device and the
+backend are chosen in trotlab.sim.choice.)"""
 
 from __future__ import annotations
 
 import re
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
-
-import torch
 
 from trotlab.tasks import get_task, list_tasks
-
-if TYPE_CHECKING:
-  from trotlab.sim.config import SimulationCfg
-
-SimBackendChoice = Literal["auto", "cpu", "warp"]
-"""--sim-backend: auto (warp on a CUDA device, else cpu), cpu (MuJoCo C threads), warp."""
-
-
-def resolve_device(device: str) -> str:
-  """auto -> cuda:0 when a GPU is visible, else cpu. The device of the networks and, with the
-  warp backend (the default on CUDA, see resolve_sim_backend), of the simulation."""
-  if device == "auto":
-    return "cuda:0" if torch.cuda.is_available() else "cpu"
-  if device.startswith("cuda") and not torch.cuda.is_available():
-    raise SystemExit(f"--device {device}: no CUDA device is visible. Use --device cpu or auto.")
-  return device
-
-
-def resolve_sim_backend(sim_backend: str, device: str) -> Literal["cpu", "warp"]:
-  """auto -> warp when the (resolved) device is CUDA, else cpu. Forcing warp on a CPU device runs
-  MuJoCo Warp on Warp's CPU device: for testing only, it warns that it is slow."""
-  if sim_backend == "auto":
-    return "warp" if device.startswith("cuda") else "cpu"
-  if sim_backend not in ("cpu", "warp"):
-    raise SystemExit(f"--sim-backend {sim_backend}: choose auto, cpu or warp.")
-  return sim_backend  # type: ignore[return-value]
-
-
-def configure_sim(sim_cfg: SimulationCfg, sim_backend: str, device: str) -> str:
-  """Point an env's SimulationCfg at the chosen backend (on ``device``); return its name.
-
-  ``--sim-backend`` wins over ``--env.sim.backend``. With --sim-backend cpu on a CUDA device the
-  simulation runs on the CPU and only the networks use the GPU."""
-  backend = resolve_sim_backend(sim_backend, device)
-  sim_cfg.backend = backend
-  if backend == "warp":
-    sim_cfg.warp_device = device if device.startswith("cuda") else "cpu"
-  return backend
 
 
 def split_task_argv(argv: list[str], prog: str) -> tuple[str, list[str]]:

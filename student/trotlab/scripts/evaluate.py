@@ -13,14 +13,12 @@ from pathlib import Path
 import tyro
 
 from trotlab.scripts.common import (
-  SimBackendChoice,
-  configure_sim,
   friendly_errors,
   main_argv,
-  resolve_device,
   select_mdp,
   split_task_argv,
 )
+from trotlab.sim.choice import SimBackendChoice, configure_sim, resolve_device
 
 
 @dataclasses.dataclass

@@ -21,14 +21,12 @@ if "MUJOCO_GL" not in os.environ and not os.environ.get("DISPLAY"):
 import tyro  # noqa: E402
 
 from trotlab.scripts.common import (  # noqa: E402
-  SimBackendChoice,
-  configure_sim,
   friendly_errors,
   main_argv,
-  resolve_device,
   select_mdp,
   split_task_argv,
 )
+from trotlab.sim.choice import SimBackendChoice, configure_sim, resolve_device  # noqa: E402
 
 
 @dataclasses.dataclass

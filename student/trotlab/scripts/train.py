@@ -21,16 +21,14 @@ import tyro
 from trotlab.envs.manager_based_rl_env_cfg import ManagerBasedRlEnvCfg
 from trotlab.rl.runner_cfg import RslRlRunnerCfg
 from trotlab.scripts.common import (
-  SimBackendChoice,
-  configure_sim,
   exit_on_todos,
   friendly_errors,
   main_argv,
   peek_option,
-  resolve_device,
   select_mdp,
   split_task_argv,
 )
+from trotlab.sim.choice import SimBackendChoice, configure_sim, resolve_device
 
 
 @dataclasses.dataclass

@@ -19,12 +19,15 @@ With num_slots > 1, found and force gain a slot dimension after P.
 from __future__ import annotations
 
 import dataclasses
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import mujoco
 import torch
 
 from trotlab.utils.names import resolve_names
+
+if TYPE_CHECKING:
+  from trotlab.sim.simulation import Simulation
 
 ContactField = Literal["found", "force", "torque", "dist", "pos", "normal", "tangent"]
 _FIELD_BITS = {
@@ -87,8 +90,8 @@ def add_contact_sensors(
   cfg: ContactSensorCfg,
   primary_names: list[str],
   secondary_name: str | None,
-) -> int:
-  """Add one MuJoCo contact sensor per primary; return the sensordata width of each."""
+) -> list[str]:
+  """Add one MuJoCo contact sensor per primary; return their names, in primary order."""
   if cfg.num_slots < 1:
     raise ValueError(f"{sensor_name}: num_slots must be >= 1, got {cfg.num_slots}")
   unknown = [f for f in cfg.fields if f not in _FIELD_BITS]
@@ -99,35 +102,81 @@ def add_contact_sensors(
   if cfg.track_air_time and "found" not in cfg.fields:
     raise ValueError(f"{sensor_name}: track_air_time needs 'found' in fields")
   bits = sum(_FIELD_BITS[f] for f in set(cfg.fields))
-  for name in primary_names:
+  names = [f"{sensor_name}/{name}" for name in primary_names]
+  for mj_name, name in zip(names, primary_names, strict=True):
     kwargs = {}
     if cfg.secondary is not None:
       kwargs = {"reftype": _OBJTYPE[cfg.secondary.mode], "refname": secondary_name}
     spec.add_sensor(
-      name=f"{sensor_name}/{name}",
+      name=mj_name,
       type=mujoco.mjtSensor.mjSENS_CONTACT,
       objtype=_OBJTYPE[cfg.primary.mode],
       objname=name,
       intprm=[bits, _REDUCE[cfg.reduce], cfg.num_slots],
       **kwargs,
     )
-  return cfg.num_slots * sum(_FIELD_DIMS[f] for f in _FIELD_BITS if f in cfg.fields)
+  return names
+
+
+def _slot_layout(fields: tuple[ContactField, ...]) -> dict[str, tuple[int, int]]:
+  """field -> (offset, width) within one slot: MuJoCo writes the fields in _FIELD_BITS order."""
+  layout, offset = {}, 0
+  for field in _FIELD_BITS:
+    if field in fields:
+      layout[field] = (offset, _FIELD_DIMS[field])
+      offset += _FIELD_DIMS[field]
+  return layout
 
 
 class ContactData:
-  """Views of one contact sensor's data; see the module docstring for shapes and frames."""
+  """One contact sensor's data; see the module docstring for shapes and frames.
 
-  found: torch.Tensor
-  force: torch.Tensor
-  torque: torch.Tensor
-  dist: torch.Tensor
-  pos: torch.Tensor
-  normal: torch.Tensor
-  tangent: torch.Tensor
+  The contact fields are read from the simulation on every access, so they always describe the
+  current state (a field the sensor was not configured with raises AttributeError). The timers
+  are tensors that ContactSensor.update() replaces every env step."""
+
   current_air_time: torch.Tensor
   last_air_time: torch.Tensor
   current_contact_time: torch.Tensor
   last_contact_time: torch.Tensor
+
+  def __init__(self, sensor: ContactSensor) -> None:
+    self._sensor = sensor
+
+  @property
+  def found(self) -> torch.Tensor:
+    """(N, P) number of matching contacts; 0: not touching."""
+    return self._sensor.read("found")
+
+  @property
+  def force(self) -> torch.Tensor:
+    """(N, P, 3) netforce: force on the primary [N], world frame; else contact frame."""
+    return self._sensor.read("force")
+
+  @property
+  def torque(self) -> torch.Tensor:
+    """(N, P, 3) torque, in MuJoCo's convention for the reduce mode."""
+    return self._sensor.read("torque")
+
+  @property
+  def dist(self) -> torch.Tensor:
+    """(N, P) penetration distance [m] (negative: penetrating)."""
+    return self._sensor.read("dist")
+
+  @property
+  def pos(self) -> torch.Tensor:
+    """(N, P, 3) contact position [m], world frame."""
+    return self._sensor.read("pos")
+
+  @property
+  def normal(self) -> torch.Tensor:
+    """(N, P, 3) contact normal, world frame."""
+    return self._sensor.read("normal")
+
+  @property
+  def tangent(self) -> torch.Tensor:
+    """(N, P, 3) first tangent direction of the contact frame, world frame."""
+    return self._sensor.read("tangent")
 
 
 class ContactSensor:
@@ -136,18 +185,27 @@ class ContactSensor:
     name: str,
     cfg: ContactSensorCfg,
     primary_names: list[str],
-    sensordata: torch.Tensor,
+    sim: Simulation,
     columns: slice,
   ) -> None:
+    """``columns``: the sensordata columns of this sensor's MuJoCo sensors, one block of
+    ``num_slots`` slots per primary (the scene takes them from the compiled model)."""
     self.name = name
     self.cfg = cfg
     self.primary_names = primary_names
-    self._sensordata = sensordata
+    self._sim = sim
     self._columns = columns
-    num_envs, device = sensordata.shape[0], sensordata.device
-    self.num_envs = num_envs
-    shape = (num_envs, len(primary_names))
-    self.data = ContactData()
+    self._layout = _slot_layout(cfg.fields)
+    slot_width = sum(width for _, width in self._layout.values())
+    expected = len(primary_names) * cfg.num_slots * slot_width
+    if columns.stop - columns.start != expected:
+      raise ValueError(
+        f"Contact sensor {name!r}: the compiled model gives it {columns.stop - columns.start} "
+        f"sensordata columns, its fields {cfg.fields} need {expected}."
+      )
+    self.num_envs = sim.num_envs
+    shape = (self.num_envs, len(primary_names))
+    self.data = ContactData(self)
     if cfg.track_air_time:
       for field in (
         "current_air_time",
@@ -155,35 +213,34 @@ class ContactSensor:
         "current_contact_time",
         "last_contact_time",
       ):
-        setattr(self.data, field, torch.zeros(shape, device=device))
-    self._refresh_views()
+        setattr(self.data, field, torch.zeros(shape, device=sim.device))
 
   @property
   def num_primaries(self) -> int:
     return len(self.primary_names)
 
-  def _refresh_views(self) -> None:
-    block = self._sensordata[:, self._columns].view(
+  def read(self, field: str) -> torch.Tensor:
+    """One contact field, current (see ContactData); a view of sensordata except netforce's
+    force, which is negated."""
+    if field not in self._layout:
+      raise AttributeError(
+        f"Contact sensor {self.name!r} does not report {field!r}; its fields are {self.cfg.fields}."
+      )
+    offset, width = self._layout[field]
+    block = self._sim.sensordata[:, self._columns].view(
       self.num_envs, self.num_primaries, self.cfg.num_slots, -1
     )
-    offset = 0
-    for field in _FIELD_BITS:  # MuJoCo writes fields in this fixed order within a slot
-      if field not in self.cfg.fields:
-        continue
-      width = _FIELD_DIMS[field]
-      value = block[..., offset : offset + width]
-      offset += width
-      if width == 1:
-        value = value.squeeze(-1)
-      if field == "force" and self.cfg.reduce == "netforce":
-        value = -value  # MuJoCo reports the force the primary exerts; we give the one it feels
-      if self.cfg.num_slots == 1:
-        value = value.squeeze(2)
-      setattr(self.data, field, value)
+    value = block[..., offset : offset + width]
+    if width == 1:
+      value = value.squeeze(-1)
+    if field == "force" and self.cfg.reduce == "netforce":
+      value = -value  # MuJoCo reports the force the primary exerts; we give the one it feels
+    if self.cfg.num_slots == 1:
+      value = value.squeeze(2)
+    return value
 
   def update(self, dt: float) -> None:
-    """Refresh the data after a physics step and advance the air/contact timers by ``dt``."""
-    self._refresh_views()
+    """After a physics step: advance the air/contact timers by ``dt``."""
     if not self.cfg.track_air_time:
       return
     found = self.data.found if self.cfg.num_slots == 1 else self.data.found[..., 0]
@@ -197,8 +254,7 @@ class ContactSensor:
     d.current_contact_time = torch.where(in_contact, d.current_contact_time + dt, 0.0)
 
   def reset(self, env_ids: torch.Tensor | slice | None = None) -> None:
-    """Zero the timers of some envs (None: all) and re-read the data."""
-    self._refresh_views()
+    """Zero the timers of some envs (None: all)."""
     if not self.cfg.track_air_time:
       return
     rows = slice(None) if env_ids is None else env_ids

@@ -2,7 +2,8 @@
 
 A backend owns the state of ``num_envs`` copies of one MuJoCo model and exposes it as batched
 float32 torch tensors on ``device`` (env index first). Nothing above ``trotlab.sim`` knows which
-backend runs.
+backend runs: the rest of the framework reaches a backend only through ``Simulation``, which
+also decides when to run forward() (see trotlab.sim.simulation).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import abc
 from collections.abc import Sequence
 
+import numpy as np
 import torch
 
 EnvIds = torch.Tensor | Sequence[int] | slice | None
@@ -24,7 +26,7 @@ class SimBackend(abc.ABC):
   qvel: torch.Tensor
   """(num_envs, nv) generalized velocities; free joint: linear (world), angular (body frame)."""
   sensordata: torch.Tensor
-  """(num_envs, nsensordata) sensor outputs, current with the state (see step())."""
+  """(num_envs, nsensordata) sensor outputs as the last step() or forward() left them."""
   ctrl: torch.Tensor
   """(num_envs, nu) actuator controls (PD position targets), held over the substeps of step()."""
 
@@ -38,8 +40,25 @@ class SimBackend(abc.ABC):
   def write_state(
     self, env_ids: EnvIds, qpos: torch.Tensor | None = None, qvel: torch.Tensor | None = None
   ) -> None:
-    """Overwrite the state of some envs (rows of qpos / qvel, shape (len(env_ids), nq|nv)),
-    clear their solver warm-start, and recompute their sensors at the new state."""
+    """Overwrite the state of some envs (rows of qpos / qvel, shape (len(env_ids), nq|nv)) and
+    clear their solver warm-start. Nothing is recomputed: their sensordata is stale until
+    forward() (Simulation calls it before sensordata is read)."""
+
+  @abc.abstractmethod
+  def forward(self, envs: torch.Tensor) -> None:
+    """Recompute the sensordata of the envs flagged in ``envs`` ((num_envs,) bool on ``device``)
+    at their current state (mj_forward: kinematics, contacts, constraint forces). The state and
+    the other envs' sensordata are left as they are."""
+
+  @abc.abstractmethod
+  def physics_state(self) -> dict[str, np.ndarray]:
+    """Copies of what the next step starts from, float64 numpy, every env: qpos (num_envs, nq),
+    qvel and qacc_warmstart (num_envs, nv) (the solver's warm-start)."""
+
+  @abc.abstractmethod
+  def write_physics_state(self, state: dict[str, np.ndarray]) -> None:
+    """Put a ``physics_state()`` back for every env, warm-start included. Like write_state it
+    recomputes nothing."""
 
   @abc.abstractmethod
   def model_field(self, name: str) -> torch.Tensor:
