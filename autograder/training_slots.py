@@ -10,19 +10,11 @@ slot on the cpu profile, a 16-core one eight; a GPU profile has one (one GPU).
 from __future__ import annotations
 
 import contextlib
-import os
 import queue
 from collections.abc import Iterator
 
 from autograder.training_check import TrainingProfile
-
-
-def usable_core_ids() -> list[int]:
-  """The cores this process may run on (taskset / cgroup affinity respected)."""
-  try:
-    return sorted(os.sched_getaffinity(0))
-  except AttributeError:  # not Linux: no pinning
-    return list(range(os.cpu_count() or 1))
+from trotlab.sim.config import usable_core_ids
 
 
 class TrainingSlots:

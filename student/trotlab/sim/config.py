@@ -9,12 +9,17 @@ from typing import Literal
 import mujoco
 
 
-def usable_cores() -> int:
-  """CPU cores this process may run on (respects taskset / cgroup affinity)."""
+def usable_core_ids() -> list[int]:
+  """The cores this process may run on, sorted (respects taskset / cgroup affinity)."""
   try:
-    return len(os.sched_getaffinity(0))
-  except AttributeError:  # macOS, Windows
-    return os.cpu_count() or 1
+    return sorted(os.sched_getaffinity(0))
+  except AttributeError:  # macOS, Windows: no affinity, every core
+    return list(range(os.cpu_count() or 1))
+
+
+def usable_cores() -> int:
+  """How many cores this process may run on."""
+  return len(usable_core_ids())
 
 
 @dataclasses.dataclass(kw_only=True)
