@@ -42,7 +42,9 @@ def bench_terms(repeats: int) -> None:
     results = grade_terms(SOLUTIONS, log=lambda *a: None)
     times.append(time.perf_counter() - start)
     print(f"[bench terms] run {i + 1}: {times[-1]:.1f} s, {sum(r.score for r in results):g}/100")
-  print(f"[bench terms] median of {repeats}: {statistics.median(times):.1f} s (min {min(times):.1f}, max {max(times):.1f})")  # fmt: skip
+  print(
+    f"[bench terms] median of {repeats}: {statistics.median(times):.1f} s (min {min(times):.1f}, max {max(times):.1f})"
+  )
 
 
 def calibrate(
@@ -68,7 +70,9 @@ def calibrate(
         folder = write_variant(variant, Path(tmp) / "sub")
         start = time.perf_counter()
         policy = OUT / "policies" / f"{profile_name}_{variant}_seed{seed}.pt"
-        result = run_training_check(folder, profile, keep_policy=policy if variant == "reference" else None, also_at=also_at)  # fmt: skip
+        result = run_training_check(
+          folder, profile, keep_policy=policy if variant == "reference" else None, also_at=also_at
+        )
         wall = time.perf_counter() - start
       runs = {**result.earlier, profile.iterations: result}
       for count, run in sorted(runs.items()):
@@ -86,7 +90,10 @@ def calibrate(
         }
         with log_file.open("a") as f:
           f.write(json.dumps(row) + "\n")
-        print(f"[calibrate] {profile_name} {variant} seed {seed}, {count} iterations: {run.score:g}/{run.max_score:g}\n{run.output}", flush=True)  # fmt: skip
+        print(
+          f"[calibrate] {profile_name} {variant} seed {seed}, {count} iterations: {run.score:g}/{run.max_score:g}\n{run.output}",
+          flush=True,
+        )
       print(f"[calibrate] seed {seed}: {wall / 60:.1f} min", flush=True)
 
 
@@ -124,7 +131,9 @@ def turn_sweep(policies: list[Path], num_envs: int = 16) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-  parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
+  parser = argparse.ArgumentParser(
+    description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+  )
   sub = parser.add_subparsers(dest="command", required=True)
   terms = sub.add_parser("terms")
   terms.add_argument("--repeats", type=int, default=5)
@@ -133,8 +142,16 @@ def main(argv: list[str] | None = None) -> None:
   cal.add_argument("--seeds", type=int, nargs="+", default=list(range(1, 11)))
   cal.add_argument("--variants", nargs="+", default=["reference"], choices=sorted(VARIANTS))
   cal.add_argument("--iterations", type=int, default=None, help="instead of the profile's")
-  cal.add_argument("--also-at", type=int, nargs="*", default=[], help="also score the policy at these iterations of the same run")  # fmt: skip
-  cal.add_argument("--time-limit-s", type=float, default=None, help="instead of the profile's (a busy machine)")  # fmt: skip
+  cal.add_argument(
+    "--also-at",
+    type=int,
+    nargs="*",
+    default=[],
+    help="also score the policy at these iterations of the same run",
+  )
+  cal.add_argument(
+    "--time-limit-s", type=float, default=None, help="instead of the profile's (a busy machine)"
+  )
   sweep = sub.add_parser("turn-sweep")
   sweep.add_argument("policies", type=Path, nargs="+", help="checkpoints kept by calibrate")
   args = parser.parse_args(argv)

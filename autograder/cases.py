@@ -78,7 +78,7 @@ TERM_PARAMS: dict[str, tuple[dict, dict]] = {
         }
       }
     },
-  ),  # fmt: skip
+  ),
   "R5": (
     {"sensor_name": SENSOR, "command_name": "twist", "threshold": 0.2},
     {"sensor_name": SENSOR, "command_name": "twist", "threshold": 0.12, "command_threshold": 0.3},
@@ -153,7 +153,7 @@ SNAPSHOT_CASES = [
       (0.4, -0.2, 0.3),
       (0.0, 0.0, 0.0),
       (-0.4, 0.0, -0.3),
-    ),  # fmt: skip
+    ),
     policy=True,
   ),
   SnapshotCase(
@@ -168,7 +168,7 @@ SNAPSHOT_CASES = [
       (0.0, 0.5, 0.0),
       (0.05, 0.0, 0.02),
       (-0.6, 0.3, -1.0),
-    ),  # fmt: skip
+    ),
   ),
   SnapshotCase(name="single", num_envs=1, steps=20, start="single", commands=((0.3, -0.2, 0.4),)),
 ]
@@ -195,7 +195,7 @@ def update_command_params(case: SnapshotCase) -> dict:
       "lin_vel_y": [-0.5, 0.5],
       "ang_vel_z": [-0.8, 0.6],
       "heading": [-3.1, 3.1],
-    },  # fmt: skip
+    },
   }
   return {
     "cfg": cfg,
@@ -247,7 +247,7 @@ PARAM_CASES = [
         },
       },
     },
-  ),  # fmt: skip
+  ),
   ParamCase(
     "sampling",
     "C1",
@@ -269,7 +269,7 @@ PARAM_CASES = [
         },
       },
     },
-  ),  # fmt: skip
+  ),
   ParamCase(
     "sampling_no_heading",
     "C1",
@@ -291,7 +291,7 @@ PARAM_CASES = [
         },
       },
     },
-  ),  # fmt: skip
+  ),
   ParamCase(
     "public_stages",
     "K1",
@@ -305,7 +305,7 @@ PARAM_CASES = [
         {"step": 250, "ang_vel_z": [-1.5, 1.5]},
       ],
     },
-  ),  # fmt: skip
+  ),
   ParamCase(
     "stages",
     "K1",
@@ -323,7 +323,7 @@ PARAM_CASES = [
         {"step": 5000, "lin_vel_x": [-1.5, 2.0]},
       ],
     },
-  ),  # fmt: skip
+  ),
   ParamCase(
     "public_weights",
     "K2",
@@ -337,7 +337,7 @@ PARAM_CASES = [
         {"step": 250, "weight": -0.3},
       ],
     },
-  ),  # fmt: skip
+  ),
   ParamCase(
     "weights",
     "K2",
@@ -347,5 +347,5 @@ PARAM_CASES = [
       "steps": [5, 300, 301, 900],
       "stages": [{"step": 300, "weight": -0.2}, {"step": 900, "weight": -0.7}],
     },
-  ),  # fmt: skip
+  ),
 ]

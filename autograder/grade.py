@@ -126,7 +126,9 @@ def _collect(chosen, notebook_name, sizes, read, messages) -> tuple[dict[str, by
     if name is None:
       messages.append(f"{base} is missing: its TODOs score zero")
     elif sizes[name] > MAX_FILE_BYTES:
-      messages.append(f"{base} is larger than {MAX_FILE_BYTES // 1024} KiB: ignored, its TODOs score zero")  # fmt: skip
+      messages.append(
+        f"{base} is larger than {MAX_FILE_BYTES // 1024} KiB: ignored, its TODOs score zero"
+      )
     else:
       files[base] = read(name)
   notebook = None
@@ -141,7 +143,9 @@ def _collect(chosen, notebook_name, sizes, read, messages) -> tuple[dict[str, by
 def discover(root: Path) -> list[Path]:
   if not root.is_dir():
     raise SystemExit(f"error: {root} is not a folder of submissions")
-  entries = sorted(p for p in root.iterdir() if (p.is_dir() or p.suffix == ".zip") and not p.name.startswith("."))  # fmt: skip
+  entries = sorted(
+    p for p in root.iterdir() if (p.is_dir() or p.suffix == ".zip") and not p.name.startswith(".")
+  )
   if not entries:
     raise SystemExit(f"error: no submissions (folders or .zip files) in {root}")
   return entries
@@ -154,7 +158,12 @@ def grader_digest(profile: str) -> str:
   """What a score depends on besides the submission: the rubric, the recorded cases, the mutant
   fingerprints and the training profile. A report made with others is not current."""
   h = hashlib.sha256(json.dumps(dataclasses.asdict(PROFILES[profile]), sort_keys=True).encode())
-  for folder, pattern in (("public", "rubric.toml"), ("public/cases", "*.npz"), ("hidden", "*.npz"), ("hidden", "*.toml")):  # fmt: skip
+  for folder, pattern in (
+    ("public", "rubric.toml"),
+    ("public/cases", "*.npz"),
+    ("hidden", "*.npz"),
+    ("hidden", "*.toml"),
+  ):
     for path in sorted((GRADER_DIR / folder).glob(pattern)):
       h.update(path.name.encode() + b"\0" + path.read_bytes())
   return h.hexdigest()
@@ -193,7 +202,7 @@ def grade_one(
         "max_score": t.max_score,
         "feedback": t.feedback(),
         "cases": [dataclasses.asdict(c) for c in t.cases],
-      }  # fmt: skip
+      }
       for t in terms
     ]
     training = None
@@ -201,7 +210,13 @@ def grade_one(
       slots = slots or TrainingSlots(PROFILES[profile], jobs=1)
       with slots.take(log) as cpus:
         result = run_training_check(folder, PROFILES[profile], log=log, cpus=cpus)
-      training = {"score": result.score, "max_score": result.max_score, "items": result.items, "output": result.output, "phases": result.phases}  # fmt: skip
+      training = {
+        "score": result.score,
+        "max_score": result.max_score,
+        "items": result.items,
+        "output": result.output,
+        "phases": result.phases,
+      }
     report["training"] = training
   report["notebook"] = grade_notebook(sub, rubric)
   parts = [sum(t["score"] for t in report["terms"])]
@@ -211,7 +226,9 @@ def grade_one(
     maxima.append(training["max_score"])
   if report["notebook"] is not None:
     parts.append(sum(v["score"] or 0.0 for v in report["notebook"].values()))
-    maxima.append(sum(v["max_score"] for v in report["notebook"].values() if v["score"] is not None))  # fmt: skip
+    maxima.append(
+      sum(v["max_score"] for v in report["notebook"].values() if v["score"] is not None)
+    )
   report["score"] = round(sum(parts), 2)
   report["max_score"] = round(sum(maxima), 2)
   return report
@@ -236,7 +253,7 @@ def grade_notebook(sub: Submission, rubric: dict) -> dict | None:
           "score": 0.0 if not v.get("manual") else None,
           "max_score": float(v["points"]),
           "output": f"the notebook could not be graded: {err}",
-        }  # fmt: skip
+        }
         for key, v in rubric["notebook"].items()
       }
 
@@ -244,17 +261,30 @@ def grade_notebook(sub: Submission, rubric: dict) -> dict | None:
 def error_report(sub: Submission) -> dict:
   """The CSV's stand-in for a submission the grader failed on (no score: not a zero)."""
   message = "NOT GRADED: the grader failed on this submission (see its log); run grade.py again"
-  return {"student": sub.student, "score": None, "max_score": None, "terms": [], "training": None, "notebook": None, "messages": [message, *sub.messages]}  # fmt: skip
+  return {
+    "student": sub.student,
+    "score": None,
+    "max_score": None,
+    "terms": [],
+    "training": None,
+    "notebook": None,
+    "messages": [message, *sub.messages],
+  }
 
 
 def csv_columns(rubric: dict) -> list[str]:
   return [
-    "student", "score", "max_score", "terms", "training", "notebook",
+    "student",
+    "score",
+    "max_score",
+    "terms",
+    "training",
+    "notebook",
     *[t.todo for t in C.TODOS],
     *[f"training_{k}" for k in rubric["training"]],
     *[f"notebook_{k}" for k in rubric["notebook"]],
     "messages",
-  ]  # fmt: skip
+  ]
 
 
 def csv_row(report: dict, rubric: dict) -> dict[str, str]:
@@ -267,14 +297,20 @@ def csv_row(report: dict, rubric: dict) -> dict[str, str]:
     "training": fmt(report["training"]["score"]) if report["training"] else "",
     "notebook": fmt(sum(v["score"] or 0.0 for v in report["notebook"].values()))
     if report["notebook"]
-    else "",  # fmt: skip
+    else "",
     "messages": "; ".join(report["messages"]),
   }
   row.update({t["todo"]: fmt(t["score"]) for t in report["terms"]})
   for key in rubric["training"]:
-    row[f"training_{key}"] = fmt(report["training"]["items"][key]["score"]) if report["training"] else ""  # fmt: skip
+    row[f"training_{key}"] = (
+      fmt(report["training"]["items"][key]["score"]) if report["training"] else ""
+    )
   for key in rubric["notebook"]:
-    row[f"notebook_{key}"] = fmt(report["notebook"][key]["score"]) if report["notebook"] and key in report["notebook"] else ""  # fmt: skip
+    row[f"notebook_{key}"] = (
+      fmt(report["notebook"][key]["score"])
+      if report["notebook"] and key in report["notebook"]
+      else ""
+    )
   return row
 
 
@@ -290,7 +326,9 @@ def write_csv(reports: list[dict], out: Path, rubric: dict) -> None:
   tmp.replace(out)
 
 
-def _is_current(report_file: Path, sub: Submission, profile: str, skip_training: bool) -> dict | None:  # fmt: skip
+def _is_current(
+  report_file: Path, sub: Submission, profile: str, skip_training: bool
+) -> dict | None:
   if not report_file.is_file():
     return None
   try:
@@ -308,14 +346,30 @@ def _is_current(report_file: Path, sub: Submission, profile: str, skip_training:
 
 
 def main(argv: list[str] | None = None) -> int:
-  parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
+  parser = argparse.ArgumentParser(
+    description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+  )
   parser.add_argument("submissions", type=Path, help="folder with one folder or .zip per student")
   parser.add_argument("--out", type=Path, required=True, help="the class CSV to write")
-  parser.add_argument("--reports", type=Path, default=None, help="per-student JSON reports (default: <out stem>_reports/ next to the CSV)")  # fmt: skip
+  parser.add_argument(
+    "--reports",
+    type=Path,
+    default=None,
+    help="per-student JSON reports (default: <out stem>_reports/ next to the CSV)",
+  )
   parser.add_argument("--jobs", type=int, default=1, help="submissions graded at the same time")
-  parser.add_argument("--profile", choices=sorted(p for p in PROFILES if p != "smoke") + ["smoke"], default="cpu", help="the training check's profile (cpu: a 2-core grader; gpu; docs/grading.md)")  # fmt: skip
-  parser.add_argument("--skip-training", action="store_true", help="term checks (and notebook) only")  # fmt: skip
-  parser.add_argument("--force", action="store_true", help="regrade submissions that already have a current report")  # fmt: skip
+  parser.add_argument(
+    "--profile",
+    choices=sorted(p for p in PROFILES if p != "smoke") + ["smoke"],
+    default="cpu",
+    help="the training check's profile (cpu: a 2-core grader; gpu; docs/grading.md)",
+  )
+  parser.add_argument(
+    "--skip-training", action="store_true", help="term checks (and notebook) only"
+  )
+  parser.add_argument(
+    "--force", action="store_true", help="regrade submissions that already have a current report"
+  )
   args = parser.parse_args(argv)
   if args.jobs < 1:
     parser.error("--jobs must be at least 1")
@@ -328,14 +382,22 @@ def main(argv: list[str] | None = None) -> int:
   subs = [read_submission(p) for p in paths]
   names = [s.student for s in subs]
   if len(set(names)) != len(names):
-    raise SystemExit(f"error: two submissions share a student name: {sorted({n for n in names if names.count(n) > 1})}")  # fmt: skip
+    raise SystemExit(
+      f"error: two submissions share a student name: {sorted({n for n in names if names.count(n) > 1})}"
+    )
   reports: dict[str, dict] = {}
   todo: list[Submission] = []
   for sub in subs:
-    current = None if args.force else _is_current(reports_dir / f"{sub.student}.json", sub, args.profile, args.skip_training)  # fmt: skip
+    current = (
+      None
+      if args.force
+      else _is_current(reports_dir / f"{sub.student}.json", sub, args.profile, args.skip_training)
+    )
     if current is not None:
       reports[sub.student] = current
-      print(f"[grade] {sub.student}: already graded ({current['score']:g}/{current['max_score']:g}), skipped (--force regrades)")  # fmt: skip
+      print(
+        f"[grade] {sub.student}: already graded ({current['score']:g}/{current['max_score']:g}), skipped (--force regrades)"
+      )
     else:
       todo.append(sub)
   slots = TrainingSlots(PROFILES[args.profile], args.jobs)
@@ -362,7 +424,10 @@ def main(argv: list[str] | None = None) -> int:
         slots=slots,
       )
     except Exception:  # a grader fault on one submission must not stop the class
-      print(f"{prefix} INTERNAL ERROR, not graded (run grade.py again to retry it):\n{traceback.format_exc()}", flush=True)  # fmt: skip
+      print(
+        f"{prefix} INTERNAL ERROR, not graded (run grade.py again to retry it):\n{traceback.format_exc()}",
+        flush=True,
+      )
       report = None
     return sub, report, time.monotonic() - t0
 
@@ -376,15 +441,27 @@ def main(argv: list[str] | None = None) -> int:
         failed.append(sub.student)
         reports[sub.student] = error_report(sub)  # in the CSV, never saved: the next run retries
       else:
-        (reports_dir / f"{sub.student}.json").write_text(json.dumps(report, indent=1, sort_keys=True) + "\n")  # fmt: skip
+        (reports_dir / f"{sub.student}.json").write_text(
+          json.dumps(report, indent=1, sort_keys=True) + "\n"
+        )
         reports[sub.student] = report
       elapsed = time.monotonic() - start
       eta = elapsed / done * (len(todo) - done)
-      result = "NOT GRADED (internal error)" if report is None else f"{report['score']:g}/{report['max_score']:g}"  # fmt: skip
-      print(f"[grade] {done}/{len(todo)} {sub.student}: {result} ({seconds:.0f} s; ETA {eta / 60:.1f} min)", flush=True)  # fmt: skip
+      result = (
+        "NOT GRADED (internal error)"
+        if report is None
+        else f"{report['score']:g}/{report['max_score']:g}"
+      )
+      print(
+        f"[grade] {done}/{len(todo)} {sub.student}: {result} ({seconds:.0f} s; ETA {eta / 60:.1f} min)",
+        flush=True,
+      )
       write_csv(list(reports.values()), args.out, rubric)  # after every student: nothing is lost
   except KeyboardInterrupt:  # the children die with this process (sandbox: parent-death signal)
-    print(f"\n[grade] interrupted: {done} of {len(todo)} graded and saved in {args.out}; run the same command to go on", flush=True)  # fmt: skip
+    print(
+      f"\n[grade] interrupted: {done} of {len(todo)} graded and saved in {args.out}; run the same command to go on",
+      flush=True,
+    )
     os._exit(130)
   pool.shutdown()
   write_csv(list(reports.values()), args.out, rubric)
@@ -393,7 +470,9 @@ def main(argv: list[str] | None = None) -> int:
   print(f"[grade] graded {len(todo)} submissions in {elapsed / 60:.1f} min{per}")
   print(f"[grade] wrote {args.out} ({len(reports)} students) and {reports_dir}/")
   if failed:
-    print(f"[grade] {len(failed)} not graded because of a grader error: {', '.join(failed)}; run the same command again to retry them")  # fmt: skip
+    print(
+      f"[grade] {len(failed)} not graded because of a grader error: {', '.join(failed)}; run the same command again to retry them"
+    )
     return 1
   return 0
 

@@ -42,6 +42,8 @@ def write_mutant(mutant: Mutant, folder: Path, source: Path = SOLUTIONS) -> Path
   target = folder / mutant.file
   text = target.read_text()
   if text.count(mutant.old) != 1:
-    raise ValueError(f"mutant {mutant.key}: its text occurs {text.count(mutant.old)} times in {mutant.file}, expected once")  # fmt: skip
+    raise ValueError(
+      f"mutant {mutant.key}: its text occurs {text.count(mutant.old)} times in {mutant.file}, expected once"
+    )
   target.write_text(text.replace(mutant.old, mutant.new))
   return folder

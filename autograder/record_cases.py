@@ -46,7 +46,12 @@ def _gait(step: int, num_envs: int) -> torch.Tensor:
   return (per_leg.unsqueeze(-1) * amplitude).reshape(num_envs, 12)
 
 
-def _set_root(env: ManagerBasedRlEnv, rpy: list[tuple[float, float, float]], dz: list[float], vel: list[list[float]]) -> None:  # fmt: skip
+def _set_root(
+  env: ManagerBasedRlEnv,
+  rpy: list[tuple[float, float, float]],
+  dz: list[float],
+  vel: list[list[float]],
+) -> None:
   robot = env.scene["robot"]
   root = robot.data.default_root_state.clone()
   r, p, y = (torch.tensor(v) for v in zip(*rpy, strict=True))
@@ -74,7 +79,7 @@ def _start(env: ManagerBasedRlEnv, case: C.SnapshotCase) -> None:
         (0.0, 0.0, -1.0),
         (0.0, 0.0, 0.0),
         (0.2, -0.3, 3.0),
-      ],  # fmt: skip
+      ],
       [0.05, 0.6, 0.05, 0.0, 0.0, 0.2],
       [
         [0, 0, 0, 0, 0, 0],
@@ -83,7 +88,7 @@ def _start(env: ManagerBasedRlEnv, case: C.SnapshotCase) -> None:
         [0, 1.5, 0, 0, 0, 1.2],
         [0, 0, 0, 0, 0, 0],
         [-0.8, 0.5, 0, 0, 0.5, -2.0],
-      ],  # fmt: skip
+      ],
     )
     q = robot.data.default_joint_pos.clone()
     limits = robot.data.soft_joint_pos_limits
@@ -107,7 +112,10 @@ def record_sequence(case: C.SnapshotCase, policy_file: Path | None) -> dict[str,
 
     spec = get_task(canned.TASK)
     mdp.use_mdp("solutions")
-    env = ManagerBasedRlEnv(eval_env_cfg(spec.env_cfg(play=True, device="cpu"), TrackingEvalCfg(num_envs=case.num_envs)), verbose=False)  # fmt: skip
+    env = ManagerBasedRlEnv(
+      eval_env_cfg(spec.env_cfg(play=True, device="cpu"), TrackingEvalCfg(num_envs=case.num_envs)),
+      verbose=False,
+    )
     policy = load_policy(policy_file, env, spec.agent_cfg(device="cpu"))
   else:
     if case.policy:
@@ -145,7 +153,9 @@ def tasks_for_snapshot_case(case: C.SnapshotCase) -> list[tuple[C.Todo, dict]]:
   return out
 
 
-def run_probes(folder: Path, tasks: list[tuple[C.Todo, dict]], case_name: str, num_envs: int, inputs: dict | None) -> dict[str, np.ndarray]:  # fmt: skip
+def run_probes(
+  folder: Path, tasks: list[tuple[C.Todo, dict]], case_name: str, num_envs: int, inputs: dict | None
+) -> dict[str, np.ndarray]:
   """Every probe of ``tasks`` on one case with the MDP files in ``folder`` (trusted code only:
   the reference or its mutants), as {"<todo>/<key>": array}."""
   sub = child.Submission(folder)
@@ -177,7 +187,12 @@ def run_probes(folder: Path, tasks: list[tuple[C.Todo, dict]], case_name: str, n
 
 
 def record_case(name: str, num_envs: int, tasks, inputs: dict | None, public: bool) -> Path:
-  meta = {"name": name, "num_envs": num_envs, "public": public, "todos": {t.todo: p for t, p in tasks}}  # fmt: skip
+  meta = {
+    "name": name,
+    "num_envs": num_envs,
+    "public": public,
+    "todos": {t.todo: p for t, p in tasks},
+  }
   arrays = {"meta": np.asarray(json.dumps(meta))}
   if inputs is not None:
     arrays.update({f"in/{k}": v for k, v in inputs.items()})
@@ -191,7 +206,9 @@ def record_case(name: str, num_envs: int, tasks, inputs: dict | None, public: bo
       folder = write_mutant(mutant, Path(tmp) / mutant.key)
       todo_tasks = [(t, p) for t, p in tasks if t.todo == mutant.todo]
       diag = run_probes(folder, todo_tasks, name, num_envs, inputs)
-      arrays.update({f"diag/{mutant.category}/{k}": v for k, v in diag.items() if k.endswith("/value")})  # fmt: skip
+      arrays.update(
+        {f"diag/{mutant.category}/{k}": v for k, v in diag.items() if k.endswith("/value")}
+      )
   folder = PUBLIC if public else HIDDEN
   folder.mkdir(parents=True, exist_ok=True)
   path = folder / f"{name}.npz"
@@ -200,8 +217,12 @@ def record_case(name: str, num_envs: int, tasks, inputs: dict | None, public: bo
 
 
 def main(argv: list[str] | None = None) -> None:
-  parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
-  parser.add_argument("--policy", type=Path, default=DEFAULT_POLICY, help="reference checkpoint for rollout cases")  # fmt: skip
+  parser = argparse.ArgumentParser(
+    description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+  )
+  parser.add_argument(
+    "--policy", type=Path, default=DEFAULT_POLICY, help="reference checkpoint for rollout cases"
+  )
   args = parser.parse_args(argv)
   for case in C.SNAPSHOT_CASES:
     print(f"recording {case.name} ({case.num_envs} envs, {case.steps} steps)", flush=True)
@@ -211,7 +232,9 @@ def main(argv: list[str] | None = None) -> None:
     )
     print(f"  wrote {path.relative_to(ROOT)} ({path.stat().st_size // 1024} KiB)", flush=True)
   for case in C.PARAM_CASES:
-    path = record_case(case.name, case.num_envs, [(C.BY_ID[case.todo], case.params)], None, case.public)  # fmt: skip
+    path = record_case(
+      case.name, case.num_envs, [(C.BY_ID[case.todo], case.params)], None, case.public
+    )
     print(f"  wrote {path.relative_to(ROOT)}", flush=True)
 
 

@@ -79,7 +79,12 @@ class ChildResult:
         name = signal.Signals(-code).name
       except ValueError:  # a real-time signal has no name
         return f"ended by signal {-code}"
-      why = {"SIGXCPU": "CPU time limit", "SIGXFSZ": "output size limit (a flood of prints?)", "SIGKILL": "killed (memory or time limit)", "SIGSEGV": "crashed (segmentation fault)"}.get(name, "killed")  # fmt: skip
+      why = {
+        "SIGXCPU": "CPU time limit",
+        "SIGXFSZ": "output size limit (a flood of prints?)",
+        "SIGKILL": "killed (memory or time limit)",
+        "SIGSEGV": "crashed (segmentation fault)",
+      }.get(name, "killed")
       return f"ended by {name}: {why}"
     if "MemoryError" in self.output:
       return f"exit {code}: out of memory (the memory limit)"

@@ -15,7 +15,6 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import functools
-import io
 import json
 import math
 import shutil
@@ -28,6 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from autograder import cases as C
+from autograder.npz import read_npz
 from autograder.sandbox import ChildResult, Limits, read_child_file, run_in_sandbox
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -96,13 +96,16 @@ def load_cases(dirs: tuple[Path, ...] = CASE_DIRS) -> list[GraderCase]:
   found = []
   for folder in dirs:
     for path in sorted(folder.glob("*.npz")):
-      with np.load(path, allow_pickle=False) as data:
-        meta = json.loads(str(data["meta"]))
-        arrays = {key: data[key] for key in data.files}
+      arrays = read_npz(path)
+      meta = json.loads(str(arrays["meta"]))
       parts = [_strip(arrays, prefix) for prefix in ("in/", "expected/", "diag/")]
-      found.append(GraderCase(meta["name"], meta["public"], meta["num_envs"], meta["todos"], *parts))  # fmt: skip
+      found.append(
+        GraderCase(meta["name"], meta["public"], meta["num_envs"], meta["todos"], *parts)
+      )
   if not found:
-    raise FileNotFoundError(f"No canned cases in {[str(d) for d in dirs]}: run `uv run python -m autograder.record_cases`.")  # fmt: skip
+    raise FileNotFoundError(
+      f"No canned cases in {[str(d) for d in dirs]}: run `uv run python -m autograder.record_cases`."
+    )
   return found
 
 
@@ -128,7 +131,9 @@ class TodoResult:
     return sum(c.passed for c in self.cases)
 
   def feedback(self) -> str:
-    lines = [f"TODO({self.todo}) {self.name}: {self.passed}/{len(self.cases)} cases, {self.score:g}/{self.max_score:g} points"]  # fmt: skip
+    lines = [
+      f"TODO({self.todo}) {self.name}: {self.passed}/{len(self.cases)} cases, {self.score:g}/{self.max_score:g} points"
+    ]
     for c in self.cases:
       label = c.case if c.public else "hidden case"
       verdict = "pass" if c.passed else f"FAIL [{c.category}] {c.message}".rstrip()
@@ -150,7 +155,9 @@ def _first_mismatch(got: np.ndarray, ref: np.ndarray, rtol: float, atol: float) 
   return f"first mismatch at {where}{rest}: expected {ref[index]:.6g}, got {got[index]:.6g}"
 
 
-def categorize(todo: str, case: GraderCase, got: np.ndarray, ref: np.ndarray, rtol: float, atol: float) -> str:  # fmt: skip
+def categorize(
+  todo: str, case: GraderCase, got: np.ndarray, ref: np.ndarray, rtol: float, atol: float
+) -> str:
   """The likeliest mistake behind a value mismatch."""
   for key, value in case.diag.items():
     category, diag_todo, _ = key.split("/")
@@ -181,14 +188,22 @@ def judge_value(todo: str, case: GraderCase, got: dict[str, np.ndarray]) -> Case
     return fail("nan")
   if f"{todo}/dtype" in case.expected:
     if str(got.get("dtype")) != str(case.expected[f"{todo}/dtype"]):
-      return fail("dtype", f"expected dtype {case.expected[f'{todo}/dtype']}, got {got.get('dtype')}")  # fmt: skip
+      return fail(
+        "dtype", f"expected dtype {case.expected[f'{todo}/dtype']}, got {got.get('dtype')}"
+      )
     if str(got.get("device")) != str(case.expected[f"{todo}/device"]):
-      return fail("device", f"expected device {case.expected[f'{todo}/device']}, got {got.get('device')}")  # fmt: skip
+      return fail(
+        "device", f"expected device {case.expected[f'{todo}/device']}, got {got.get('device')}"
+      )
     if not np.all(got.get("inputs_kept", np.zeros(1)) == 1.0):
       return fail("in_place")
   if f"{todo}/leak_value" in case.expected:
     leak = got.get("leak_value")
-    if leak is None or leak.shape != value.shape or not np.allclose(leak[:, 1:], value[:, 1:], rtol=1e-5, atol=1e-6):  # fmt: skip
+    if (
+      leak is None
+      or leak.shape != value.shape
+      or not np.allclose(leak[:, 1:], value[:, 1:], rtol=1e-5, atol=1e-6)
+    ):
       return fail("leak")
   if _close(value, ref, rtol, atol):
     return CaseResult(case.name, case.public, True)
@@ -205,10 +220,18 @@ def judge_resample(case: GraderCase, got: dict[str, np.ndarray]) -> CaseResult:
   cfg, ranges = params["cfg"], params["cfg"]["ranges"]
   k, draws = len(params["env_ids"]), params["draws"]
   fail = functools.partial(_failure, case)
-  shapes = {"vel": (draws, k, 3), "heading_target": (draws, k), "is_heading": (draws, k), "is_turning": (draws, k), "is_standing": (draws, k)}  # fmt: skip
+  shapes = {
+    "vel": (draws, k, 3),
+    "heading_target": (draws, k),
+    "is_heading": (draws, k),
+    "is_turning": (draws, k),
+    "is_standing": (draws, k),
+  }
   for key, shape in shapes.items():
     if key not in got or got[key].shape != shape:
-      return fail("shape", f"{key}: expected {shape}, got {None if key not in got else got[key].shape}")  # fmt: skip
+      return fail(
+        "shape", f"{key}: expected {shape}, got {None if key not in got else got[key].shape}"
+      )
   samples = {
     "lin_vel_x": got["vel"][..., 0],
     "lin_vel_y": got["vel"][..., 1],
@@ -219,12 +242,28 @@ def judge_resample(case: GraderCase, got: dict[str, np.ndarray]) -> CaseResult:
   for name, x in samples.items():
     lo, hi = ranges[name]
     if x.min() < lo - 1e-6 or x.max() > hi + 1e-6:
-      return fail("range", detail(f"{name}: samples {x.min():.3f}..{x.max():.3f} leave {lo, hi}") or HINTS["range"])  # fmt: skip
+      return fail(
+        "range",
+        detail(f"{name}: samples {x.min():.3f}..{x.max():.3f} leave {lo, hi}") or HINTS["range"],
+      )
     sd = (hi - lo) / math.sqrt(12)
-    if abs(x.mean() - (lo + hi) / 2) > 4 * sd / math.sqrt(x.size) + 1e-6 or abs(x.std() - sd) > 0.1 * sd:  # fmt: skip
-      return fail("distribution", detail(f"{name}: mean {x.mean():.3f}, std {x.std():.3f}; uniform on {lo, hi} has mean {(lo + hi) / 2:.3f}, std {sd:.3f}") or HINTS["distribution"])  # fmt: skip
+    if (
+      abs(x.mean() - (lo + hi) / 2) > 4 * sd / math.sqrt(x.size) + 1e-6
+      or abs(x.std() - sd) > 0.1 * sd
+    ):
+      return fail(
+        "distribution",
+        detail(
+          f"{name}: mean {x.mean():.3f}, std {x.std():.3f}; uniform on {lo, hi} has mean {(lo + hi) / 2:.3f}, std {sd:.3f}"
+        )
+        or HINTS["distribution"],
+      )
   heading_p = cfg["rel_heading_envs"] if cfg["heading_command"] else 0.0
-  fractions = (("is_heading", heading_p), ("is_turning", cfg["rel_turning_envs"]), ("is_standing", cfg["rel_standing_envs"]))  # fmt: skip
+  fractions = (
+    ("is_heading", heading_p),
+    ("is_turning", cfg["rel_turning_envs"]),
+    ("is_standing", cfg["rel_standing_envs"]),
+  )
   for key, p in fractions:
     frac = float(got[key].mean())
     if not cfg["heading_command"] and key == "is_heading" and frac > 0:
@@ -236,7 +275,11 @@ def judge_resample(case: GraderCase, got: dict[str, np.ndarray]) -> CaseResult:
   untouched = got.get("untouched")
   n_other = case.num_envs - k
   sentinel = np.concatenate((np.full(3 * n_other + n_other, 9.0), np.ones(3 * n_other)))
-  if untouched is None or untouched.shape != sentinel.shape or not np.array_equal(untouched, sentinel):  # fmt: skip
+  if (
+    untouched is None
+    or untouched.shape != sentinel.shape
+    or not np.array_equal(untouched, sentinel)
+  ):
     return fail("untouched")
   after = got.get("all_after_slice")
   if after is None or after.shape != (case.num_envs, 3):
@@ -252,7 +295,9 @@ def _case_todos(cases: list[GraderCase]) -> dict[str, list[GraderCase]]:
   return by_todo
 
 
-def write_job(job_dir: Path, submission: Path, todos: list[str], by_todo: dict[str, list[GraderCase]]) -> None:  # fmt: skip
+def write_job(
+  job_dir: Path, submission: Path, todos: list[str], by_todo: dict[str, list[GraderCase]]
+) -> None:
   """The child's inputs: the submission's five files, the snapshot inputs (never the expected
   values) and job.json."""
   (job_dir / "submission").mkdir(parents=True, exist_ok=True)
@@ -270,8 +315,12 @@ def write_job(job_dir: Path, submission: Path, todos: list[str], by_todo: dict[s
         inputs = f"inputs/{case.name}.npz"
         if not (job_dir / inputs).exists():
           np.savez(job_dir / inputs, **case.inputs)
-      entries.append({"id": case.name, "num_envs": case.num_envs, "params": case.todos[todo], "inputs": inputs})  # fmt: skip
-    tasks.append({"todo": todo, "kind": spec.kind, "file": spec.file, "name": spec.name, "cases": entries})  # fmt: skip
+      entries.append(
+        {"id": case.name, "num_envs": case.num_envs, "params": case.todos[todo], "inputs": inputs}
+      )
+    tasks.append(
+      {"todo": todo, "kind": spec.kind, "file": spec.file, "name": spec.name, "cases": entries}
+    )
   (job_dir / "job.json").write_text(json.dumps({"tasks": tasks}))
 
 
@@ -279,7 +328,9 @@ TEXT_FIELDS = ("dtype", "device")
 """Outputs the child reports as text (np.str_ arrays); every other output must be numeric."""
 
 
-def _read_outputs(job_dir: Path, todo: str, max_bytes: int) -> tuple[dict | None, dict[str, dict[str, np.ndarray]]]:  # fmt: skip
+def _read_outputs(
+  job_dir: Path, todo: str, max_bytes: int
+) -> tuple[dict | None, dict[str, dict[str, np.ndarray]]]:
   """The child's status and arrays for ``todo`` (None when it wrote none). The child wrote them:
   links are not followed, and only a JSON object and numeric arrays count."""
   try:
@@ -294,13 +345,11 @@ def _read_outputs(job_dir: Path, todo: str, max_bytes: int) -> tuple[dict | None
     if not isinstance(status, dict):
       raise ValueError(f"{todo}.json does not hold a JSON object")
     per_case: dict[str, dict[str, np.ndarray]] = {}
-    with np.load(io.BytesIO(arrays_bytes), allow_pickle=False) as data:
-      for key in data.files:
-        case, _, field = key.partition("/")
-        array = data[key]
-        # numbers, and the names of the output's dtype and device; anything else is dropped
-        if array.dtype.kind in "biuf" or (field in TEXT_FIELDS and array.dtype.kind == "U"):
-          per_case.setdefault(case, {})[field] = array
+    for key, array in read_npz(arrays_bytes).items():
+      case, _, field = key.partition("/")
+      # numbers, and the names of the output's dtype and device; anything else is dropped
+      if array.dtype.kind in "biuf" or (field in TEXT_FIELDS and array.dtype.kind == "U"):
+        per_case.setdefault(case, {})[field] = array
     return status, per_case
   except (ValueError, OSError, EOFError, zipfile.BadZipFile) as err:
     return {"status": "error", "message": f"unreadable output: {err}"}, {}
@@ -343,7 +392,9 @@ def run_todos(submission: Path, todos: list[str], by_todo, limits: Limits, log=p
           return False
         return time.time() - mtime > limits.per_task_s
 
-      child: ChildResult = run_in_sandbox(["-m", "trotlab.checks.child", str(job_dir)], job_dir, limits, poll=current_overdue)  # fmt: skip
+      child: ChildResult = run_in_sandbox(
+        ["-m", "trotlab.checks.child", str(job_dir)], job_dir, limits, poll=current_overdue
+      )
       progressed = False
       for todo in list(remaining):
         status, arrays = _read_outputs(job_dir, todo, limits.file_bytes)
@@ -352,7 +403,11 @@ def run_todos(submission: Path, todos: list[str], by_todo, limits: Limits, log=p
           remaining.remove(todo)
           progressed = True
         elif (out_dir / f"{todo}.started").exists():
-          if child.timed_out and todo not in retried and not _ran_past(out_dir / f"{todo}.started", limits.per_task_s):  # fmt: skip
+          if (
+            child.timed_out
+            and todo not in retried
+            and not _ran_past(out_dir / f"{todo}.started", limits.per_task_s)
+          ):
             # the whole child's wall-clock ran out while this TODO was within its own limit:
             # the time went to the TODOs before it, so it gets one more try in a fresh child
             retried.add(todo)
@@ -370,26 +425,41 @@ def run_todos(submission: Path, todos: list[str], by_todo, limits: Limits, log=p
             out_dir / f"{file}.loaded"
           ).exists():  # it died importing the file: all its TODOs
             for other in [t for t in remaining if C.BY_ID[t].file == file]:
-              results[other] = ({"status": category, "message": f"{file}.py: importing it {why}"}, {})  # fmt: skip
+              results[other] = (
+                {"status": category, "message": f"{file}.py: importing it {why}"},
+                {},
+              )
               remaining.remove(other)
           break
       if not progressed:  # the child died before its first TODO (e.g. at start-up)
         for todo in remaining:
-          results[todo] = ({"status": "crash", "message": f"the grading process could not start: {child.describe()}. Output tail: {child.output[-500:]}"}, {})  # fmt: skip
+          results[todo] = (
+            {
+              "status": "crash",
+              "message": f"the grading process could not start: {child.describe()}. Output tail: {child.output[-500:]}",
+            },
+            {},
+          )
         remaining = []
   return results
 
 
-def score_todo(todo: str, points: float, cases: list[GraderCase], status: dict, arrays: dict) -> TodoResult:  # fmt: skip
+def score_todo(
+  todo: str, points: float, cases: list[GraderCase], status: dict, arrays: dict
+) -> TodoResult:
   spec = C.BY_ID[todo]
   results = []
   for case in cases:
     kind = status.get("status")
     if kind != "ok":
       category = kind if kind in HINTS else "error"
-      results.append(CaseResult(case.name, case.public, False, category, status.get("message", HINTS[category])))  # fmt: skip
+      results.append(
+        CaseResult(case.name, case.public, False, category, status.get("message", HINTS[category]))
+      )
     elif case.name in status.get("case_errors", {}):
-      results.append(CaseResult(case.name, case.public, False, "error", status["case_errors"][case.name]))  # fmt: skip
+      results.append(
+        CaseResult(case.name, case.public, False, "error", status["case_errors"][case.name])
+      )
     elif spec.kind == "resample":
       results.append(judge_resample(case, arrays.get(case.name, {})))
     else:
@@ -398,7 +468,9 @@ def score_todo(todo: str, points: float, cases: list[GraderCase], status: dict, 
   return TodoResult(todo, spec.name, score, float(points), results)
 
 
-def grade_terms(submission: Path, limits: Limits | None = None, todos: list[str] | None = None, log=print) -> list[TodoResult]:  # fmt: skip
+def grade_terms(
+  submission: Path, limits: Limits | None = None, todos: list[str] | None = None, log=print
+) -> list[TodoResult]:
   """Score every TODO (or the given ones) of the submission folder."""
   rubric = load_rubric()["terms"]
   cases = load_cases()

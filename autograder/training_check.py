@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import io
 import json
 import shutil
 import tempfile
@@ -27,6 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
+from autograder.npz import read_npz
 from autograder.sandbox import Limits, read_child_file, run_in_sandbox
 from autograder.term_checks import MDP_FILES, load_rubric
 from trotlab.evaluation import TrackingEvalCfg
@@ -136,7 +136,9 @@ def replay_evaluation(trajectory: dict[str, np.ndarray], eval_cfg: TrackingEvalC
   for key, shape in want.items():
     value = trajectory.get(key)
     if value is None or value.shape != shape or value.dtype.kind != "f":
-      raise ValueError(f"{key}: expected a float array of shape {shape}, got {None if value is None else (value.shape, value.dtype)}")  # fmt: skip
+      raise ValueError(
+        f"{key}: expected a float array of shape {shape}, got {None if value is None else (value.shape, value.dtype)}"
+      )
     if not np.isfinite(value).all():
       raise ValueError(f"{key} holds NaN or inf")
   current = [0]
@@ -146,7 +148,9 @@ def replay_evaluation(trajectory: dict[str, np.ndarray], eval_cfg: TrackingEvalC
     for key in STATE_KEYS:
       gap = float(np.abs(ours[key] - trajectory[key][t]).max())
       if gap > REPLAY_TOLERANCE:
-        raise TrajectoryMismatch(f"the recorded state before step {t} is not where the simulator's step takes it ({key} differs by {gap:.3g})")  # fmt: skip
+        raise TrajectoryMismatch(
+          f"the recorded state before step {t} is not where the simulator's step takes it ({key} differs by {gap:.3g})"
+        )
     env.sim.write_physics_state({key: trajectory[key][t] for key in STATE_KEYS})
     current[0] = t
 
@@ -177,11 +181,13 @@ def score_phases(
   for name, p in phases.items():
     if not p["moving"]:
       continue
-    ok = p["mean_xy_error"] <= profile.max_xy_error and p["mean_abs_wz_error"] <= profile.max_yaw_error  # fmt: skip
+    ok = (
+      p["mean_xy_error"] <= profile.max_xy_error and p["mean_abs_wz_error"] <= profile.max_yaw_error
+    )
     items[name] = {
       "score": float(points[name]) if ok else 0.0,
       "max_score": float(points[name]),
-      "output": f"{name} {tuple(p['command'])}: mean |v_xy err| {p['mean_xy_error']:.3f} m/s (max {profile.max_xy_error}), mean |wz err| {p['mean_abs_wz_error']:.3f} rad/s (max {profile.max_yaw_error}): {'pass' if ok else 'fail'}",  # fmt: skip
+      "output": f"{name} {tuple(p['command'])}: mean |v_xy err| {p['mean_xy_error']:.3f} m/s (max {profile.max_xy_error}), mean |wz err| {p['mean_abs_wz_error']:.3f} rad/s (max {profile.max_yaw_error}): {'pass' if ok else 'fail'}",
     }
   fell = max(p["fell_fraction"] for p in phases.values())
   items["no_fall"] = {
@@ -207,7 +213,9 @@ def run_training_check(
   of the profile's chunk) also scores the policy at each of those iterations (``earlier``): the
   very runs of profiles with that many iterations."""
   if any(n % profile.chunk or not 0 < n < profile.iterations for n in also_at):
-    raise ValueError(f"also_at: multiples of {profile.chunk} below {profile.iterations}, got {also_at}")  # fmt: skip
+    raise ValueError(
+      f"also_at: multiples of {profile.chunk} below {profile.iterations}, got {also_at}"
+    )
   points = load_rubric()["training"]
   with tempfile.TemporaryDirectory(prefix="trotlab-train-") as tmp:
     Path(tmp).chmod(0o711)
@@ -221,7 +229,12 @@ def run_training_check(
     (job_dir / "out").mkdir()
     memory = None if profile.device.startswith("cuda") else 12 * 2**30
     # file_bytes: the trajectory is about 25 MB with the profiles' 64 evaluation envs
-    limits = Limits(wall_s=profile.time_limit_s + 120.0, cpu_s=int(4 * (profile.time_limit_s + 120.0)), memory_bytes=memory, file_bytes=96 * 2**20)  # fmt: skip
+    limits = Limits(
+      wall_s=profile.time_limit_s + 120.0,
+      cpu_s=int(4 * (profile.time_limit_s + 120.0)),
+      memory_bytes=memory,
+      file_bytes=96 * 2**20,
+    )
     log(f"  training check ({profile.name}: {profile.iterations} iterations, seed {profile.seed})")
     threads = str(profile.threads)  # the sandbox's default is one
     child = run_in_sandbox(
@@ -239,10 +252,14 @@ def run_training_check(
     trained = _training_summary(job_dir, profile)
     result = _score_trajectory(job_dir, "trajectory.npz", profile, points, limits.file_bytes, log)
     if result is None:
-      message = f"the training run did not finish: {child.describe()}. Output tail:\n{child.output[-1500:]}"  # fmt: skip
+      message = (
+        f"the training run did not finish: {child.describe()}. Output tail:\n{child.output[-1500:]}"
+      )
       return _zero_result(points, message)
     for n in also_at:
-      earlier = _score_trajectory(job_dir, f"trajectory_{n}.npz", profile, points, limits.file_bytes, log)  # fmt: skip
+      earlier = _score_trajectory(
+        job_dir, f"trajectory_{n}.npz", profile, points, limits.file_bytes, log
+      )
       if earlier is not None:
         result.earlier[n] = earlier
   if result.phases is not None:
@@ -259,12 +276,13 @@ def _score_trajectory(
   except (OSError, ValueError):
     return None
   try:
-    with np.load(io.BytesIO(data), allow_pickle=False) as arrays:
-      trajectory = {key: arrays[key] for key in arrays.files}
+    trajectory = read_npz(data)
     log("  re-playing the evaluation in the grader's simulation")
-    phases = replay_evaluation(trajectory, TrackingEvalCfg(num_envs=profile.eval_num_envs))["phases"]  # fmt: skip
+    phases = replay_evaluation(trajectory, TrackingEvalCfg(num_envs=profile.eval_num_envs))[
+      "phases"
+    ]
   except TrajectoryMismatch as err:
-    return _zero_result(points, f"the evaluation was not a simulation of the trained policy: {err}")  # fmt: skip
+    return _zero_result(points, f"the evaluation was not a simulation of the trained policy: {err}")
   except (ValueError, KeyError, OSError, EOFError, zipfile.BadZipFile) as err:
     return _zero_result(points, f"unusable evaluation output: {err}")
   result = score_phases(phases, profile, points)

@@ -92,20 +92,26 @@ def test_shape_dtype_inplace_and_leak_are_caught(tmp_path):
   text = (folder / "observations.py").read_text()
   base_lin = "  return env.scene[asset_cfg.name].data.root_link_lin_vel_b\n"
   assert base_lin in text
-  text = text.replace(base_lin, "  return env.scene[asset_cfg.name].data.root_link_lin_vel_b[:, :2]\n")  # fmt: skip
+  text = text.replace(
+    base_lin, "  return env.scene[asset_cfg.name].data.root_link_lin_vel_b[:, :2]\n"
+  )
   (folder / "observations.py").write_text(text)
   rewards = (folder / "rewards.py").read_text()
-  pose = "  delta = data.joint_pos[:, asset_cfg.joint_ids] - data.default_joint_pos[:, asset_cfg.joint_ids]\n"  # fmt: skip
+  pose = "  delta = data.joint_pos[:, asset_cfg.joint_ids] - data.default_joint_pos[:, asset_cfg.joint_ids]\n"
   assert pose in rewards
   rewards = rewards.replace(pose, "  delta = data.joint_pos\n  delta -= data.default_joint_pos\n")
   upright = "  return torch.exp(-torch.sum(torch.square(gravity_b[:, :2]), dim=1) / std**2)\n"
   assert upright in rewards
-  rewards = rewards.replace(upright, upright.replace("dim=1) / std**2)", "dim=1) / std**2).double()"))  # fmt: skip
+  rewards = rewards.replace(
+    upright, upright.replace("dim=1) / std**2)", "dim=1) / std**2).double()")
+  )
   (folder / "rewards.py").write_text(rewards)
   ang = "  return env.scene[asset_cfg.name].data.root_link_ang_vel_b\n"
   text = (folder / "observations.py").read_text()
   assert ang in text
-  text = text.replace(ang, "  w = env.scene[asset_cfg.name].data.root_link_ang_vel_b\n  return w - w.mean(dim=0)\n")  # fmt: skip
+  text = text.replace(
+    ang, "  w = env.scene[asset_cfg.name].data.root_link_ang_vel_b\n  return w - w.mean(dim=0)\n"
+  )
   (folder / "observations.py").write_text(text)
   results = {r.todo: r for r in grade_terms(folder, todos=["O1", "O2", "R4", "R3"], log=QUIET)}
   assert {c.category for c in results["O1"].cases} == {"shape"}
@@ -128,7 +134,13 @@ def test_recorded_cases_match_the_reference():
       if expected.dtype.kind in "US":
         assert str(got[key]) == str(expected), f"{case.name}/{key}"
       else:
-        np.testing.assert_allclose(got[key], expected, rtol=1e-6, atol=1e-7, err_msg=f"{case.name}/{key} is stale: run `uv run python -m autograder.record_cases`")  # fmt: skip
+        np.testing.assert_allclose(
+          got[key],
+          expected,
+          rtol=1e-6,
+          atol=1e-7,
+          err_msg=f"{case.name}/{key} is stale: run `uv run python -m autograder.record_cases`",
+        )
 
 
 def test_case_files_hold_no_pickles_and_are_where_release_expects():

@@ -20,7 +20,7 @@ SOLUTIONS = ROOT / "solutions" / "velocity" / "mdp"
 STUBS = ROOT / "student" / "trotlab" / "tasks" / "velocity" / "mdp"
 FILES = ("rewards", "observations", "terminations", "velocity_command", "curriculums")
 
-HEADER = "student,score,max_score,terms,training,notebook,R1,R2,R3,R4,R5,R6,R7,R8,O1,O2,O3,O4,O5,O6,O7,O8,O9,O10,O11,T1,T2,T3,C1,C2,C3,K1,K2,training_forward,training_lateral,training_yaw,training_mixed,training_no_fall,notebook_N1,notebook_N2,notebook_N3,notebook_W1,notebook_W2,notebook_W3,messages"  # fmt: skip
+HEADER = "student,score,max_score,terms,training,notebook,R1,R2,R3,R4,R5,R6,R7,R8,O1,O2,O3,O4,O5,O6,O7,O8,O9,O10,O11,T1,T2,T3,C1,C2,C3,K1,K2,training_forward,training_lateral,training_yaw,training_mixed,training_no_fall,notebook_N1,notebook_N2,notebook_N3,notebook_W1,notebook_W2,notebook_W3,messages"
 FULL = "7,6,4,3,9,5,8,5,2,2,2,2,2,2,2,2,2,2,2,4,2,3,6,5,3,5,3"
 EXPECTED_CSV = (
   "\n".join(
@@ -29,7 +29,7 @@ EXPECTED_CSV = (
       f"alice,100,100,100,,,{FULL},,,,,,,,,,,,",
       f"bob,93,100,93,,,0,{FULL.split(',', 1)[1]},,,,,,,,,,,,",
       "carol,0,100,0,,,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,,,,,,,,,,,,",
-      "dave,45,100,45,,,0,0,0,0,0,0,0,0,2,2,2,2,2,2,2,2,2,2,2,4,2,3,6,5,3,0,0,,,,,,,,,,,,curriculums.py is missing: its TODOs score zero",  # fmt: skip
+      "dave,45,100,45,,,0,0,0,0,0,0,0,0,2,2,2,2,2,2,2,2,2,2,2,4,2,3,6,5,3,0,0,,,,,,,,,,,,curriculums.py is missing: its TODOs score zero",
       f"erin,100,100,100,,,{FULL},,,,,,,,,,,,",
     ]
   )
@@ -64,7 +64,9 @@ def test_class_of_five_two_jobs_exact_reports(klass, tmp_path, capsys):
   assert grade.main([str(klass), "--out", str(out), "--jobs", "2", "--skip-training"]) == 0
   assert out.read_text() == EXPECTED_CSV
   reports = tmp_path / "grades_reports"
-  assert sorted(p.name for p in reports.iterdir()) == [f"{s}.json" for s in ("alice", "bob", "carol", "dave", "erin")]  # fmt: skip
+  assert sorted(p.name for p in reports.iterdir()) == [
+    f"{s}.json" for s in ("alice", "bob", "carol", "dave", "erin")
+  ]
   bob = json.loads((reports / "bob.json").read_text())
   assert (bob["score"], bob["max_score"], bob["training"], bob["notebook"]) == (93, 100, None, None)
   r1 = bob["terms"][0]
@@ -86,7 +88,9 @@ def test_class_of_five_two_jobs_exact_reports(klass, tmp_path, capsys):
   assert "1 of 5 submissions to grade" in capsys.readouterr().out
   assert out.read_text().splitlines()[3].startswith("carol,47,100,47,")
   (klass / "carol" / "rewards.py").write_text((STUBS / "rewards.py").read_text())
-  assert grade.main([str(klass), "--out", str(out), "--jobs", "2", "--skip-training", "--force"]) == 0  # fmt: skip
+  assert (
+    grade.main([str(klass), "--out", str(out), "--jobs", "2", "--skip-training", "--force"]) == 0
+  )
   assert {p.name: p.read_text() for p in reports.iterdir()} == before
   assert out.read_text() == EXPECTED_CSV
 
@@ -141,8 +145,12 @@ def test_a_policy_scored_mid_run_is_the_shorter_profiles_policy(tmp_path):
 
   _copy_files(SOLUTIONS, tmp_path / "sub")
   smoke = PROFILES["smoke"]
-  longer = run_training_check(tmp_path / "sub", dataclasses.replace(smoke, iterations=20), log=lambda m: None, also_at=(10,))  # fmt: skip
-  shorter = run_training_check(tmp_path / "sub", dataclasses.replace(smoke, iterations=10), log=lambda m: None)  # fmt: skip
+  longer = run_training_check(
+    tmp_path / "sub", dataclasses.replace(smoke, iterations=20), log=lambda m: None, also_at=(10,)
+  )
+  shorter = run_training_check(
+    tmp_path / "sub", dataclasses.replace(smoke, iterations=10), log=lambda m: None
+  )
   assert longer.phases is not None and shorter.phases is not None
   assert set(longer.earlier) == {10}
   assert longer.earlier[10].phases == shorter.phases
@@ -208,9 +216,14 @@ def test_a_training_stopped_by_the_time_limit_says_so(tmp_path):
   (tmp_path / "out").mkdir()
   (tmp_path / "out" / "train.json").write_text(json.dumps({"iterations": 120, "train_s": 1200.4}))
   line = _training_summary(tmp_path, PROFILES["cpu"])
-  assert line.startswith(f"trained 120 of {budget} iterations in 1200 s; stopped by the profile's time limit")  # fmt: skip
+  assert line.startswith(
+    f"trained 120 of {budget} iterations in 1200 s; stopped by the profile's time limit"
+  )
   (tmp_path / "out" / "train.json").write_text(json.dumps({"iterations": budget, "train_s": 611.0}))
-  assert _training_summary(tmp_path, PROFILES["cpu"]) == f"trained {budget} of {budget} iterations in 611 s"  # fmt: skip
+  assert (
+    _training_summary(tmp_path, PROFILES["cpu"])
+    == f"trained {budget} of {budget} iterations in 611 s"
+  )
 
 
 def test_gradescope_zip_and_results_format(tmp_path):
@@ -228,7 +241,10 @@ def test_gradescope_zip_and_results_format(tmp_path):
   submission = tmp_path / "submission"
   write_mutant(next(m for m in MUTANTS if m.category == "sign"), submission)
   results_file = tmp_path / "results" / "results.json"
-  assert run.main(["--submission", str(submission), "--results", str(results_file), "--skip-training"]) == 0  # fmt: skip
+  assert (
+    run.main(["--submission", str(submission), "--results", str(results_file), "--skip-training"])
+    == 0
+  )
   results = json.loads(results_file.read_text())
   assert results["score"] == 94
   assert len(results["tests"]) == 27
@@ -267,7 +283,9 @@ def test_submission_reading_skips_links_autosaves_and_survives_odd_zips(tmp_path
   (folder / ".ipynb_checkpoints" / "go1_velocity-checkpoint.ipynb").write_text('{"old": 1}')
   (folder / "go1_velocity.ipynb").write_text('{"new": 1}')
   sub = grade.read_submission(folder)
-  assert "rewards.py" not in sub.files and "rewards.py is missing: its TODOs score zero" in sub.messages  # fmt: skip
+  assert (
+    "rewards.py" not in sub.files and "rewards.py is missing: its TODOs score zero" in sub.messages
+  )
   assert sub.notebook == b'{"new": 1}'
 
   odd = tmp_path / "odd.zip"

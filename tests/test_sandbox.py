@@ -26,15 +26,15 @@ ATTACKS = {
   "R1": (
     "track_linear_velocity",
     f"open({str(ROOT / 'autograder' / 'hidden' / 'walk.npz')!r}, 'rb').read()",
-  ),  # fmt: skip
+  ),
   "R2": (
     "track_angular_velocity",
     f"import runpy; runpy.run_path({str(SOLUTIONS / 'rewards.py')!r})",
-  ),  # fmt: skip
+  ),
   "R3": (
     "flat_orientation",
     f"open({str(RESULTS_DIR / 'results.json')!r}, 'w').write('{{\"score\": 100}}')",
-  ),  # fmt: skip
+  ),
   "R4": ("default_joint_position", "import time; time.sleep(10**6)"),
   "R6": ("feet_clearance", "blocks = [bytearray(2**30) for _ in range(50)]"),
   "R8": ("feet_slip", "import sys\n  for _ in range(1100): sys.stdout.write('x' * 2**20)"),
@@ -101,7 +101,9 @@ def test_each_attack_scores_zero_with_a_message_and_the_rest_is_graded(attacked)
   assert {c.category for c in attacked["K2"].cases} == {"timeout"}
   assert "output size limit" in attacked["R8"].cases[0].message
   assert {c.category for c in attacked["R6"].cases} <= {"error", "crash"}
-  assert "MemoryError" in attacked["R6"].cases[0].message or "memory" in attacked["R6"].cases[0].message  # fmt: skip
+  assert (
+    "MemoryError" in attacked["R6"].cases[0].message or "memory" in attacked["R6"].cases[0].message
+  )
 
 
 def test_nothing_is_left_running(attacked):
@@ -110,7 +112,9 @@ def test_nothing_is_left_running(attacked):
   assert _sandbox_pids_alive() == []
 
 
-@pytest.mark.skipif(not running_as_root(), reason="the unprivileged-user path is active as root only")  # fmt: skip
+@pytest.mark.skipif(
+  not running_as_root(), reason="the unprivileged-user path is active as root only"
+)
 def test_hidden_cases_solutions_and_results_are_out_of_reach(attacked):
   for todo in ("R1", "R2", "R3"):
     result = attacked[todo]

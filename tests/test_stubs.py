@@ -59,7 +59,13 @@ def test_stub_generation_rejects_broken_markers():
 
 
 def test_train_with_untouched_stubs_lists_every_todo_and_exits_nonzero(tmp_path):
-  result = subprocess.run([sys.executable, "-m", "trotlab.scripts.train", TASK], cwd=tmp_path, capture_output=True, text=True, timeout=300)  # fmt: skip
+  result = subprocess.run(
+    [sys.executable, "-m", "trotlab.scripts.train", TASK],
+    cwd=tmp_path,
+    capture_output=True,
+    text=True,
+    timeout=300,
+  )
   assert result.returncode == 1
   assert "Traceback" not in result.stderr
   for todo_id in TODO_IDS:

@@ -71,7 +71,9 @@ def test_mirror_is_an_involution_and_keeps_the_originals_first():
   torch.testing.assert_close(mirror.action(twice_actions[5:]), actions)
   # FR_hip (index 0) mirrors to minus FL_hip (index 3); the command's vy and wz flip.
   torch.testing.assert_close(twice_actions[5:, 0], -actions[:, 3])
-  torch.testing.assert_close(twice_obs["actor"][5:, 9:12], obs["actor"][:, 9:12] * torch.tensor([1.0, -1.0, -1.0]))  # fmt: skip
+  torch.testing.assert_close(
+    twice_obs["actor"][5:, 9:12], obs["actor"][:, 9:12] * torch.tensor([1.0, -1.0, -1.0])
+  )
 
 
 def test_an_observation_term_without_a_mirror_rule_is_named():
@@ -92,9 +94,12 @@ def test_a_term_of_the_wrong_size_is_a_term_error_that_names_it():
 def test_the_runner_config_passes_the_mirror_to_rsl_rl():
   """On by default on the CPU (docs/grading.md, configuration M), mjlab's setting on a GPU."""
   ppo = get_task(TASK).agent_cfg(device="cpu").to_rsl_rl()["algorithm"]
-  assert ppo["symmetry_cfg"] == {"data_augmentation_func": MIRROR_FUNCTION, "use_data_augmentation": True}  # fmt: skip
+  assert ppo["symmetry_cfg"] == {
+    "data_augmentation_func": MIRROR_FUNCTION,
+    "use_data_augmentation": True,
+  }
   assert "symmetry_function" not in ppo
-  assert "symmetry_cfg" not in get_task(TASK).agent_cfg(device="cuda:0").to_rsl_rl()["algorithm"]  # fmt: skip
+  assert "symmetry_cfg" not in get_task(TASK).agent_cfg(device="cuda:0").to_rsl_rl()["algorithm"]
   agent = get_task(TASK).agent_cfg(device="cpu")
   agent.algorithm.symmetry_function = None  # what --agent.algorithm.symmetry-function None sets
   assert "symmetry_cfg" not in agent.to_rsl_rl()["algorithm"]

@@ -48,7 +48,20 @@ def run_cli(*args: str, cwd) -> subprocess.CompletedProcess:
 
 
 def test_train_resume_export_and_evaluate(tmp_path):
-  common = ["--mdp", "solutions", "--env.scene.num-envs", "16", "--agent.num-steps-per-env", "8", "--agent.max-iterations", "2", "--agent.save-interval", "1", "--log-root", str(tmp_path / "logs")]  # fmt: skip
+  common = [
+    "--mdp",
+    "solutions",
+    "--env.scene.num-envs",
+    "16",
+    "--agent.num-steps-per-env",
+    "8",
+    "--agent.max-iterations",
+    "2",
+    "--agent.save-interval",
+    "1",
+    "--log-root",
+    str(tmp_path / "logs"),
+  ]
   first = run_cli("trotlab.scripts.train", TASK, *common, cwd=tmp_path)
   assert first.returncode == 0, first.stdout[-3000:] + first.stderr[-3000:]
   runs = sorted((tmp_path / "logs" / "go1_velocity").iterdir())
@@ -84,7 +97,19 @@ def test_train_resume_export_and_evaluate(tmp_path):
   assert (resumed / "model_2.pt").is_file(), "continues at the loaded iteration"
 
   out = tmp_path / "eval"
-  evaluation = run_cli("trotlab.scripts.evaluate", TASK, "--checkpoint-file", str(run / "model_1.pt"), "--mdp", "solutions", "--out", str(out), "--num-envs", "8", cwd=tmp_path)  # fmt: skip
+  evaluation = run_cli(
+    "trotlab.scripts.evaluate",
+    TASK,
+    "--checkpoint-file",
+    str(run / "model_1.pt"),
+    "--mdp",
+    "solutions",
+    "--out",
+    str(out),
+    "--num-envs",
+    "8",
+    cwd=tmp_path,
+  )
   assert evaluation.returncode == 0, evaluation.stdout[-3000:] + evaluation.stderr[-3000:]
   assert "Actor Model" not in evaluation.stdout
   steps = sum(round(phase.duration_s / 0.02) for phase in TrackingEvalCfg().phases)
@@ -120,7 +145,23 @@ def test_cli_help_and_list_envs(tmp_path):
 
 def test_play_records_a_video_headless(tmp_path):
   video = tmp_path / "zero.mp4"
-  result = run_cli("trotlab.scripts.play", TASK, "--agent", "zero", "--video", "True", "--video-length", "10", "--num-envs", "2", "--video-file", str(video), "--mdp", "solutions", cwd=tmp_path)  # fmt: skip
+  result = run_cli(
+    "trotlab.scripts.play",
+    TASK,
+    "--agent",
+    "zero",
+    "--video",
+    "True",
+    "--video-length",
+    "10",
+    "--num-envs",
+    "2",
+    "--video-file",
+    str(video),
+    "--mdp",
+    "solutions",
+    cwd=tmp_path,
+  )
   assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
   assert video.stat().st_size > 1000
   assert "10/10 frames" in result.stderr, "the progress bar's last state"

@@ -29,7 +29,11 @@ def files_to_ship() -> list[Path]:
     if path.is_file():
       found.append(path)
     elif path.is_dir():
-      found += [p for p in sorted(path.rglob("*")) if p.is_file() and not SKIP_PARTS & set(p.parts) and p.suffix != ".pyc"]  # fmt: skip
+      found += [
+        p
+        for p in sorted(path.rglob("*"))
+        if p.is_file() and not SKIP_PARTS & set(p.parts) and p.suffix != ".pyc"
+      ]
   return found
 
 
@@ -47,7 +51,9 @@ def build(out: Path) -> Path:
 
 
 def main(argv: list[str] | None = None) -> int:
-  parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
+  parser = argparse.ArgumentParser(
+    description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+  )
   parser.add_argument("out", type=Path, nargs="?", default=Path("gradescope_autograder.zip"))
   args = parser.parse_args(argv)
   path = build(args.out)

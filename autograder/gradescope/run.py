@@ -30,16 +30,32 @@ def results_from_report(report: dict) -> dict:
       "max_score": t["max_score"],
       "output": t["feedback"],
       "visibility": "visible",
-    }  # fmt: skip
+    }
     for t in report["terms"]
   ]
   if report["training"] is not None:
     for name, item in report["training"]["items"].items():
-      tests.append({"name": f"Training check: {name}", "score": item["score"], "max_score": item["max_score"], "output": item["output"] or report["training"]["output"], "visibility": "visible"})  # fmt: skip
+      tests.append(
+        {
+          "name": f"Training check: {name}",
+          "score": item["score"],
+          "max_score": item["max_score"],
+          "output": item["output"] or report["training"]["output"],
+          "visibility": "visible",
+        }
+      )
   for key, item in (report["notebook"] or {}).items():
     if item["score"] is None:
       continue  # written answers: graded by hand
-    tests.append({"name": f"Notebook {key}", "score": item["score"], "max_score": item["max_score"], "output": item["output"], "visibility": "visible"})  # fmt: skip
+    tests.append(
+      {
+        "name": f"Notebook {key}",
+        "score": item["score"],
+        "max_score": item["max_score"],
+        "output": item["output"],
+        "visibility": "visible",
+      }
+    )
   summary = [f"Autograded score: {report['score']:g} / {report['max_score']:g}"]
   summary += report["messages"]
   return {
@@ -52,7 +68,9 @@ def results_from_report(report: dict) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
-  parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
+  parser = argparse.ArgumentParser(
+    description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+  )
   parser.add_argument("--submission", type=Path, required=True)
   parser.add_argument("--results", type=Path, required=True)
   parser.add_argument("--profile", default="cpu", choices=sorted(PROFILES))
@@ -64,7 +82,13 @@ def main(argv: list[str] | None = None) -> int:
     results = results_from_report(grade_one(sub, args.profile, args.skip_training))
   except Exception:  # Gradescope must get a results file: a grader fault is reported, not hidden
     traceback.print_exc()
-    results = {"score": 0.0, "output": "The autograder failed on this submission (not your code's score). Please tell your instructor; the log holds the details.", "tests": [], "visibility": "visible", "stdout_visibility": "hidden"}  # fmt: skip
+    results = {
+      "score": 0.0,
+      "output": "The autograder failed on this submission (not your code's score). Please tell your instructor; the log holds the details.",
+      "tests": [],
+      "visibility": "visible",
+      "stdout_visibility": "hidden",
+    }
   args.results.parent.mkdir(parents=True, exist_ok=True)
   tmp = args.results.with_suffix(".tmp")
   tmp.write_text(json.dumps(results, indent=1))

@@ -206,10 +206,14 @@ def run_mjlab_bench(cfg: MjlabBench) -> dict:
     script = Path(tmp) / "mjlab_throughput.py"
     script.write_text(_MJLAB_THROUGHPUT)
     # stderr is not captured: mjlab's own errors reach the terminal
-    proc = subprocess.run([str(python), str(script), *map(str, args)], stdout=subprocess.PIPE, text=True)  # fmt: skip
+    proc = subprocess.run(
+      [str(python), str(script), *map(str, args)], stdout=subprocess.PIPE, text=True
+    )
   print(proc.stdout, end="")
   if proc.returncode != 0:
-    raise SystemExit(f"[bench mjlab] the mjlab throughput script failed (exit {proc.returncode}); its errors are above")  # fmt: skip
+    raise SystemExit(
+      f"[bench mjlab] the mjlab throughput script failed (exit {proc.returncode}); its errors are above"
+    )
   line = next(row for row in proc.stdout.splitlines() if row.startswith("RESULTS "))
   result: dict = {"mjlab_version": version, "env_steps_per_s": json.loads(line[8:])}
   if cfg.train_seconds > 0:

@@ -176,8 +176,16 @@ def run_backends_bench(cfg: BackendsBench) -> dict[str, float]:
 
     def run() -> None:
       for k in range(cfg.steps):
-        pool.rollout(models, datas, state0, controls[k], state=states, sensordata=sensordata,
-                     skip_checks=True, nstep=cfg.decimation)  # fmt: skip
+        pool.rollout(
+          models,
+          datas,
+          state0,
+          controls[k],
+          state=states,
+          sensordata=sensordata,
+          skip_checks=True,
+          nstep=cfg.decimation,
+        )
         np.copyto(state0, states[:, -1])
 
     return run

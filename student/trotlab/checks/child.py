@@ -147,7 +147,11 @@ def run_job(job_dir: Path) -> None:
         status = {"status": "todo", "message": describe(err), "case_errors": {}}
         break
       except (FileNotFoundError, ImportError) as err:
-        status = {"status": "missing" if isinstance(err, FileNotFoundError) else "error", "message": str(err), "case_errors": {}}  # fmt: skip
+        status = {
+          "status": "missing" if isinstance(err, FileNotFoundError) else "error",
+          "message": str(err),
+          "case_errors": {},
+        }
         break
       except MemoryError as err:  # every case would fill memory again: its other cases not run
         message = f"{describe(err)}; the TODO's other cases were not run"

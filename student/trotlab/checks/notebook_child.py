@@ -61,7 +61,9 @@ def limit_outputs(cell) -> None:
       output["text"] = _cut("".join(text) if isinstance(text, list) else str(text), MAX_TEXT_CHARS)
     elif kind == "error":
       output["evalue"] = _cut(str(output.get("evalue", "")), MAX_TEXT_CHARS)
-      output["traceback"] = [_cut(str(line), MAX_TEXT_CHARS) for line in output.get("traceback", [])][-MAX_TRACEBACK_LINES:]  # fmt: skip
+      output["traceback"] = [
+        _cut(str(line), MAX_TEXT_CHARS) for line in output.get("traceback", [])
+      ][-MAX_TRACEBACK_LINES:]
     elif kind in ("display_data", "execute_result"):
       data = output.get("data", {})
       if len(json.dumps(data)) > MAX_DATA_CHARS:

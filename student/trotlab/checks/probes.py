@@ -53,7 +53,9 @@ def decode_params(params: dict[str, Any], env: ManagerBasedRlEnv) -> dict[str, A
   out = {}
   for key, value in params.items():
     if isinstance(value, dict) and "scene_entity" in value:
-      cfg = SceneEntityCfg(**{k: tuple(v) if isinstance(v, list) else v for k, v in value["scene_entity"].items()})  # fmt: skip
+      cfg = SceneEntityCfg(
+        **{k: tuple(v) if isinstance(v, list) else v for k, v in value["scene_entity"].items()}
+      )
       cfg.resolve(env.scene)
       value = cfg
     out[key] = value
@@ -66,7 +68,14 @@ def to_array(value: Any, what: str) -> np.ndarray:
   return value.detach().to("cpu", torch.float64).numpy().copy()
 
 
-ROBOT_CONSTANTS = ("gravity_vec_w", "default_root_state", "default_joint_pos", "default_joint_vel", "joint_pos_limits", "soft_joint_pos_limits")  # fmt: skip
+ROBOT_CONSTANTS = (
+  "gravity_vec_w",
+  "default_root_state",
+  "default_joint_pos",
+  "default_joint_vel",
+  "joint_pos_limits",
+  "soft_joint_pos_limits",
+)
 """EntityData tensors no snapshot rewrites: a term that changes them is caught and undone."""
 
 
@@ -90,7 +99,9 @@ class _RobotConstants:
 
   def __init__(self, env: ManagerBasedRlEnv) -> None:
     self.data = env.scene["robot"].data
-    self.saved = {name: (getattr(self.data, name), getattr(self.data, name).clone()) for name in ROBOT_CONSTANTS}  # fmt: skip
+    self.saved = {
+      name: (getattr(self.data, name), getattr(self.data, name).clone()) for name in ROBOT_CONSTANTS
+    }
 
   def changed(self) -> bool:
     return any(
@@ -147,7 +158,15 @@ def probe_term(
     "inputs_kept": np.asarray(kept),
   }
   if env.num_envs >= 3:
-    swapped = {key: np.stack([replace_env(snapshot_at(sequence, t), 0, env.num_envs - 1)[key] for t in range(sequence["qpos"].shape[0])]) for key in sequence}  # fmt: skip
+    swapped = {
+      key: np.stack(
+        [
+          replace_env(snapshot_at(sequence, t), 0, env.num_envs - 1)[key]
+          for t in range(sequence["qpos"].shape[0])
+        ]
+      )
+      for key in sequence
+    }
     leak_values, _, _ = _call_along(env, make_term, params, swapped)
     out["leak_value"] = np.stack(leak_values)
   return out
@@ -263,7 +282,9 @@ def probe_curriculum(env: ManagerBasedRlEnv, func: Callable, todo: str, params: 
 def build_env(num_envs: int, todo: str, params: dict) -> ManagerBasedRlEnv:
   """The canned env a probe runs in (no student term is part of it)."""
   if todo == "K1":
-    return canned.build_env(num_envs, ranges=Ranges(**{k: tuple(v) for k, v in params["initial_ranges"].items()}))  # fmt: skip
+    return canned.build_env(
+      num_envs, ranges=Ranges(**{k: tuple(v) for k, v in params["initial_ranges"].items()})
+    )
   env = canned.build_env(num_envs)
   if todo == "K2":
     env.reward_manager.get_term_cfg("action_rate").weight = float(params["initial_weight"])

@@ -285,7 +285,13 @@ def run_public_checks(expected: dict | None = None) -> list[Result]:
   """Check every TODO of the selected MDP against the public expected values."""
   if expected is None:
     expected = json.loads(CASES_FILE.read_text())
-  names = {c.todo: c.name for c in TERM_CASES} | {"C1": "UniformVelocityCommand._resample_command", "C2": "UniformVelocityCommand._update_command", "C3": "UniformVelocityCommand._update_metrics", "K1": "commands_vel", "K2": "reward_weight"}  # fmt: skip
+  names = {c.todo: c.name for c in TERM_CASES} | {
+    "C1": "UniformVelocityCommand._resample_command",
+    "C2": "UniformVelocityCommand._update_command",
+    "C3": "UniformVelocityCommand._update_metrics",
+    "K1": "commands_vel",
+    "K2": "reward_weight",
+  }
   results = []
   for todo in ALL_TODOS:
     try:

@@ -59,7 +59,10 @@ def run_job(job_dir: Path) -> None:
   torch.manual_seed(job["seed"])
   env = ManagerBasedRlEnv(env_cfg, verbose=False)
   runner = OnPolicyRunner(RslRlVecEnvWrapper(env), agent.to_rsl_rl(), log_dir=None, device=device)
-  print(f"[training check] seed {job['seed']}, {env.num_envs} envs, {job['iterations']} iterations (time limit {job['time_limit_s']:.0f} s)", flush=True)  # fmt: skip
+  print(
+    f"[training check] seed {job['seed']}, {env.num_envs} envs, {job['iterations']} iterations (time limit {job['time_limit_s']:.0f} s)",
+    flush=True,
+  )
   also_at = set(job.get("eval_also_at", []))
   start, iteration = time.perf_counter(), 0
   while iteration < job["iterations"] and time.perf_counter() - start < job["time_limit_s"]:
@@ -68,14 +71,16 @@ def run_job(job_dir: Path) -> None:
     iteration += chunk
     if iteration in also_at:
       runner.save(str(out_dir / f"model_{iteration}.pt"))
-    print(f"[training check] iteration {iteration}, {time.perf_counter() - start:.0f} s", flush=True)  # fmt: skip
+    print(
+      f"[training check] iteration {iteration}, {time.perf_counter() - start:.0f} s", flush=True
+    )
   train_s = time.perf_counter() - start
   runner.save(str(out_dir / "model.pt"))  # for the instructor's calibration runs; never scored
 
   runner.alg.eval_mode()
   model = runner.alg.get_policy().to("cpu")  # training is over: the actor may move
   record_evaluation(model, spec, job["eval_num_envs"], out_dir / "trajectory.npz", job["threads"])
-  (out_dir / "train.json").write_text(json.dumps({"iterations": iteration, "train_s": train_s}))  # fmt: skip
+  (out_dir / "train.json").write_text(json.dumps({"iterations": iteration, "train_s": train_s}))
   for earlier in sorted(i for i in also_at if i < iteration):
     runner.load(str(out_dir / f"model_{earlier}.pt"), load_cfg={"actor": True})
     runner.alg.eval_mode()

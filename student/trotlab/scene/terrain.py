@@ -19,17 +19,27 @@ class TerrainCfg:
 
   def add_to_spec(self, spec: mujoco.MjSpec) -> None:
     spec.add_texture(
-      name="grid", type=mujoco.mjtTexture.mjTEXTURE_2D, builtin=mujoco.mjtBuiltin.mjBUILTIN_CHECKER,
-      rgb1=[0.20, 0.30, 0.40], rgb2=[0.10, 0.20, 0.30], width=300, height=300,
-    )  # fmt: skip
+      name="grid",
+      type=mujoco.mjtTexture.mjTEXTURE_2D,
+      builtin=mujoco.mjtBuiltin.mjBUILTIN_CHECKER,
+      rgb1=[0.20, 0.30, 0.40],
+      rgb2=[0.10, 0.20, 0.30],
+      width=300,
+      height=300,
+    )
     spec.add_material(name="grid", texrepeat=[5, 5], reflectance=0.1).textures[
       mujoco.mjtTextureRole.mjTEXROLE_RGB
     ] = "grid"
     body = spec.worldbody.add_body(name=TERRAIN_BODY)
     body.add_geom(
-      name=TERRAIN_GEOM, type=mujoco.mjtGeom.mjGEOM_PLANE, size=[self.render_size, self.render_size, 0.05],
-      friction=list(self.friction), contype=2, conaffinity=1, material="grid",
-    )  # fmt: skip
+      name=TERRAIN_GEOM,
+      type=mujoco.mjtGeom.mjGEOM_PLANE,
+      size=[self.render_size, self.render_size, 0.05],
+      friction=list(self.friction),
+      contype=2,
+      conaffinity=1,
+      material="grid",
+    )
     spec.worldbody.add_light(
       pos=[0, 0, 3.0], dir=[0, 0, -1], type=mujoco.mjtLightType.mjLIGHT_DIRECTIONAL
     )

@@ -14,8 +14,10 @@ def split_task_argv(argv: list[str], prog: str) -> tuple[str, list[str]]:
   """The task id is the first positional argument; the rest goes to tyro."""
   if not argv or argv[0].startswith("-"):
     if any(a in ("-h", "--help") for a in argv):
-      print(f"usage: {prog} TASK [options]\n\nTasks: {', '.join(list_tasks())}\n"
-            f"Run `{prog} TASK --help` for the options of a task.")  # fmt: skip
+      print(
+        f"usage: {prog} TASK [options]\n\nTasks: {', '.join(list_tasks())}\n"
+        f"Run `{prog} TASK --help` for the options of a task."
+      )
       raise SystemExit(0)
     raise SystemExit(f"usage: {prog} TASK [options]; tasks: {', '.join(list_tasks())}")
   task = argv[0]
