@@ -86,11 +86,16 @@ def run_tracking_eval(
   per-step traces under "_traces", numpy arrays, for saving).
 
   ``before_step(t)``, if given, runs before the policy is asked for the action of step t (t
-  counts over all phases): the autograder records or re-plays the trajectory there."""
+  counts over all phases): the autograder records or re-plays the trajectory there.
+
+  A policy with a ``reset()`` (trotlab.rl.policy.InferencePolicy) is reset once at the start; no
+  env is reset during the protocol, so a recurrent policy carries its state through it."""
   command = env.command_manager.get_term(cfg.command_name)
   robot = env.scene["robot"]
   nonfoot = env.scene[cfg.nonfoot_sensor]
   obs = env.reset()
+  if hasattr(policy, "reset"):  # a recurrent policy starts from a zero hidden state
+    policy.reset()
   fallen = torch.zeros(env.num_envs, dtype=torch.bool, device=env.device)
   cos_limit = math.cos(math.radians(cfg.tilt_limit_deg))
   traces = {k: [] for k in ("time", "command", "lin_vel_b", "ang_vel_z", "fallen", "phase")}

@@ -1,19 +1,109 @@
-"""rsl-rl-lib runner configuration as dataclasses (turned into the dict the runner reads)."""
+"""rsl-rl-lib runner configuration as dataclasses (turned into the dict the runner reads).
+
+The choices beyond rsl-rl's defaults the kit exposes (see README.md, "Training options"):
+
+- ``actor.class_name`` / ``critic.class_name``: "MLPModel" (default) or "RNNModel" (an LSTM or
+  GRU in front of the MLP; ``rnn_type``, ``rnn_hidden_dim``, ``rnn_num_layers``).
+- ``algorithm.rnd``: random network distillation (an intrinsic reward for novel states).
+- ``logger``: "tensorboard" (default), "wandb" or "neptune" (rsl-rl's own writers; the last two
+  are optional dependency groups: ``uv sync --group wandb`` / ``uv sync --group neptune``).
+"""
 
 from __future__ import annotations
 
 import dataclasses
-from typing import Literal
+import importlib.util
+from typing import Any, Literal
+
+ModelClass = Literal["MLPModel", "RNNModel"]
+LoggerChoice = Literal["tensorboard", "wandb", "neptune"]
+
+LOG_WRITERS = {
+  "wandb": ("rsl_rl.utils.wandb_log_writer:WandbLogWriter", "wandb"),
+  "neptune": ("rsl_rl.utils.neptune_log_writer:NeptuneLogWriter", "neptune"),
+}
+"""logger choice -> (rsl-rl's writer class, the Python package it imports)."""
 
 
 @dataclasses.dataclass(kw_only=True)
 class RslRlModelCfg:
+  class_name: ModelClass = "MLPModel"
+  """MLPModel: obs (N, d) -> MLP. RNNModel: obs (N, d) -> LSTM/GRU -> (N, rnn_hidden_dim) ->
+  MLP; its hidden state is carried from step to step and zeroed where an episode ends."""
   hidden_dims: tuple[int, ...] = (512, 256, 128)
   activation: str = "elu"
   obs_normalization: bool = True
   """Running mean/std normalization of the model's inputs."""
   init_noise_std: float | None = None
   """Initial action std (actor only; None for the critic)."""
+  rnn_type: Literal["lstm", "gru"] = "lstm"
+  """RNNModel only."""
+  rnn_hidden_dim: int = 256
+  """RNNModel only: the size H of the hidden state (and of the cell state of an LSTM)."""
+  rnn_num_layers: int = 1
+  """RNNModel only: stacked recurrent layers L; the hidden state is (L, N, H)."""
+
+  @property
+  def is_recurrent(self) -> bool:
+    return self.class_name == "RNNModel"
+
+  def to_rsl_rl(self) -> dict:
+    """rsl-rl's model dict: class_name and the constructor's keyword arguments."""
+    out: dict[str, Any] = {
+      "class_name": self.class_name,
+      "hidden_dims": list(self.hidden_dims),
+      "activation": self.activation,
+      "obs_normalization": self.obs_normalization,
+    }
+    if self.init_noise_std is not None:
+      out["distribution_cfg"] = {
+        "class_name": "GaussianDistribution",
+        "init_std": self.init_noise_std,
+      }
+    if self.is_recurrent:
+      out |= {
+        "rnn_type": self.rnn_type,
+        "rnn_hidden_dim": self.rnn_hidden_dim,
+        "rnn_num_layers": self.rnn_num_layers,
+      }
+    return out
+
+  @classmethod
+  def from_plain(cls, saved: dict, fallback: RslRlModelCfg) -> RslRlModelCfg:
+    """From a params/agent.yaml entry (missing keys: ``fallback``'s, for older runs)."""
+    kwargs = {}
+    for field in dataclasses.fields(cls):
+      value = saved.get(field.name, getattr(fallback, field.name))
+      kwargs[field.name] = tuple(value) if field.name == "hidden_dims" else value
+    return cls(**kwargs)
+
+
+@dataclasses.dataclass(kw_only=True)
+class RslRlRndCfg:
+  """Random network distillation (Burda et al. 2018): a predictor MLP learns to match a frozen
+  random target MLP on the states of one observation group; its error (large on states seldom
+  seen) is added to the reward as ``weight * step_dt * ||predictor(s) - target(s)||``."""
+
+  enabled: bool = False
+  weight: float = 1.0
+  """Intrinsic reward weight (rsl-rl scales it by the env's step_dt, like the reward terms)."""
+  obs_group: str = "critic"
+  """The observation group (N, d) RND reads: "critic" (privileged, noise-free) or "actor"."""
+  num_outputs: int = 16
+  """Embedding size of predictor and target."""
+  predictor_hidden_dims: tuple[int, ...] = (64, 64)
+  target_hidden_dims: tuple[int, ...] = (64, 64)
+  learning_rate: float = 1.0e-3
+  state_normalization: bool = True
+  reward_normalization: bool = False
+
+  def to_rsl_rl(self) -> dict:
+    """rsl-rl's rnd_cfg (without the observation group: that goes to obs_groups["rnd_state"])."""
+    out = dataclasses.asdict(self)
+    del out["enabled"], out["obs_group"]
+    out["predictor_hidden_dims"] = list(self.predictor_hidden_dims)
+    out["target_hidden_dims"] = list(self.target_hidden_dims)
+    return out
 
 
 @dataclasses.dataclass(kw_only=True)
@@ -33,6 +123,8 @@ class RslRlPpoCfg:
   symmetry_function: str | None = None
   """"module:function" mirroring (observations, actions) for rsl-rl's symmetry augmentation
   (every mini-batch also holds the mirror image of each sample); None: no augmentation."""
+  rnd: RslRlRndCfg = dataclasses.field(default_factory=RslRlRndCfg)
+  """Random network distillation; off unless rnd.enabled."""
 
 
 @dataclasses.dataclass(kw_only=True)
@@ -58,38 +150,55 @@ class RslRlRunnerCfg:
   """Regex of the run folder to resume from (the newest match)."""
   load_checkpoint: str = r"model_.*\.pt"
   """Regex of the checkpoint file in that run (the highest iteration)."""
-  logger: Literal["tensorboard"] = "tensorboard"
+  logger: LoggerChoice = "tensorboard"
+  """tensorboard, or wandb / neptune (which also write the TensorBoard events; WANDB_MODE=offline
+  or NEPTUNE_MODE=offline keep them on this machine)."""
+  log_project: str = ""
+  """W&B / Neptune project name (default: experiment_name)."""
+
+  def validate(self) -> None:
+    """Raise ValueError naming the option to change, for choices that cannot work together or a
+    logger whose package is not installed; before any env is built."""
+    recurrent = [m for m in ("actor", "critic") if getattr(self, m).is_recurrent]
+    if recurrent and self.algorithm.symmetry_function is not None:
+      raise ValueError(
+        f"the {' and '.join(recurrent)} is recurrent (RNNModel), and rsl-rl's mirror "
+        "augmentation works on single steps, not on hidden states: turn it off with "
+        "--agent.algorithm.symmetry-function None"
+      )
+    if self.logger in LOG_WRITERS:
+      _, package = LOG_WRITERS[self.logger]
+      if importlib.util.find_spec(package) is None:
+        raise ValueError(
+          f"--agent.logger {self.logger} needs the {package} package, an optional dependency: "
+          f"install it with `uv sync --group {self.logger}` (or pip install {package})"
+        )
 
   def to_rsl_rl(self) -> dict:
     """The dict rsl_rl's OnPolicyRunner expects."""
-
-    def model(cfg: RslRlModelCfg) -> dict:
-      out = {
-        "class_name": "MLPModel",
-        "hidden_dims": list(cfg.hidden_dims),
-        "activation": cfg.activation,
-        "obs_normalization": cfg.obs_normalization,
-      }
-      if cfg.init_noise_std is not None:
-        out["distribution_cfg"] = {
-          "class_name": "GaussianDistribution",
-          "init_std": cfg.init_noise_std,
-        }
-      return out
-
     ppo = {"class_name": "PPO", **dataclasses.asdict(self.algorithm)}
     symmetry = ppo.pop("symmetry_function")
     if symmetry is not None:
       ppo["symmetry_cfg"] = {"data_augmentation_func": symmetry, "use_data_augmentation": True}
+    del ppo["rnd"]
+    obs_groups = {"actor": ["actor"], "critic": ["critic"]}
+    if self.algorithm.rnd.enabled:
+      ppo["rnd_cfg"] = self.algorithm.rnd.to_rsl_rl()
+      obs_groups["rnd_state"] = [self.algorithm.rnd.obs_group]
+    if self.logger in LOG_WRITERS:
+      writer, _ = LOG_WRITERS[self.logger]
+      logger = {"class_name": writer, "project_name": self.log_project or self.experiment_name}
+    else:
+      logger = self.logger
     return {
       "seed": self.seed,
       "num_steps_per_env": self.num_steps_per_env,
       "save_interval": self.save_interval,
-      "obs_groups": {"actor": ["actor"], "critic": ["critic"]},
-      "actor": model(self.actor),
-      "critic": model(self.critic),
+      "obs_groups": obs_groups,
+      "actor": self.actor.to_rsl_rl(),
+      "critic": self.critic.to_rsl_rl(),
       "algorithm": ppo,
-      "logger": self.logger,
+      "logger": logger,
       "run_name": self.run_name,
       "experiment_name": self.experiment_name,
     }

@@ -90,11 +90,14 @@ def record_video(env, agent, cfg: PlayCfg, path: Path) -> Path:
   camera.type = mujoco.mjtCamera.mjCAMERA_TRACKING
   camera.trackbodyid = model.body("trunk").id
   camera.distance, camera.elevation, camera.azimuth = 1.6, -20.0, 120.0
+  from trotlab.rl.policy import reset_on_done
+
   frames, obs = [], env.reset()
   with ProgressBar(cfg.video_length, "[play] recording", unit="frames") as bar:
     for _ in range(cfg.video_length):
       with torch.inference_mode():
-        obs, *_ = env.step(agent(obs))
+        obs, _, terminated, truncated, _ = env.step(agent(obs))
+        reset_on_done(agent, terminated, truncated)
       _, data = env.sim.env_model_and_data(0)
       renderer.update_scene(data, camera=camera)
       frames.append(renderer.render())
@@ -108,13 +111,16 @@ def run_viewer(env, agent) -> None:
   import mujoco.viewer
   import torch
 
+  from trotlab.rl.policy import reset_on_done
+
   model, data = env.sim.env_model_and_data(0)
   obs = env.reset()
   with mujoco.viewer.launch_passive(model, data) as viewer:
     while viewer.is_running():
       start = time.time()
       with torch.inference_mode():
-        obs, *_ = env.step(agent(obs))
+        obs, _, terminated, truncated, _ = env.step(agent(obs))
+        reset_on_done(agent, terminated, truncated)
       _, fresh = env.sim.env_model_and_data(0)
       data.qpos[:], data.qvel[:] = fresh.qpos, fresh.qvel
       mujoco.mj_forward(model, data)
@@ -150,10 +156,13 @@ def main() -> None:
   else:
     import torch
 
+    from trotlab.rl.policy import reset_on_done
+
     obs = env.reset()
     for step in range(cfg.steps):
       with torch.inference_mode():
-        obs, reward, *_ = env.step(agent(obs))
+        obs, reward, terminated, truncated, _ = env.step(agent(obs))
+        reset_on_done(agent, terminated, truncated)
       if step % 100 == 0:
         print(f"[play] step {step}: mean reward {reward.mean().item():.4f}")
 

@@ -1,6 +1,8 @@
 """uv run train TASK [--env.scene.num-envs N] [--agent.max-iterations N] [--device auto|cpu|cuda:N]
                      [--sim-backend auto|cpu|warp] [--mdp student|solutions|PATH] [--seed N]
-                     [--verbose-log True]
+                     [--verbose-log True] [--agent.logger tensorboard|wandb|neptune]
+                     [--agent.actor.class-name RNNModel --agent.critic.class-name RNNModel]
+                     [--agent.algorithm.rnd.enabled True]
 
 Trains a policy with rsl-rl-lib's PPO. Logs, checkpoints (model_{it}.pt), TensorBoard events and
 the configs (params/env.yaml, params/agent.yaml) go to logs/rsl_rl/{experiment}/{timestamp}/; the
@@ -61,9 +63,14 @@ def run_train(task: str, cfg: TrainCfg) -> Path:
   from trotlab.scripts.common import find_checkpoint
   from trotlab.utils.serialize import dump_yaml
 
+  cfg.agent.validate()
   device = resolve_device(cfg.device)
   sim_backend = configure_sim(cfg.env.sim, cfg.sim_backend, device)
   agent = cfg.agent
+  if agent.logger == "neptune" and os.environ.get("NEPTUNE_MODE") == "offline":
+    # rsl-rl's writer asks for both variables; an offline run uses neither.
+    os.environ.setdefault("NEPTUNE_API_TOKEN", "offline")
+    os.environ.setdefault("NEPTUNE_USERNAME", "offline")
   if cfg.seed is not None:
     agent.seed = cfg.seed
   cfg.env.seed = agent.seed
@@ -117,6 +124,10 @@ def main() -> None:
     prog=f"train {task}",
     config=(tyro.conf.FlagConversionOff,),
   )
+  try:
+    cfg.agent.validate()
+  except ValueError as err:
+    raise SystemExit(f"error: {err}") from None
   os.environ.setdefault("PYTHONUNBUFFERED", "1")
   run_train(task, cfg)
 
