@@ -118,6 +118,7 @@ def test_a_missing_logger_package_names_the_install_command(logger, monkeypatch,
   assert not tmp_path.exists() or not any(tmp_path.iterdir()), "no run folder"
 
 
+@pytest.mark.filterwarnings("ignore:`torch.jit.load` is deprecated:FutureWarning")
 def test_recurrent_train_resume_export_play_evaluate(monkeypatch, tmp_path):
   log_root = tmp_path / "logs"
   run_main(train, monkeypatch, *TINY, *RECURRENT, "--log-root", str(log_root))
@@ -126,6 +127,9 @@ def test_recurrent_train_resume_export_play_evaluate(monkeypatch, tmp_path):
   saved = torch.load(run / "model_1.pt", weights_only=False)
   assert any(key.startswith("rnn.rnn.weight_hh") for key in saved["actor_state_dict"])
 
+  # Resumed without the model options: one line naming the option; with them, a strict load.
+  with pytest.raises(SystemExit, match="--agent.actor.class-name RNNModel"):
+    run_main(train, monkeypatch, *TINY, "--agent.resume", "True", "--log-root", str(log_root))
   # Resumed with the same options: the recurrent weights load strictly.
   resume = ["--agent.resume", "True", "--agent.max-iterations", "1", "--export", "False"]
   run_main(train, monkeypatch, *TINY, *RECURRENT, *resume, "--log-root", str(log_root))
@@ -241,3 +245,20 @@ def test_wandb_offline(monkeypatch, tmp_path):
   (run,) = runs(log_root)
   assert "Loss/value" in scalar_tags(run), "rsl-rl's W&B writer also writes TensorBoard events"
   assert any((tmp_path / "wandb").glob("offline-run-*"))
+
+
+def test_neptune_offline(monkeypatch, tmp_path):
+  """Runs only where the optional group is installed (uv sync --group neptune); offline, the
+  kit fills in the token and user name rsl-rl's writer asks for."""
+  pytest.importorskip("neptune")
+  monkeypatch.setenv("NEPTUNE_MODE", "offline")
+  for name in ("NEPTUNE_API_TOKEN", "NEPTUNE_USERNAME"):
+    monkeypatch.setenv(name, "")  # recorded, so the value run_train sets is undone
+    monkeypatch.delenv(name)
+  monkeypatch.chdir(tmp_path)  # neptune keeps an offline run in ./.neptune
+  log_root = tmp_path / "logs"
+  args = ["--agent.logger", "neptune", "--export", "False", "--log-root", str(log_root)]
+  run_main(train, monkeypatch, *TINY, *args)
+  (run,) = runs(log_root)
+  assert "Loss/value" in scalar_tags(run)
+  assert (tmp_path / ".neptune").is_dir()

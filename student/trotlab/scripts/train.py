@@ -54,6 +54,31 @@ class TrainCfg:
   instead of one progress line. TensorBoard gets the same scalars either way."""
 
 
+def exit_on_other_models(checkpoint: Path, agent: RslRlRunnerCfg) -> None:
+  """Resuming loads the weights strictly: name the model option that differs from the run's
+  params/agent.yaml (e.g. an RNNModel run resumed without --agent.actor.class-name RNNModel)."""
+  import yaml
+
+  from trotlab.rl.runner_cfg import RslRlModelCfg
+
+  params = checkpoint.parent / "params" / "agent.yaml"
+  if not params.is_file():
+    return
+  saved = yaml.safe_load(params.read_text())
+  for name in ("actor", "critic"):
+    ours = getattr(agent, name)
+    theirs = RslRlModelCfg.from_plain(saved.get(name, {}), ours)
+    for field in ("class_name", "hidden_dims", "rnn_type", "rnn_hidden_dim", "rnn_num_layers"):
+      if field.startswith("rnn") and not ours.is_recurrent and not theirs.is_recurrent:
+        continue
+      if getattr(ours, field) != getattr(theirs, field):
+        option = f"--agent.{name}.{field.replace('_', '-')}"
+        raise SystemExit(
+          f"error: {checkpoint} was trained with {option} {getattr(theirs, field)}, "
+          f"this run has {getattr(ours, field)}: resume with the same model options"
+        )
+
+
 def run_train(task: str, cfg: TrainCfg) -> Path:
   """Train; return the run folder."""
   from trotlab.envs.manager_based_rl_env import ManagerBasedRlEnv
@@ -78,6 +103,8 @@ def run_train(task: str, cfg: TrainCfg) -> Path:
   resume_path = (
     find_checkpoint(experiment_dir, agent.load_run, agent.load_checkpoint) if agent.resume else None
   )
+  if resume_path is not None:
+    exit_on_other_models(resume_path, agent)
   stamp = datetime.now().strftime("%Y-%m-%d_%H-%M-%S")
   run_dir = experiment_dir / (f"{stamp}_{agent.run_name}" if agent.run_name else stamp)
   run_dir.mkdir(parents=True, exist_ok=True)
