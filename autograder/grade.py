@@ -155,9 +155,11 @@ GRADER_DIR = Path(__file__).resolve().parent
 
 
 def grader_digest(profile: str) -> str:
-  """What a score depends on besides the submission: the rubric, the recorded cases, the mutant
-  fingerprints and the training profile. A report made with others is not current."""
+  """What a score depends on besides the submission: the TODO registry (points), the rubric, the
+  recorded cases, the mutant fingerprints and the training profile. A report made with others is
+  not current."""
   h = hashlib.sha256(json.dumps(dataclasses.asdict(PROFILES[profile]), sort_keys=True).encode())
+  h.update(json.dumps([dataclasses.asdict(t) for t in C.TODOS]).encode())
   for folder, pattern in (
     ("public", "rubric.toml"),
     ("public/cases", "*.npz"),

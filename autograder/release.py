@@ -80,7 +80,8 @@ names. The tracking plot, videos and `metrics.json` are not graded files and are
 The handout's section 9 has the details (Colab included).
 
 Both are graded: the MDP by term checks and a short training of your MDP, the notebook as above.
-The points are in `autograder/public/rubric.toml` (what the grader reads) and in
+The points are in `student/trotlab/grading/todos.py` (the TODOs) and
+`autograder/public/rubric.toml` (training, notebook), which the grader reads, and in
 `handouts/assignment.md` (section 8, the rubric and how the autograder scores).
 """
 

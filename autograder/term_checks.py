@@ -1,6 +1,6 @@
 """Term checks: run a submission's TODOs on the canned cases in the sandbox and score them.
 
-Each TODO's points (public/rubric.toml) are split evenly over its cases (public and hidden).
+Each TODO's points (the registry, trotlab.grading.todos) are split evenly over its cases (public and hidden).
 A case passes when the output has the reference's shape, dtype and device, holds no NaN, left
 its inputs untouched, does not depend on other envs, and matches the reference values within
 tolerance. A failing case gets a category: the fingerprint of a known mistake it matches
@@ -33,7 +33,7 @@ from autograder.sandbox import ChildResult, Limits, read_child_file, run_in_sand
 ROOT = Path(__file__).resolve().parents[1]
 RUBRIC_FILE = ROOT / "autograder" / "public" / "rubric.toml"
 CASE_DIRS = (ROOT / "autograder" / "public" / "cases", ROOT / "autograder" / "hidden")
-MDP_FILES = ("rewards", "observations", "terminations", "velocity_command", "curriculums")
+MDP_FILES = C.FILES
 
 HINTS = {
   "sign": "a sign looks flipped (e.g. command + measured where the formula has command - measured)",
@@ -472,11 +472,8 @@ def grade_terms(
   submission: Path, limits: Limits | None = None, todos: list[str] | None = None, log=print
 ) -> list[TodoResult]:
   """Score every TODO (or the given ones) of the submission folder."""
-  rubric = load_rubric()["terms"]
   cases = load_cases()
   by_todo = _case_todos(cases)
   todos = todos or [t.todo for t in C.TODOS]
   outcomes = run_todos(submission, todos, by_todo, limits or Limits(), log=log)
-  return [
-    score_todo(todo, rubric[todo]["points"], by_todo[todo], *outcomes[todo]) for todo in todos
-  ]
+  return [score_todo(todo, C.BY_ID[todo].points, by_todo[todo], *outcomes[todo]) for todo in todos]

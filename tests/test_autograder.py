@@ -26,13 +26,20 @@ def reference_results():
   return grade_terms(SOLUTIONS, log=QUIET)
 
 
-def test_rubric_covers_every_todo_and_totals_100():
-  rubric = load_rubric()
-  assert sorted(rubric["terms"]) == sorted(t.todo for t in C.TODOS)
-  assert sum(v["points"] for v in rubric["terms"].values()) == 100
-  for todo in C.TODOS:
-    assert rubric["terms"][todo.todo]["name"] == todo.name
-    assert rubric["terms"][todo.todo]["file"] == f"{todo.file}.py"
+def test_registry_totals_100_and_the_rubric_holds_no_second_list_of_todos():
+  assert sum(t.points for t in C.TODOS) == 100
+  assert len({t.todo for t in C.TODOS}) == len(C.TODOS)
+  assert "terms" not in load_rubric(), "term points live in the registry (trotlab.grading.todos)"
+
+
+def test_recorded_dtypes_are_the_registry_contract():
+  for case in load_cases():
+    for todo in case.todos:
+      key = f"{todo}/dtype"
+      if key in case.expected:
+        assert str(case.expected[key]) == C.BY_ID[todo].dtype, (case.name, todo)
+      else:
+        assert C.BY_ID[todo].dtype is None, (case.name, todo)
 
 
 def test_every_todo_has_public_and_hidden_cases():

@@ -19,6 +19,7 @@ import numpy as np
 import torch
 
 from trotlab.checks import canned
+from trotlab.grading.todos import IDS, TODOS
 from trotlab.managers import SceneEntityCfg
 from trotlab.tasks.velocity import mdp
 from trotlab.utils.todo import TodoNotImplemented
@@ -80,7 +81,7 @@ TERM_CASES = [
   Case("T2", "root_height_below_minimum", lambda: {"minimum_height": 0.25}),
   Case("T3", "illegal_contact", lambda: {"sensor_name": NONFOOT}),
 ]
-ALL_TODOS = [c.todo for c in TERM_CASES] + ["C1", "C2", "C3", "K1", "K2"]
+ALL_TODOS = list(IDS)
 
 
 @dataclasses.dataclass
@@ -285,13 +286,7 @@ def run_public_checks(expected: dict | None = None) -> list[Result]:
   """Check every TODO of the selected MDP against the public expected values."""
   if expected is None:
     expected = json.loads(CASES_FILE.read_text())
-  names = {c.todo: c.name for c in TERM_CASES} | {
-    "C1": "UniformVelocityCommand._resample_command",
-    "C2": "UniformVelocityCommand._update_command",
-    "C3": "UniformVelocityCommand._update_metrics",
-    "K1": "commands_vel",
-    "K2": "reward_weight",
-  }
+  names = {t.todo: t.name for t in TODOS}
   results = []
   for todo in ALL_TODOS:
     try:
