@@ -74,10 +74,6 @@ TERM_PARAMS: dict[str, tuple[dict, dict]] = {
   "T3": ({"sensor_name": NONFOOT}, {"sensor_name": NONFOOT}),
 }
 
-# Tolerances (rtol, atol) where the default (1e-4, 1e-5) is too tight for float32 sums of forces.
-TOLERANCE: dict[str, tuple[float, float]] = {"O11": (1e-3, 1e-3), "R8": (1e-3, 1e-5)}
-DEFAULT_TOLERANCE = (1e-4, 1e-5)
-
 
 @dataclasses.dataclass(frozen=True)
 class SnapshotCase:

@@ -6,22 +6,28 @@ URL is the git address students clone the release from on Colab (the notebook's 
 without it, release refuses (the notebook would clone a placeholder).
 
 OUT/ gets: pyproject.toml (without instructor entry points), uv.lock, student/ (the generated
-stubs and the framework), autograder/public/ (the public self-check's cases and the rubric),
+stubs, the framework and, as package data, the public cases: trotlab/grading/public_cases/),
+autograder/public/ (the rubric),
 handouts/, notebooks/ (the student version of the Colab notebook, generated from
 notebooks/source/ by nbgrader generate_assignment) and a student README. Left out: solutions/,
 autograder/ apart from public/ (hidden cases, grader, instructor tools), tests/, docs/, logs.
-Before finishing, every file written is scanned for lines of the solution regions; a hit aborts.
+Before finishing, every file written is scanned for lines of the solution regions, hidden paths
+and case files other than the public ones; a hit aborts.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import re
 import shutil
 import sys
 from pathlib import Path
 
+import numpy as np
+
 from autograder import make_student, notebook
+from trotlab.grading.judge import PUBLIC_CASES_DIR
 
 ROOT = Path(__file__).resolve().parents[1]
 COPY = ("student", "autograder/public", "handouts", "uv.lock", ".gitignore")
@@ -121,6 +127,17 @@ def solution_lines() -> set[str]:
   return {line for line in lines if line not in framework_lines}
 
 
+def _public_case(path: Path) -> bool:
+  """A public case file: in the public cases' folder, named and marked public."""
+  if path.parent.name != PUBLIC_CASES_DIR.name or not path.name.startswith("public_"):
+    return False
+  try:
+    with np.load(path, allow_pickle=False) as archive:
+      return json.loads(str(archive["meta"])).get("public") is True
+  except (OSError, ValueError, KeyError):
+    return False
+
+
 def leaks(out: Path) -> list[str]:
   """'file: line' for every solution line found in the written tree, and hidden files."""
   secret = solution_lines()
@@ -131,6 +148,9 @@ def leaks(out: Path) -> list[str]:
       continue
     if any(part in ("solutions", "hidden") for part in path.relative_to(out).parts):
       found.append(f"{rel}: hidden path")
+      continue
+    if path.suffix == ".npz" and not _public_case(path):
+      found.append(f"{rel}: a case file that is not a public case")
       continue
     if path.is_file():
       try:

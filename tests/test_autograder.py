@@ -12,7 +12,13 @@ import pytest
 
 from autograder import cases as C
 from autograder.mutants import MUTANTS, write_mutant
-from autograder.term_checks import CASE_DIRS, grade_terms, load_cases, load_rubric
+from autograder.term_checks import (
+  CASE_DIRS,
+  PUBLIC_CASES_DIR,
+  grade_terms,
+  load_cases,
+  load_rubric,
+)
 from trotlab.tasks.velocity import mdp
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -155,7 +161,8 @@ def test_case_files_hold_no_pickles_and_are_where_release_expects():
     for path in folder.glob("*.npz"):
       with np.load(path, allow_pickle=False) as data:
         meta = json.loads(str(data["meta"]))
-      assert meta["public"] == (folder.name == "cases"), path
+      assert meta["public"] == (folder == PUBLIC_CASES_DIR), path
+      assert meta["public"] == path.name.startswith("public_"), path
 
 
 @pytest.fixture(scope="module")

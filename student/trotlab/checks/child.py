@@ -18,6 +18,7 @@ import errno
 import json
 import sys
 import traceback
+from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
 
@@ -104,12 +105,10 @@ def build_envs(job: dict) -> dict[tuple, object]:
   return envs
 
 
-def run_case(task: dict, case: dict, sub: Submission, job_dir: Path, envs: dict) -> dict:
+def run_case(task: dict, case: dict, sub: Submission, sequence: dict | None, envs: dict) -> dict:
+  """One case's probe: its arrays. ``sequence``: the case's snapshot inputs (None if it has
+  none)."""
   kind, params = task["kind"], case["params"]
-  sequence = None
-  if case.get("inputs"):
-    with np.load(job_dir / case["inputs"], allow_pickle=False) as data:
-      sequence = {key: data[key] for key in data.files}
   env = envs[_env_key(task, case)]
   if kind == "curriculum":
     return probes.probe_curriculum(env, sub.get(task["file"], task["name"]), task["todo"], params)
@@ -126,6 +125,51 @@ def run_case(task: dict, case: dict, sub: Submission, job_dir: Path, envs: dict)
   raise ValueError(f"unknown probe kind {kind!r}")
 
 
+def run_task(
+  task: dict, sub: Submission, load_inputs: Callable[[dict], dict | None], envs: dict
+) -> tuple[dict, dict[str, np.ndarray]]:
+  """Every case of one TODO: its status (ok | todo | error | missing, a message, per-case
+  errors) and its arrays "<case>/<key>". ``load_inputs(case)``: a fresh copy of the case's
+  snapshot inputs (None if it has none). The grading child and the public self-check both run
+  TODOs through here."""
+  arrays: dict[str, np.ndarray] = {}
+  status = {"status": "ok", "case_errors": {}}
+  for case in task["cases"]:
+    torch.manual_seed(0)
+    try:
+      for key, value in run_case(task, case, sub, load_inputs(case), envs).items():
+        arrays[f"{case['id']}/{key}"] = value
+    except TodoNotImplemented as err:
+      status = {"status": "todo", "message": describe(err), "case_errors": {}}
+      break
+    except (FileNotFoundError, ImportError) as err:
+      status = {
+        "status": "missing" if isinstance(err, FileNotFoundError) else "error",
+        "message": str(err),
+        "case_errors": {},
+      }
+      break
+    except MemoryError as err:  # every case would fill memory again: its other cases not run
+      message = f"{describe(err)}; the TODO's other cases were not run"
+      status = {"status": "error", "message": message, "case_errors": {}}
+      break
+    except Exception as err:  # a bug in the student's code: that case fails, the others run
+      status["case_errors"][case["id"]] = describe(err)
+  return status, arrays
+
+
+def job_inputs(job_dir: Path) -> Callable[[dict], dict | None]:
+  """Reads a job case's snapshot inputs from its file under ``job_dir``."""
+
+  def load(case: dict) -> dict | None:
+    if not case.get("inputs"):
+      return None
+    with np.load(job_dir / case["inputs"], allow_pickle=False) as data:
+      return {key: data[key] for key in data.files}
+
+  return load
+
+
 def run_job(job_dir: Path) -> None:
   job = json.loads((job_dir / "job.json").read_text())
   out_dir = job_dir / "out"
@@ -136,29 +180,7 @@ def run_job(job_dir: Path) -> None:
   for task in job["tasks"]:
     todo = task["todo"]
     (out_dir / f"{todo}.started").touch()
-    arrays: dict[str, np.ndarray] = {}
-    status = {"status": "ok", "case_errors": {}}
-    for case in task["cases"]:
-      torch.manual_seed(0)
-      try:
-        for key, value in run_case(task, case, sub, job_dir, envs).items():
-          arrays[f"{case['id']}/{key}"] = value
-      except TodoNotImplemented as err:
-        status = {"status": "todo", "message": describe(err), "case_errors": {}}
-        break
-      except (FileNotFoundError, ImportError) as err:
-        status = {
-          "status": "missing" if isinstance(err, FileNotFoundError) else "error",
-          "message": str(err),
-          "case_errors": {},
-        }
-        break
-      except MemoryError as err:  # every case would fill memory again: its other cases not run
-        message = f"{describe(err)}; the TODO's other cases were not run"
-        status = {"status": "error", "message": message, "case_errors": {}}
-        break
-      except Exception as err:  # a bug in the student's code: that case fails, the others run
-        status["case_errors"][case["id"]] = describe(err)
+    status, arrays = run_task(task, sub, job_inputs(job_dir), envs)
     np.savez(out_dir / f"{todo}.npz", **arrays)
     (out_dir / f"{todo}.json").write_text(json.dumps(status))
 
