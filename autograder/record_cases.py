@@ -28,6 +28,7 @@ from autograder.mutants import MUTANTS, write_mutant
 from trotlab.checks import canned, child
 from trotlab.checks.snapshot import capture_snapshot, stack_snapshots
 from trotlab.envs.manager_based_rl_env import ManagerBasedRlEnv
+from trotlab.grading import protocol
 from trotlab.grading.judge import PUBLIC_CASES_DIR
 from trotlab.tasks import get_task
 from trotlab.tasks.velocity import mdp
@@ -164,29 +165,24 @@ def run_probes(
   out: dict[str, np.ndarray] = {}
   with tempfile.TemporaryDirectory() as tmp:
     job_dir = Path(tmp)
-    case = {"id": case_name, "num_envs": num_envs, "inputs": None}
+    path = None
     if inputs is not None:
-      np.savez(job_dir / "inputs.npz", **inputs)
-      case["inputs"] = "inputs.npz"
-    job = {
-      "tasks": [
-        {
-          "todo": t.todo,
-          "kind": t.kind,
-          "file": t.file,
-          "name": t.name,
-          "cases": [{**case, "params": params}],
-        }
+      path = protocol.inputs_file(case_name)
+      (job_dir / path).parent.mkdir()
+      np.savez(job_dir / path, **inputs)
+    job = protocol.job(
+      [
+        protocol.task(t, [protocol.job_case(case_name, num_envs, params, path)])
         for t, params in tasks
       ]
-    }
+    )
     envs = child.build_envs(job)  # as the grading child does
     for task in job["tasks"]:
       torch.manual_seed(0)
       arrays = child.run_case(
         task, task["cases"][0], sub, child.job_inputs(job_dir)(task["cases"][0]), envs
       )
-      out.update({f"{task['todo']}/{k}": v for k, v in arrays.items()})
+      out.update({protocol.array_key(task["todo"], k): v for k, v in arrays.items()})
   return out
 
 

@@ -24,6 +24,7 @@ import numpy as np
 from autograder import cases as C
 from autograder.npz import read_npz
 from autograder.sandbox import ChildResult, Limits, read_child_file, run_in_sandbox
+from trotlab.grading import protocol
 from trotlab.grading.judge import (
   PUBLIC_CASES_DIR,
   Case,
@@ -67,12 +68,12 @@ def write_job(
   job_dir: Path, submission: Path, todos: list[str], by_todo: dict[str, list[Case]]
 ) -> None:
   """The child's inputs: the submission's five files, the snapshot inputs (never the expected
-  values) and job.json."""
-  (job_dir / "submission").mkdir(parents=True, exist_ok=True)
+  values) and the job file (trotlab.grading.protocol)."""
+  (job_dir / protocol.SUBMISSION_DIR).mkdir(parents=True, exist_ok=True)
   for name in MDP_FILES:
     if (submission / f"{name}.py").is_file():
-      shutil.copy(submission / f"{name}.py", job_dir / "submission" / f"{name}.py")
-  (job_dir / "inputs").mkdir(exist_ok=True)
+      shutil.copy(submission / f"{name}.py", job_dir / protocol.SUBMISSION_DIR / f"{name}.py")
+  (job_dir / protocol.INPUTS_DIR).mkdir(exist_ok=True)
   tasks = []
   for todo in todos:
     spec = C.BY_ID[todo]
@@ -80,20 +81,12 @@ def write_job(
     for case in by_todo[todo]:
       inputs = None
       if case.inputs:
-        inputs = f"inputs/{case.name}.npz"
+        inputs = protocol.inputs_file(case.name)
         if not (job_dir / inputs).exists():
           np.savez(job_dir / inputs, **case.inputs)
-      entries.append(
-        {"id": case.name, "num_envs": case.num_envs, "params": case.todos[todo], "inputs": inputs}
-      )
-    tasks.append(
-      {"todo": todo, "kind": spec.kind, "file": spec.file, "name": spec.name, "cases": entries}
-    )
-  (job_dir / "job.json").write_text(json.dumps({"tasks": tasks}))
-
-
-TEXT_FIELDS = ("dtype", "device")
-"""Outputs the child reports as text (np.str_ arrays); every other output must be numeric."""
+      entries.append(protocol.job_case(case.name, case.num_envs, case.todos[todo], inputs))
+    tasks.append(protocol.task(spec, entries))
+  (job_dir / protocol.JOB_FILE).write_text(json.dumps(protocol.job(tasks)))
 
 
 def _read_outputs(
@@ -102,8 +95,9 @@ def _read_outputs(
   """The child's status and arrays for ``todo`` (None when it wrote none). The child wrote them:
   links are not followed, and only a JSON object and numeric arrays count."""
   try:
-    status_bytes = read_child_file(job_dir, "out", f"{todo}.json", max_bytes=max_bytes)
-    arrays_bytes = read_child_file(job_dir, "out", f"{todo}.npz", max_bytes=max_bytes)
+    out = protocol.OUT_DIR
+    status_bytes = read_child_file(job_dir, out, protocol.status_file(todo), max_bytes=max_bytes)
+    arrays_bytes = read_child_file(job_dir, out, protocol.arrays_file(todo), max_bytes=max_bytes)
   except FileNotFoundError:
     return None, {}
   except (OSError, ValueError) as err:
@@ -111,12 +105,12 @@ def _read_outputs(
   try:
     status = json.loads(status_bytes)
     if not isinstance(status, dict):
-      raise ValueError(f"{todo}.json does not hold a JSON object")
+      raise ValueError(f"{protocol.status_file(todo)} does not hold a JSON object")
     per_case: dict[str, dict[str, np.ndarray]] = {}
     for key, array in read_npz(arrays_bytes).items():
-      case, _, field = key.partition("/")
+      case, field = protocol.split_array_key(key)
       # numbers, and the names of the output's dtype and device; anything else is dropped
-      if array.dtype.kind in "biuf" or (field in TEXT_FIELDS and array.dtype.kind == "U"):
+      if array.dtype.kind in "biuf" or (field in protocol.TEXT_FIELDS and array.dtype.kind == "U"):
         per_case.setdefault(case, {})[field] = array
     return status, per_case
   except (ValueError, OSError, EOFError, zipfile.BadZipFile) as err:
@@ -145,23 +139,23 @@ def run_todos(submission: Path, todos: list[str], by_todo, limits: Limits, log=p
       job_dir = Path(tmp) / f"job{attempt}"
       job_dir.mkdir()
       write_job(job_dir, submission, remaining, by_todo)
-      out_dir = job_dir / "out"
+      out_dir = job_dir / protocol.OUT_DIR
 
       def current_overdue(out_dir: Path = out_dir) -> bool:
         """The TODO the child works on now has run past per_task_s."""
         started = []
-        for marker in out_dir.glob("*.started"):
+        for marker in out_dir.glob(f"*{protocol.STARTED}"):
           with contextlib.suppress(OSError):  # the child may remove it meanwhile
             started.append((marker.lstat().st_mtime, marker.stem))
         if not started:
           return False
         mtime, todo = max(started)
-        if (out_dir / f"{todo}.json").exists():
+        if (out_dir / protocol.status_file(todo)).exists():
           return False
         return time.time() - mtime > limits.per_task_s
 
       child: ChildResult = run_in_sandbox(
-        ["-m", "trotlab.checks.child", str(job_dir)], job_dir, limits, poll=current_overdue
+        ["-m", protocol.CHILD_MODULE, str(job_dir)], job_dir, limits, poll=current_overdue
       )
       progressed = False
       for todo in list(remaining):
@@ -170,11 +164,11 @@ def run_todos(submission: Path, todos: list[str], by_todo, limits: Limits, log=p
           results[todo] = (status, arrays)
           remaining.remove(todo)
           progressed = True
-        elif (out_dir / f"{todo}.started").exists():
+        elif (out_dir / protocol.started_marker(todo)).exists():
           if (
             child.timed_out
             and todo not in retried
-            and not _ran_past(out_dir / f"{todo}.started", limits.per_task_s)
+            and not _ran_past(out_dir / protocol.started_marker(todo), limits.per_task_s)
           ):
             # the whole child's wall-clock ran out while this TODO was within its own limit:
             # the time went to the TODOs before it, so it gets one more try in a fresh child
@@ -189,8 +183,8 @@ def run_todos(submission: Path, todos: list[str], by_todo, limits: Limits, log=p
           progressed = True
           log(f"    TODO({todo}): {why}")
           file = C.BY_ID[todo].file
-          if (out_dir / f"{file}.loading").exists() and not (
-            out_dir / f"{file}.loaded"
+          if (out_dir / protocol.loading_marker(file)).exists() and not (
+            out_dir / protocol.loaded_marker(file)
           ).exists():  # it died importing the file: all its TODOs
             for other in [t for t in remaining if C.BY_ID[t].file == file]:
               results[other] = (

@@ -236,3 +236,21 @@ def test_an_in_place_write_to_robot_constants_costs_only_its_own_todo(tmp_path):
   assert results["R4"].score == 0
   assert {c.category for c in results["R4"].cases} == {"in_place"}
   assert results["O4"].score == results["O4"].max_score, results["O4"].feedback()
+
+
+def test_the_child_protocol_is_named_in_one_place():
+  """Job file, marker and output names: trotlab.grading.protocol's, no literal copy elsewhere."""
+  from trotlab.grading import protocol
+
+  literals = ('"job.json"', '.started"', '.loading"', '.loaded"', '"trotlab.checks.child"')
+  sides = [ROOT / "autograder" / "term_checks.py", ROOT / "autograder" / "record_cases.py"]
+  sides += [ROOT / "student" / "trotlab" / "checks" / n for n in ("child.py", "public.py")]
+  for path in sides:
+    text = path.read_text()
+    assert "protocol." in text, path
+    assert not [lit for lit in literals if lit in text], path
+  assert protocol.started_marker("R1").endswith(protocol.STARTED)
+  assert protocol.split_array_key(protocol.array_key("public_tumble", "value")) == (
+    "public_tumble",
+    "value",
+  )

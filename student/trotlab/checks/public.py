@@ -14,6 +14,7 @@ import dataclasses
 from pathlib import Path
 
 from trotlab.checks import child
+from trotlab.grading import protocol
 from trotlab.grading.judge import Case, TodoResult, judge_todo, load_public_cases
 from trotlab.grading.todos import TODOS
 from trotlab.tasks.velocity import mdp
@@ -47,20 +48,17 @@ def run_todos(folder: Path, cases: list[Case]) -> list[TodoResult]:
   """Probe and judge every TODO of the MDP files in ``folder`` on ``cases``, in this process."""
   by_name = {case.name: case for case in cases}
   tasks = [
-    {
-      "todo": t.todo,
-      "kind": t.kind,
-      "file": t.file,
-      "name": t.name,
-      "cases": [
-        {"id": c.name, "num_envs": c.num_envs, "params": c.todos[t.todo]}
+    protocol.task(
+      t,
+      [
+        protocol.job_case(c.name, c.num_envs, c.todos[t.todo], None)
         for c in cases
         if t.todo in c.todos
       ],
-    }
+    )
     for t in TODOS
   ]
-  envs = child.build_envs({"tasks": tasks})
+  envs = child.build_envs(protocol.job(tasks))
   sub = child.Submission(folder)
 
   def load_inputs(case: dict) -> dict | None:
@@ -72,7 +70,7 @@ def run_todos(folder: Path, cases: list[Case]) -> list[TodoResult]:
     status, arrays = child.run_task(task, sub, load_inputs, envs)
     per_case: dict[str, dict] = {}
     for key, value in arrays.items():
-      case, _, field = key.partition("/")
+      case, field = protocol.split_array_key(key)
       per_case.setdefault(case, {})[field] = value
     mine = [by_name[c["id"]] for c in task["cases"]]
     results.append(judge_todo(spec.todo, spec.points, mine, status, per_case))
