@@ -5,6 +5,7 @@ Snapshot cases are sequences of env states (see trotlab.checks.snapshot) recorde
 snapshot case, with the parameters below (hidden cases use other values than the public one, so
 a hard-coded constant does not pass). The command TODOs and the curricula have their own cases.
 Public cases (names starting with "public_") ship to students with their expected values.
+The TODOs themselves (ids, files, names, kinds, points) are trotlab.grading.todos's registry.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from __future__ import annotations
 import dataclasses
 import math
 from typing import Any
+
+from trotlab.grading.todos import BY_ID, FILES, TODOS, Todo  # noqa: F401  (the registry, re-exported)
 
 FEET = ["FR", "FL", "RR", "RL"]
 SENSOR = "feet_ground_contact"
@@ -21,46 +24,6 @@ NONFOOT = "nonfoot_ground_contact"
 def feet(order: list[str] = FEET) -> dict:
   return {"scene_entity": {"name": "robot", "site_names": order, "preserve_order": True}}
 
-
-@dataclasses.dataclass(frozen=True)
-class Todo:
-  todo: str
-  kind: str
-  """term | resample | update_command | metrics | curriculum"""
-  file: str
-  name: str
-
-
-TODOS = [
-  Todo("R1", "term", "rewards", "track_linear_velocity"),
-  Todo("R2", "term", "rewards", "track_angular_velocity"),
-  Todo("R3", "term", "rewards", "flat_orientation"),
-  Todo("R4", "term", "rewards", "default_joint_position"),
-  Todo("R5", "term", "rewards", "feet_air_time"),
-  Todo("R6", "term", "rewards", "feet_clearance"),
-  Todo("R7", "term", "rewards", "feet_swing_height"),
-  Todo("R8", "term", "rewards", "feet_slip"),
-  Todo("O1", "term", "observations", "base_lin_vel"),
-  Todo("O2", "term", "observations", "base_ang_vel"),
-  Todo("O3", "term", "observations", "projected_gravity"),
-  Todo("O4", "term", "observations", "joint_pos_rel"),
-  Todo("O5", "term", "observations", "joint_vel_rel"),
-  Todo("O6", "term", "observations", "last_action"),
-  Todo("O7", "term", "observations", "generated_commands"),
-  Todo("O8", "term", "observations", "foot_height"),
-  Todo("O9", "term", "observations", "foot_air_time"),
-  Todo("O10", "term", "observations", "foot_contact"),
-  Todo("O11", "term", "observations", "foot_contact_forces"),
-  Todo("T1", "term", "terminations", "bad_orientation"),
-  Todo("T2", "term", "terminations", "root_height_below_minimum"),
-  Todo("T3", "term", "terminations", "illegal_contact"),
-  Todo("C1", "resample", "velocity_command", "UniformVelocityCommand._resample_command"),
-  Todo("C2", "update_command", "velocity_command", "UniformVelocityCommand._update_command"),
-  Todo("C3", "metrics", "velocity_command", "UniformVelocityCommand._update_metrics"),
-  Todo("K1", "curriculum", "curriculums", "commands_vel"),
-  Todo("K2", "curriculum", "curriculums", "reward_weight"),
-]
-BY_ID = {t.todo: t for t in TODOS}
 
 # Term parameters: (public values, hidden values).
 TERM_PARAMS: dict[str, tuple[dict, dict]] = {
@@ -110,10 +73,6 @@ TERM_PARAMS: dict[str, tuple[dict, dict]] = {
   "T2": ({"minimum_height": 0.25}, {"minimum_height": 0.2}),
   "T3": ({"sensor_name": NONFOOT}, {"sensor_name": NONFOOT}),
 }
-
-# Tolerances (rtol, atol) where the default (1e-4, 1e-5) is too tight for float32 sums of forces.
-TOLERANCE: dict[str, tuple[float, float]] = {"O11": (1e-3, 1e-3), "R8": (1e-3, 1e-5)}
-DEFAULT_TOLERANCE = (1e-4, 1e-5)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -18,10 +18,8 @@ from __future__ import annotations
 
 import argparse
 import concurrent.futures
-import csv
 import dataclasses
 import hashlib
-import io
 import json
 import os
 import sys
@@ -35,7 +33,13 @@ if __package__ in (None, ""):  # run as a script: make `autograder` importable
   sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from autograder import cases as C  # noqa: E402
-from autograder.term_checks import MDP_FILES, grade_terms, load_rubric  # noqa: E402
+from autograder.grade_csv import write_csv  # noqa: E402
+from autograder.term_checks import (  # noqa: E402
+  MDP_FILES,
+  PUBLIC_CASES_DIR,
+  grade_terms,
+  load_rubric,
+)
 from autograder.training_check import PROFILES, run_training_check  # noqa: E402
 from autograder.training_slots import TrainingSlots  # noqa: E402
 
@@ -155,16 +159,18 @@ GRADER_DIR = Path(__file__).resolve().parent
 
 
 def grader_digest(profile: str) -> str:
-  """What a score depends on besides the submission: the rubric, the recorded cases, the mutant
-  fingerprints and the training profile. A report made with others is not current."""
+  """What a score depends on besides the submission: the TODO registry (points), the rubric, the
+  recorded cases, the mutant fingerprints and the training profile. A report made with others is
+  not current."""
   h = hashlib.sha256(json.dumps(dataclasses.asdict(PROFILES[profile]), sort_keys=True).encode())
+  h.update(json.dumps([dataclasses.asdict(t) for t in C.TODOS]).encode())
   for folder, pattern in (
-    ("public", "rubric.toml"),
-    ("public/cases", "*.npz"),
-    ("hidden", "*.npz"),
-    ("hidden", "*.toml"),
+    (GRADER_DIR / "public", "rubric.toml"),
+    (PUBLIC_CASES_DIR, "*.npz"),
+    (GRADER_DIR / "hidden", "*.npz"),
+    (GRADER_DIR / "hidden", "*.toml"),
   ):
-    for path in sorted((GRADER_DIR / folder).glob(pattern)):
+    for path in sorted(folder.glob(pattern)):
       h.update(path.name.encode() + b"\0" + path.read_bytes())
   return h.hexdigest()
 
@@ -270,60 +276,6 @@ def error_report(sub: Submission) -> dict:
     "notebook": None,
     "messages": [message, *sub.messages],
   }
-
-
-def csv_columns(rubric: dict) -> list[str]:
-  return [
-    "student",
-    "score",
-    "max_score",
-    "terms",
-    "training",
-    "notebook",
-    *[t.todo for t in C.TODOS],
-    *[f"training_{k}" for k in rubric["training"]],
-    *[f"notebook_{k}" for k in rubric["notebook"]],
-    "messages",
-  ]
-
-
-def csv_row(report: dict, rubric: dict) -> dict[str, str]:
-  fmt = lambda x: "" if x is None else f"{x:g}"  # noqa: E731
-  row = {
-    "student": report["student"],
-    "score": fmt(report["score"]),
-    "max_score": fmt(report["max_score"]),
-    "terms": fmt(sum(t["score"] for t in report["terms"])) if report["terms"] else "",
-    "training": fmt(report["training"]["score"]) if report["training"] else "",
-    "notebook": fmt(sum(v["score"] or 0.0 for v in report["notebook"].values()))
-    if report["notebook"]
-    else "",
-    "messages": "; ".join(report["messages"]),
-  }
-  row.update({t["todo"]: fmt(t["score"]) for t in report["terms"]})
-  for key in rubric["training"]:
-    row[f"training_{key}"] = (
-      fmt(report["training"]["items"][key]["score"]) if report["training"] else ""
-    )
-  for key in rubric["notebook"]:
-    row[f"notebook_{key}"] = (
-      fmt(report["notebook"][key]["score"])
-      if report["notebook"] and key in report["notebook"]
-      else ""
-    )
-  return row
-
-
-def write_csv(reports: list[dict], out: Path, rubric: dict) -> None:
-  buffer = io.StringIO()
-  writer = csv.DictWriter(buffer, fieldnames=csv_columns(rubric), lineterminator="\n")
-  writer.writeheader()
-  for report in sorted(reports, key=lambda r: r["student"]):
-    writer.writerow(csv_row(report, rubric))
-  out.parent.mkdir(parents=True, exist_ok=True)
-  tmp = out.with_suffix(out.suffix + ".tmp")
-  tmp.write_text(buffer.getvalue())
-  tmp.replace(out)
 
 
 def _is_current(

@@ -6,7 +6,8 @@
 solutions/velocity/mdp/*.py is the single source. Every region between ``### BEGIN SOLUTION`` and
 ``### END SOLUTION`` (nbgrader's markers) becomes ``raise TodoNotImplemented("<id>")`` at the
 marker's indentation, where <id> is the nearest ``TODO(<id>)`` above the region (the docstring of
-the function, or of the class for a stateful term). Signatures, docstrings and hints stay.
+the function, or of the class for a stateful term). Signatures, docstrings and hints stay. Each
+file's TODO ids must be those the registry (trotlab.grading.todos) gives it.
 """
 
 from __future__ import annotations
@@ -16,10 +17,12 @@ import re
 import sys
 from pathlib import Path
 
+from trotlab.grading import todos
+
 ROOT = Path(__file__).resolve().parents[1]
 SOLUTIONS = ROOT / "solutions" / "velocity" / "mdp"
 STUDENT = ROOT / "student" / "trotlab" / "tasks" / "velocity" / "mdp"
-FILES = ("rewards", "observations", "terminations", "velocity_command", "curriculums")
+FILES = todos.FILES
 BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
 TODO_RE = re.compile(r"TODO\((?P<id>[A-Z]\d+)\)")
 HEADER = (
@@ -68,10 +71,18 @@ def make_stub(source: str, filename: str = "<source>") -> str:
 
 
 def generate() -> dict[Path, str]:
-  return {
-    STUDENT / f"{name}.py": make_stub((SOLUTIONS / f"{name}.py").read_text(), f"{name}.py")
-    for name in FILES
-  }
+  """Every stub, by path. Raises ValueError when a solution file's TODO ids (in file order) are
+  not the registry's (trotlab.grading.todos) for that file."""
+  out = {}
+  for name in FILES:
+    stub = make_stub((SOLUTIONS / f"{name}.py").read_text(), f"{name}.py")
+    registered = [t.todo for t in todos.TODOS if t.file == name]
+    if not stub.startswith(HEADER.format(ids=", ".join(registered))):
+      raise ValueError(
+        f"{name}.py: its TODO ids ({stub.splitlines()[0]}) are not the registry's {registered}"
+      )
+    out[STUDENT / f"{name}.py"] = stub
+  return out
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -7,7 +7,8 @@ crafted start driven by a scripted gait) through the real framework, capture a s
 every env step, then run every TODO's probe on the replayed snapshots with the reference MDP
 (expected values) and with each mutant of autograder/hidden/mutants.toml (the fingerprints of
 common mistakes, used to name a failure's category). Writes autograder/hidden/<case>.npz and,
-for public cases, autograder/public/cases/<case>.npz. Run it after changing a solution, the
+for public cases, student/trotlab/grading/public_cases/<case>.npz (package data: the kit's
+public self-check reads them). Run it after changing a solution, the
 cases or the framework; tests/test_autograder.py checks that the reference scores full marks.
 """
 
@@ -27,13 +28,15 @@ from autograder.mutants import MUTANTS, write_mutant
 from trotlab.checks import canned, child
 from trotlab.checks.snapshot import capture_snapshot, stack_snapshots
 from trotlab.envs.manager_based_rl_env import ManagerBasedRlEnv
+from trotlab.grading import protocol
+from trotlab.grading.judge import PUBLIC_CASES_DIR
 from trotlab.tasks import get_task
 from trotlab.tasks.velocity import mdp
 from trotlab.utils.math import quat_from_euler_xyz
 
 ROOT = Path(__file__).resolve().parents[1]
 HIDDEN = ROOT / "autograder" / "hidden"
-PUBLIC = ROOT / "autograder" / "public" / "cases"
+PUBLIC = PUBLIC_CASES_DIR
 DEFAULT_POLICY = HIDDEN / "reference_policy.pt"
 
 
@@ -162,27 +165,24 @@ def run_probes(
   out: dict[str, np.ndarray] = {}
   with tempfile.TemporaryDirectory() as tmp:
     job_dir = Path(tmp)
-    case = {"id": case_name, "num_envs": num_envs, "inputs": None}
+    path = None
     if inputs is not None:
-      np.savez(job_dir / "inputs.npz", **inputs)
-      case["inputs"] = "inputs.npz"
-    job = {
-      "tasks": [
-        {
-          "todo": t.todo,
-          "kind": t.kind,
-          "file": t.file,
-          "name": t.name,
-          "cases": [{**case, "params": params}],
-        }
+      path = protocol.inputs_file(case_name)
+      (job_dir / path).parent.mkdir()
+      np.savez(job_dir / path, **inputs)
+    job = protocol.job(
+      [
+        protocol.task(t, [protocol.job_case(case_name, num_envs, params, path)])
         for t, params in tasks
       ]
-    }
+    )
     envs = child.build_envs(job)  # as the grading child does
     for task in job["tasks"]:
       torch.manual_seed(0)
-      arrays = child.run_case(task, task["cases"][0], sub, job_dir, envs)
-      out.update({f"{task['todo']}/{k}": v for k, v in arrays.items()})
+      arrays = child.run_case(
+        task, task["cases"][0], sub, child.job_inputs(job_dir)(task["cases"][0]), envs
+      )
+      out.update({protocol.array_key(task["todo"], k): v for k, v in arrays.items()})
   return out
 
 

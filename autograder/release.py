@@ -6,22 +6,28 @@ URL is the git address students clone the release from on Colab (the notebook's 
 without it, release refuses (the notebook would clone a placeholder).
 
 OUT/ gets: pyproject.toml (without instructor entry points), uv.lock, student/ (the generated
-stubs and the framework), autograder/public/ (the public self-check's cases and the rubric),
+stubs, the framework and, as package data, the public cases: trotlab/grading/public_cases/),
+autograder/public/ (the rubric),
 handouts/, notebooks/ (the student version of the Colab notebook, generated from
 notebooks/source/ by nbgrader generate_assignment) and a student README. Left out: solutions/,
 autograder/ apart from public/ (hidden cases, grader, instructor tools), tests/, docs/, logs.
-Before finishing, every file written is scanned for lines of the solution regions; a hit aborts.
+Before finishing, every file written is scanned for lines of the solution regions, hidden paths
+and case files other than the public ones; a hit aborts.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import re
 import shutil
 import sys
 from pathlib import Path
 
+import numpy as np
+
 from autograder import make_student, notebook
+from trotlab.grading.judge import PUBLIC_CASES_DIR
 
 ROOT = Path(__file__).resolve().parents[1]
 COPY = ("student", "autograder/public", "handouts", "uv.lock", ".gitignore")
@@ -80,7 +86,8 @@ names. The tracking plot, videos and `metrics.json` are not graded files and are
 The handout's section 9 has the details (Colab included).
 
 Both are graded: the MDP by term checks and a short training of your MDP, the notebook as above.
-The points are in `autograder/public/rubric.toml` (what the grader reads) and in
+The points are in `student/trotlab/grading/todos.py` (the TODOs) and
+`autograder/public/rubric.toml` (training, notebook), which the grader reads, and in
 `handouts/assignment.md` (section 8, the rubric and how the autograder scores).
 """
 
@@ -120,6 +127,17 @@ def solution_lines() -> set[str]:
   return {line for line in lines if line not in framework_lines}
 
 
+def _public_case(path: Path) -> bool:
+  """A public case file: in the public cases' folder, named and marked public."""
+  if path.parent.name != PUBLIC_CASES_DIR.name or not path.name.startswith("public_"):
+    return False
+  try:
+    with np.load(path, allow_pickle=False) as archive:
+      return json.loads(str(archive["meta"])).get("public") is True
+  except (OSError, ValueError, KeyError):
+    return False
+
+
 def leaks(out: Path) -> list[str]:
   """'file: line' for every solution line found in the written tree, and hidden files."""
   secret = solution_lines()
@@ -130,6 +148,9 @@ def leaks(out: Path) -> list[str]:
       continue
     if any(part in ("solutions", "hidden") for part in path.relative_to(out).parts):
       found.append(f"{rel}: hidden path")
+      continue
+    if path.suffix == ".npz" and not _public_case(path):
+      found.append(f"{rel}: a case file that is not a public case")
       continue
     if path.is_file():
       try:

@@ -12,7 +12,13 @@ import pytest
 
 from autograder import cases as C
 from autograder.mutants import MUTANTS, write_mutant
-from autograder.term_checks import CASE_DIRS, grade_terms, load_cases, load_rubric
+from autograder.term_checks import (
+  CASE_DIRS,
+  PUBLIC_CASES_DIR,
+  grade_terms,
+  load_cases,
+  load_rubric,
+)
 from trotlab.tasks.velocity import mdp
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -26,13 +32,20 @@ def reference_results():
   return grade_terms(SOLUTIONS, log=QUIET)
 
 
-def test_rubric_covers_every_todo_and_totals_100():
-  rubric = load_rubric()
-  assert sorted(rubric["terms"]) == sorted(t.todo for t in C.TODOS)
-  assert sum(v["points"] for v in rubric["terms"].values()) == 100
-  for todo in C.TODOS:
-    assert rubric["terms"][todo.todo]["name"] == todo.name
-    assert rubric["terms"][todo.todo]["file"] == f"{todo.file}.py"
+def test_registry_totals_100_and_the_rubric_holds_no_second_list_of_todos():
+  assert sum(t.points for t in C.TODOS) == 100
+  assert len({t.todo for t in C.TODOS}) == len(C.TODOS)
+  assert "terms" not in load_rubric(), "term points live in the registry (trotlab.grading.todos)"
+
+
+def test_recorded_dtypes_are_the_registry_contract():
+  for case in load_cases():
+    for todo in case.todos:
+      key = f"{todo}/dtype"
+      if key in case.expected:
+        assert str(case.expected[key]) == C.BY_ID[todo].dtype, (case.name, todo)
+      else:
+        assert C.BY_ID[todo].dtype is None, (case.name, todo)
 
 
 def test_every_todo_has_public_and_hidden_cases():
@@ -148,7 +161,8 @@ def test_case_files_hold_no_pickles_and_are_where_release_expects():
     for path in folder.glob("*.npz"):
       with np.load(path, allow_pickle=False) as data:
         meta = json.loads(str(data["meta"]))
-      assert meta["public"] == (folder.name == "cases"), path
+      assert meta["public"] == (folder == PUBLIC_CASES_DIR), path
+      assert meta["public"] == path.name.startswith("public_"), path
 
 
 @pytest.fixture(scope="module")
@@ -222,3 +236,21 @@ def test_an_in_place_write_to_robot_constants_costs_only_its_own_todo(tmp_path):
   assert results["R4"].score == 0
   assert {c.category for c in results["R4"].cases} == {"in_place"}
   assert results["O4"].score == results["O4"].max_score, results["O4"].feedback()
+
+
+def test_the_child_protocol_is_named_in_one_place():
+  """Job file, marker and output names: trotlab.grading.protocol's, no literal copy elsewhere."""
+  from trotlab.grading import protocol
+
+  literals = ('"job.json"', '.started"', '.loading"', '.loaded"', '"trotlab.checks.child"')
+  sides = [ROOT / "autograder" / "term_checks.py", ROOT / "autograder" / "record_cases.py"]
+  sides += [ROOT / "student" / "trotlab" / "checks" / n for n in ("child.py", "public.py")]
+  for path in sides:
+    text = path.read_text()
+    assert "protocol." in text, path
+    assert not [lit for lit in literals if lit in text], path
+  assert protocol.started_marker("R1").endswith(protocol.STARTED)
+  assert protocol.split_array_key(protocol.array_key("public_tumble", "value")) == (
+    "public_tumble",
+    "value",
+  )

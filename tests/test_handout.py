@@ -1,6 +1,6 @@
-"""The handout (handouts/assignment.md) agrees with the rubric (autograder/public/rubric.toml):
-every TODO of the stubs has a section "### <id> — <name> (<points> points)" with the rubric's
-name and points, the rubric table quotes every id's points, and the totals add up. It also holds
+"""The handout (handouts/assignment.md) agrees with the TODO registry (trotlab.grading.todos) and
+the rubric (autograder/public/rubric.toml): every TODO of the stubs has a section
+"### <id> — <name> (<points> points)" with the registry's name and points, the rubric table quotes every id's points, and the totals add up. It also holds
 the step's data-flow figure and reveals no solution line."""
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from autograder import release
+from trotlab.grading.todos import BY_ID
 from trotlab.tasks.velocity.mdp import MDP_FILES, STUDENT_DIR
 from trotlab.utils.todo import scan_todos
 
@@ -33,7 +34,7 @@ def text() -> str:
 
 def rubric_points() -> dict[str, int]:
   """Every graded id of the rubric with its points: terms, training phases, notebook."""
-  points = {tid: item["points"] for tid, item in RUBRIC["terms"].items()}
+  points = {tid: todo.points for tid, todo in BY_ID.items()}
   points.update(RUBRIC["training"])
   points.update({nid: item["points"] for nid, item in RUBRIC["notebook"].items()})
   return points
@@ -41,13 +42,12 @@ def rubric_points() -> dict[str, int]:
 
 def test_every_todo_of_the_stubs_has_a_section_with_the_rubric_points(text):
   stub_ids = {t.todo_id for t in scan_todos([STUDENT_DIR / f"{name}.py" for name in MDP_FILES])}
-  assert stub_ids == set(RUBRIC["terms"]), "the stubs' TODOs are the rubric's term ids"
+  assert stub_ids == set(BY_ID), "the stubs' TODOs are the registry's ids"
   sections = {m["id"]: m for m in SECTION_RE.finditer(text)}
   assert set(sections) == stub_ids, sorted(stub_ids ^ set(sections))
   for tid in stub_ids:
-    rubric = RUBRIC["terms"][tid]
-    assert int(sections[tid]["points"]) == rubric["points"], tid
-    assert sections[tid]["name"] == rubric["name"], tid
+    assert int(sections[tid]["points"]) == BY_ID[tid].points, tid
+    assert sections[tid]["name"] == BY_ID[tid].name, tid
   headings = [m["id"] for m in SECTION_RE.finditer(text)]
   assert len(headings) == len(set(headings)), "one section per TODO"
 
@@ -57,7 +57,7 @@ def test_rubric_table_and_totals_match_the_rubric(text):
   by_id = {m["id"]: int(m["points"]) for m in rows if m["id"] and m["id"] != "id"}
   assert by_id == rubric_points()
   totals = {m["what"].strip("*"): int(m["points"].strip("*")) for m in rows if not m["id"]}
-  terms = sum(item["points"] for item in RUBRIC["terms"].values())
+  terms = sum(todo.points for todo in BY_ID.values())
   training = sum(RUBRIC["training"].values())
   notebook = sum(item["points"] for item in RUBRIC["notebook"].values())
   assert totals == {

@@ -1,12 +1,15 @@
-"""The public self-check: green with the reference, all TODO with the stubs, and specific
-feedback for a wrong implementation."""
+"""The public self-check: green with the reference, all TODO with the stubs, specific feedback
+for a wrong implementation, and the grader's judge: a dtype error or an in-place write fails the
+self-check as it fails the grader, with the same category."""
 
-import json
 import shutil
 
 import pytest
 
+from autograder.term_checks import grade_terms
 from trotlab.checks import public
+from trotlab.grading.judge import PUBLIC_CASES_DIR, load_public_cases
+from trotlab.grading.todos import IDS, TODOS
 from trotlab.scripts import check
 from trotlab.tasks.velocity import mdp
 
@@ -17,10 +20,17 @@ def restore_student_mdp():
   mdp.use_mdp("student")
 
 
-def test_reference_passes_every_public_case_and_reproduces_the_file():
+def _reference_copy(folder):
+  folder.mkdir(exist_ok=True)
+  for name in mdp.MDP_FILES:
+    shutil.copy(mdp.SOLUTIONS_DIR / f"{name}.py", folder / f"{name}.py")
+  return folder
+
+
+def test_reference_passes_every_public_case():
   mdp.use_mdp("solutions")
   results = public.run_public_checks()
-  assert [r.todo for r in results] == public.ALL_TODOS
+  assert [r.todo for r in results] == public.ALL_TODOS == list(IDS)
   assert all(r.status == "pass" for r in results), [
     (r.todo, r.detail) for r in results if r.status != "pass"
   ]
@@ -31,18 +41,24 @@ def test_untouched_stubs_are_all_todo(capsys):
   out = capsys.readouterr().out
   for todo in public.ALL_TODOS:
     assert f"\n{todo} " in out and "TODO" in out
-  assert "0 passed, 27 failed (27 not implemented)" in out
+  n = len(TODOS)
+  assert f"0 passed, {n} failed ({n} not implemented)" in out
 
 
-def test_every_todo_id_has_exactly_one_public_case():
-  cases = json.loads(public.CASES_FILE.read_text())
-  assert sorted(cases) == sorted(public.ALL_TODOS)
-  assert len(public.ALL_TODOS) == len(set(public.ALL_TODOS)) == 27
+def test_every_todo_id_has_exactly_one_public_case_stored_once_in_the_package():
+  cases = load_public_cases()
+  assert cases and all(c.public and c.name.startswith("public_") for c in cases)
+  for todo in IDS:
+    assert sum(todo in c.todos for c in cases) == 1, todo
+  # the package's own folder: the installed kit finds it without the repository around it
+  assert PUBLIC_CASES_DIR.parent.name == "grading" and PUBLIC_CASES_DIR.parent.parent.name == (
+    "trotlab"
+  )
+  assert not list((PUBLIC_CASES_DIR.parents[3] / "autograder" / "public").glob("cases*"))
 
 
 def test_a_wrong_term_gets_expected_versus_got(tmp_path):
-  for name in mdp.MDP_FILES:
-    shutil.copy(mdp.SOLUTIONS_DIR / f"{name}.py", tmp_path / f"{name}.py")
+  _reference_copy(tmp_path)
   rewards = tmp_path / "rewards.py"
   text = rewards.read_text()
   text = text.replace("  error = error + torch.square(lin_vel_b[:, 2])\n", "")  # forgets v_z
@@ -65,6 +81,27 @@ def test_a_wrong_term_gets_expected_versus_got(tmp_path):
   assert "env" in results["R1"].detail
   assert (
     results["T3"].status == "fail"
-    and "expected shape (4, 3), got (4, 3, 14)" in results["T3"].detail
+    and "expected shape (3,) per call, got (3, 14)" in results["T3"].detail
   )  # 14 non-foot geoms
   assert all(r.status == "pass" for todo, r in results.items() if todo not in ("R1", "T3"))
+
+
+def test_one_judge_dtype_and_in_place_fail_the_self_check_and_the_grader_alike(tmp_path):
+  """R3 returns float64 (values right), R4 subtracts in place from the robot's joint positions:
+  the self-check and the grader both fail them, with the same category."""
+  folder = _reference_copy(tmp_path / "sub")
+  rewards = (folder / "rewards.py").read_text()
+  upright = "  return torch.exp(-torch.sum(torch.square(gravity_b[:, :2]), dim=1) / std**2)\n"
+  pose = "  delta = data.joint_pos[:, asset_cfg.joint_ids] - data.default_joint_pos[:, asset_cfg.joint_ids]\n"
+  assert upright in rewards and pose in rewards
+  rewards = rewards.replace(upright, upright.replace("std**2)\n", "std**2).double()\n"))
+  rewards = rewards.replace(pose, "  delta = data.joint_pos\n  delta -= data.default_joint_pos\n")
+  (folder / "rewards.py").write_text(rewards)
+  mdp.use_mdp(str(folder))
+  checked = {r.todo: r for r in public.run_public_checks()}
+  graded = {r.todo: r for r in grade_terms(folder, todos=["R3", "R4"], log=lambda *a: None)}
+  for todo, category in (("R3", "dtype"), ("R4", "in_place")):
+    assert checked[todo].status == "fail" and checked[todo].detail.startswith(f"[{category}]")
+    assert {c.category for c in graded[todo].cases} == {category}, graded[todo].feedback()
+    assert graded[todo].score == 0
+  assert all(r.status == "pass" for todo, r in checked.items() if todo not in ("R3", "R4"))

@@ -9,6 +9,7 @@ import torch
 
 from autograder import make_student
 from trotlab.envs import ManagerBasedRlEnv
+from trotlab.grading import todos
 from trotlab.managers import ObservationTermCfg
 from trotlab.scripts.common import exit_on_todos
 from trotlab.tasks import get_task
@@ -17,11 +18,7 @@ from trotlab.utils.todo import TodoNotImplemented, scan_todos
 
 ROOT = Path(__file__).resolve().parents[1]
 TASK = "Mjlab-Velocity-Flat-Unitree-Go1"
-TODO_IDS = (
-  [f"R{i}" for i in range(1, 9)]
-  + [f"O{i}" for i in range(1, 12)]
-  + ["T1", "T2", "T3", "C1", "C2", "C3", "K1", "K2"]
-)
+TODO_IDS = list(todos.IDS)
 
 
 def test_committed_stubs_equal_the_generated_ones():
@@ -34,6 +31,9 @@ def test_committed_stubs_equal_the_generated_ones():
 def test_every_todo_id_appears_exactly_once_in_stubs_and_solutions():
   stub_ids = [t.todo_id for t in scan_todos([mdp.STUDENT_DIR / f"{n}.py" for n in mdp.MDP_FILES])]
   assert sorted(set(stub_ids)) == sorted(TODO_IDS)
+  for path in mdp.STUDENT_DIR.glob("*.py"):  # each id in the file the registry names
+    for found in scan_todos([path]):
+      assert todos.BY_ID[found.todo_id].file == path.stem, (found.todo_id, path.name)
   # one stub per id, except the stateful term R7 (__init__, __call__, reset)
   assert sorted(stub_ids) == sorted(TODO_IDS + ["R7", "R7"])
   stub_text = "".join((mdp.STUDENT_DIR / f"{n}.py").read_text() for n in mdp.MDP_FILES)

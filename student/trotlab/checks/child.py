@@ -1,15 +1,12 @@
 """The process that runs a submission's code for the autograder (untrusted side).
 
-  python -m trotlab.checks.child JOB_DIR
+  python -m trotlab.checks.child JOB_DIR     (protocol.CHILD_MODULE)
 
-JOB_DIR/job.json lists the TODOs to probe: for each, its kind (term, resample, update_command,
-metrics, curriculum), the student file and name, and its cases (num_envs, JSON params, and for
-snapshot cases an inputs file under JOB_DIR/inputs/). The submission's five files are in
-JOB_DIR/submission/. For each TODO, in order, the child writes JOB_DIR/out/<todo>.started, then
-JOB_DIR/out/<todo>.npz (arrays "<case>/<key>", see trotlab.checks.probes) and
-JOB_DIR/out/<todo>.json (status ok | todo | error | missing, messages); before importing a
-student file it writes JOB_DIR/out/<file>.loading. It never sees expected
-values and never scores: the grader reads the arrays (numpy, allow_pickle=False) and judges them.
+The job folder's files (the job, the submission, the inputs, the markers and outputs the child
+writes) are trotlab.grading.protocol's. For each TODO, in order, the child marks its start, runs
+its probe (trotlab.checks.probes) on every case and writes the arrays and the status. It never
+sees expected values and never scores: the grader reads the arrays (numpy, allow_pickle=False)
+and judges them (trotlab.grading.judge).
 """
 
 from __future__ import annotations
@@ -18,6 +15,7 @@ import errno
 import json
 import sys
 import traceback
+from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
 
@@ -25,6 +23,7 @@ import numpy as np
 import torch
 
 from trotlab.checks import probes
+from trotlab.grading import protocol
 from trotlab.tasks.velocity import mdp
 from trotlab.utils.todo import TodoNotImplemented
 
@@ -55,7 +54,8 @@ class Submission:
   def __init__(self, folder: Path, marker_dir: Path | None = None) -> None:
     self.folder = folder
     self.marker_dir = marker_dir
-    """Where "<file>.loading" is written before an import (a hang there costs the whole file)."""
+    """Where the loading marker is written before an import (a hang there costs the whole
+    file), and the loaded marker after it."""
     self._modules: dict[str, ModuleType | BaseException] = {}
 
   def module(self, name: str) -> ModuleType:
@@ -64,13 +64,13 @@ class Submission:
         self._modules[name] = FileNotFoundError(f"{name}.py is missing from the submission")
       else:
         if self.marker_dir is not None:
-          (self.marker_dir / f"{name}.loading").touch()
+          (self.marker_dir / protocol.loading_marker(name)).touch()
         try:
           self._modules[name] = mdp._load_file(self.folder, name, "submission")
         except BaseException as err:  # noqa: BLE001  (SystemExit at import counts as a failure)
           self._modules[name] = ImportError(f"{name}.py failed to import: {describe(err)}")
         if self.marker_dir is not None:
-          (self.marker_dir / f"{name}.loaded").touch()
+          (self.marker_dir / protocol.loaded_marker(name)).touch()
     found = self._modules[name]
     if isinstance(found, BaseException):
       raise found
@@ -104,12 +104,10 @@ def build_envs(job: dict) -> dict[tuple, object]:
   return envs
 
 
-def run_case(task: dict, case: dict, sub: Submission, job_dir: Path, envs: dict) -> dict:
+def run_case(task: dict, case: dict, sub: Submission, sequence: dict | None, envs: dict) -> dict:
+  """One case's probe: its arrays. ``sequence``: the case's snapshot inputs (None if it has
+  none)."""
   kind, params = task["kind"], case["params"]
-  sequence = None
-  if case.get("inputs"):
-    with np.load(job_dir / case["inputs"], allow_pickle=False) as data:
-      sequence = {key: data[key] for key in data.files}
   env = envs[_env_key(task, case)]
   if kind == "curriculum":
     return probes.probe_curriculum(env, sub.get(task["file"], task["name"]), task["todo"], params)
@@ -126,41 +124,64 @@ def run_case(task: dict, case: dict, sub: Submission, job_dir: Path, envs: dict)
   raise ValueError(f"unknown probe kind {kind!r}")
 
 
+def run_task(
+  task: dict, sub: Submission, load_inputs: Callable[[dict], dict | None], envs: dict
+) -> tuple[dict, dict[str, np.ndarray]]:
+  """Every case of one TODO: its status (ok | todo | error | missing, a message, per-case
+  errors) and its arrays (keys: protocol.array_key). ``load_inputs(case)``: a fresh copy of the case's
+  snapshot inputs (None if it has none). The grading child and the public self-check both run
+  TODOs through here."""
+  arrays: dict[str, np.ndarray] = {}
+  status = {"status": "ok", "case_errors": {}}
+  for case in task["cases"]:
+    torch.manual_seed(0)
+    try:
+      for key, value in run_case(task, case, sub, load_inputs(case), envs).items():
+        arrays[protocol.array_key(case["id"], key)] = value
+    except TodoNotImplemented as err:
+      status = {"status": "todo", "message": describe(err), "case_errors": {}}
+      break
+    except (FileNotFoundError, ImportError) as err:
+      status = {
+        "status": "missing" if isinstance(err, FileNotFoundError) else "error",
+        "message": str(err),
+        "case_errors": {},
+      }
+      break
+    except MemoryError as err:  # every case would fill memory again: its other cases not run
+      message = f"{describe(err)}; the TODO's other cases were not run"
+      status = {"status": "error", "message": message, "case_errors": {}}
+      break
+    except Exception as err:  # a bug in the student's code: that case fails, the others run
+      status["case_errors"][case["id"]] = describe(err)
+  return status, arrays
+
+
+def job_inputs(job_dir: Path) -> Callable[[dict], dict | None]:
+  """Reads a job case's snapshot inputs from its file under ``job_dir``."""
+
+  def load(case: dict) -> dict | None:
+    if not case.get("inputs"):
+      return None
+    with np.load(job_dir / case["inputs"], allow_pickle=False) as data:
+      return {key: data[key] for key in data.files}
+
+  return load
+
+
 def run_job(job_dir: Path) -> None:
-  job = json.loads((job_dir / "job.json").read_text())
-  out_dir = job_dir / "out"
+  job = json.loads((job_dir / protocol.JOB_FILE).read_text())
+  out_dir = job_dir / protocol.OUT_DIR
   out_dir.mkdir(exist_ok=True)
   torch.set_num_threads(1)
-  sub = Submission(job_dir / "submission", marker_dir=out_dir)
+  sub = Submission(job_dir / protocol.SUBMISSION_DIR, marker_dir=out_dir)
   envs = build_envs(job)
   for task in job["tasks"]:
     todo = task["todo"]
-    (out_dir / f"{todo}.started").touch()
-    arrays: dict[str, np.ndarray] = {}
-    status = {"status": "ok", "case_errors": {}}
-    for case in task["cases"]:
-      torch.manual_seed(0)
-      try:
-        for key, value in run_case(task, case, sub, job_dir, envs).items():
-          arrays[f"{case['id']}/{key}"] = value
-      except TodoNotImplemented as err:
-        status = {"status": "todo", "message": describe(err), "case_errors": {}}
-        break
-      except (FileNotFoundError, ImportError) as err:
-        status = {
-          "status": "missing" if isinstance(err, FileNotFoundError) else "error",
-          "message": str(err),
-          "case_errors": {},
-        }
-        break
-      except MemoryError as err:  # every case would fill memory again: its other cases not run
-        message = f"{describe(err)}; the TODO's other cases were not run"
-        status = {"status": "error", "message": message, "case_errors": {}}
-        break
-      except Exception as err:  # a bug in the student's code: that case fails, the others run
-        status["case_errors"][case["id"]] = describe(err)
-    np.savez(out_dir / f"{todo}.npz", **arrays)
-    (out_dir / f"{todo}.json").write_text(json.dumps(status))
+    (out_dir / protocol.started_marker(todo)).touch()
+    status, arrays = run_task(task, sub, job_inputs(job_dir), envs)
+    np.savez(out_dir / protocol.arrays_file(todo), **arrays)
+    (out_dir / protocol.status_file(todo)).write_text(json.dumps(status))
 
 
 if __name__ == "__main__":

@@ -1,9 +1,10 @@
 """uv run check [--mdp student|solutions|PATH]
 
-The public self-check: runs every TODO of your MDP files on small canned states and compares
-with the visible expected values in autograder/public/cases.json. Prints a table (TODO, status,
-what to look at) and exits 0 only when every TODO passes. The grader uses other, hidden states:
-passing here is necessary, not sufficient.
+The public self-check: runs every TODO of your MDP files on the public canned states
+(trotlab/grading/public_cases/) and judges the outputs by the grader's rules (shape, dtype,
+inputs untouched, no mixing of envs, values) against the visible expected values. Prints a table
+(TODO, status, what to look at) and exits 0 only when every TODO passes. The grader adds other,
+hidden states: passing here is necessary, not sufficient.
 """
 
 from __future__ import annotations
@@ -26,12 +27,13 @@ def main(argv: list[str] | None = None) -> int:
   from trotlab.scripts.common import select_mdp
 
   select_mdp(["--mdp", args.mdp])
-  from trotlab.checks.public import CASES_FILE, run_public_checks
+  from trotlab.checks.public import run_public_checks
+  from trotlab.grading.judge import PUBLIC_CASES_DIR
 
-  if not CASES_FILE.is_file():
-    print(f"error: {CASES_FILE} is missing; the public cases ship with the kit.", file=sys.stderr)
+  if not any(PUBLIC_CASES_DIR.glob("*.npz")):
+    print(f"error: no public cases in {PUBLIC_CASES_DIR}; they ship with the kit.", file=sys.stderr)
     return 2
-  print(f"Public self-check of the MDP from '{args.mdp}' ({CASES_FILE.parent}):\n")
+  print(f"Public self-check of the MDP from '{args.mdp}' ({PUBLIC_CASES_DIR}):\n")
   results = run_public_checks()
   print(f"{'TODO':<5} {'term':<42} {'status':<6} what to look at")
   for r in results:

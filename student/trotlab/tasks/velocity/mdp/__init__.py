@@ -17,8 +17,8 @@ from pathlib import Path
 from types import ModuleType
 
 from trotlab.envs.mdp import *  # noqa: F403  (generic terms: time_out, action_rate_l2, ...)
+from trotlab.grading.todos import FILES as MDP_FILES
 
-MDP_FILES = ("rewards", "observations", "terminations", "velocity_command", "curriculums")
 STUDENT_DIR = Path(__file__).parent
 SOLUTIONS_DIR = Path(__file__).resolve().parents[5] / "solutions" / "velocity" / "mdp"
 

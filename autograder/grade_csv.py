@@ -1,0 +1,68 @@
+"""The class CSV of grade.py: one row per student, sorted by name.
+
+Columns: student, score, max_score, the three parts (terms, training, notebook), one column per
+TODO (the registry's order), one per training item and notebook item (the rubric's), messages.
+A submission the grader failed on has empty scores, not zeros.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+from autograder import cases as C
+
+
+def csv_columns(rubric: dict) -> list[str]:
+  return [
+    "student",
+    "score",
+    "max_score",
+    "terms",
+    "training",
+    "notebook",
+    *[t.todo for t in C.TODOS],
+    *[f"training_{k}" for k in rubric["training"]],
+    *[f"notebook_{k}" for k in rubric["notebook"]],
+    "messages",
+  ]
+
+
+def csv_row(report: dict, rubric: dict) -> dict[str, str]:
+  fmt = lambda x: "" if x is None else f"{x:g}"  # noqa: E731
+  row = {
+    "student": report["student"],
+    "score": fmt(report["score"]),
+    "max_score": fmt(report["max_score"]),
+    "terms": fmt(sum(t["score"] for t in report["terms"])) if report["terms"] else "",
+    "training": fmt(report["training"]["score"]) if report["training"] else "",
+    "notebook": fmt(sum(v["score"] or 0.0 for v in report["notebook"].values()))
+    if report["notebook"]
+    else "",
+    "messages": "; ".join(report["messages"]),
+  }
+  row.update({t["todo"]: fmt(t["score"]) for t in report["terms"]})
+  for key in rubric["training"]:
+    row[f"training_{key}"] = (
+      fmt(report["training"]["items"][key]["score"]) if report["training"] else ""
+    )
+  for key in rubric["notebook"]:
+    row[f"notebook_{key}"] = (
+      fmt(report["notebook"][key]["score"])
+      if report["notebook"] and key in report["notebook"]
+      else ""
+    )
+  return row
+
+
+def write_csv(reports: list[dict], out: Path, rubric: dict) -> None:
+  buffer = io.StringIO()
+  writer = csv.DictWriter(buffer, fieldnames=csv_columns(rubric), lineterminator="\n")
+  writer.writeheader()
+  for report in sorted(reports, key=lambda r: r["student"]):
+    writer.writerow(csv_row(report, rubric))
+  out.parent.mkdir(parents=True, exist_ok=True)
+  tmp = out.with_suffix(out.suffix + ".tmp")
+  tmp.write_text(buffer.getvalue())
+  tmp.replace(out)

@@ -1,0 +1,315 @@
+"""The judge: one set of rules that decides whether a TODO's output on a canned case passes.
+
+The autograder (its term checks) and the public self-check (``uv run check``) both call these
+functions on what a probe (trotlab.checks.probes) recorded, so a mistake fails both the same
+way. The grader's hidden cases add cases, never other rules.
+
+A case of a value TODO passes when the output has the reference's shape, holds no NaN, has the
+contract's dtype and the reference's device, left its inputs untouched, does not depend on other
+envs, and matches the reference values within tolerance. C1 is judged by rules on many random
+draws (ranges, uniformity, fractions, untouched envs, the heading flag). A failing case gets a
+category: the fingerprint of a known mistake it matches (the case's ``diag`` arrays), else sign,
+scale or value; or the check it failed (shape, dtype, nan, in_place, leak, error, todo, missing,
+timeout, crash). Public cases also show the first mismatching entry, expected vs got; the
+grader's hidden cases show the category only.
+
+Case files (``.npz``, numpy only, no pickles): ``meta`` (JSON: name, public, num_envs, todos:
+{TODO id: params}), ``in/<key>`` (the snapshot sequence, see trotlab.checks.snapshot),
+``expected/<todo>/<key>`` (the reference's probe outputs) and ``diag/<category>/<todo>/value``
+(outputs of known mistakes). The public ones ship in ``public_cases/`` next to this module.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+
+from trotlab.grading.todos import BY_ID
+
+PUBLIC_CASES_DIR = Path(__file__).resolve().parent / "public_cases"
+"""The public cases: package data, so the installed kit finds them."""
+
+TOLERANCE: dict[str, tuple[float, float]] = {"O11": (1e-3, 1e-3), "R8": (1e-3, 1e-5)}
+"""(rtol, atol) where the default is too tight for float32 sums of forces."""
+DEFAULT_TOLERANCE = (1e-4, 1e-5)
+
+HINTS = {
+  "sign": "a sign looks flipped (e.g. command + measured where the formula has command - measured)",
+  "frame": "frame suspected: the values match a world-frame (_w) computation where the body frame (_b) is asked for, or the reverse",
+  "missing_term": "a part of the formula is missing (e.g. the vertical velocity v_z in the tracking error)",
+  "abs_vs_square": "squared where the formula takes an absolute value, or the reverse",
+  "std": "std used wrongly: the formula divides by std^2",
+  "off_by_one": "one env step off (the air time counts the touch-down step once)",
+  "clip": "a clip is missing (the heading controller's yaw rate is clipped to ranges.ang_vel_z)",
+  "turning_yaw": "turning envs keep their yaw rate: zero only their linear command (vx, vy)",
+  "stage_boundary": "curriculum stage boundary off by one: a stage is active from its step on (step <= counter)",
+  "scale": "the values are off by a constant factor",
+  "value": "wrong values (no common mistake recognised)",
+  "shape": "wrong output shape",
+  "dtype": "wrong dtype (rewards and observations: float32; terminations: bool)",
+  "device": "the output is not on env.device",
+  "nan": "the output holds NaN or inf",
+  "in_place": "the term modified its inputs in place (e.g. `x -= ...` on a view of the robot's state)",
+  "leak": "an env's output depends on other envs (use per-env operations, dim=1, not whole-batch ones)",
+  "error": "raised an exception",
+  "todo": "not implemented",
+  "missing": "the file is missing from the submission",
+  "timeout": "took too long (time limit)",
+  "crash": "the process running it ended abnormally",
+  "range": "a sample left its range",
+  "distribution": "the samples do not look uniform over the range",
+  "fraction": "the fraction of heading, turning or standing envs is off",
+  "untouched": "envs not in env_ids were changed",
+  "heading_flag": "is_heading_env must stay False when cfg.heading_command is False",
+}
+
+
+@dataclasses.dataclass
+class Case:
+  """One canned case as the judge sees it."""
+
+  name: str
+  public: bool
+  num_envs: int
+  todos: dict[str, dict]
+  """TODO id -> params for this case."""
+  inputs: dict[str, np.ndarray]
+  expected: dict[str, np.ndarray]
+  """"<todo>/<key>" -> array."""
+  diag: dict[str, np.ndarray]
+  """"<category>/<todo>/value" -> array."""
+
+
+def _strip(arrays: dict[str, np.ndarray], prefix: str) -> dict[str, np.ndarray]:
+  return {k[len(prefix) :]: v for k, v in arrays.items() if k.startswith(prefix)}
+
+
+def case_from_arrays(arrays: dict[str, np.ndarray]) -> Case:
+  """A case from the arrays of its file (read by the caller: the grader reads archives its own
+  way)."""
+  meta = json.loads(str(arrays["meta"]))
+  parts = [_strip(arrays, prefix) for prefix in ("in/", "expected/", "diag/")]
+  return Case(meta["name"], meta["public"], meta["num_envs"], meta["todos"], *parts)
+
+
+def load_public_cases(folder: Path = PUBLIC_CASES_DIR) -> list[Case]:
+  """The public cases shipped with the kit (the self-check's; the grader reads them itself)."""
+  found = []
+  for path in sorted(folder.glob("*.npz")):
+    with np.load(path, allow_pickle=False) as archive:
+      found.append(case_from_arrays({key: archive[key] for key in archive.files}))
+  return found
+
+
+@dataclasses.dataclass
+class CaseResult:
+  case: str
+  public: bool
+  passed: bool
+  category: str = ""
+  message: str = ""
+
+
+@dataclasses.dataclass
+class TodoResult:
+  todo: str
+  name: str
+  score: float
+  max_score: float
+  cases: list[CaseResult]
+
+  @property
+  def passed(self) -> int:
+    return sum(c.passed for c in self.cases)
+
+  def feedback(self) -> str:
+    lines = [
+      f"TODO({self.todo}) {self.name}: {self.passed}/{len(self.cases)} cases, {self.score:g}/{self.max_score:g} points"
+    ]
+    for c in self.cases:
+      label = c.case if c.public else "hidden case"
+      verdict = "pass" if c.passed else f"FAIL [{c.category}] {c.message}".rstrip()
+      lines.append(f"  {label}: {verdict}")
+    return "\n".join(lines)
+
+
+def _failure(case: Case, category: str, message: str = "") -> CaseResult:
+  return CaseResult(case.name, case.public, False, category, message or HINTS[category])
+
+
+def _close(got: np.ndarray, ref: np.ndarray, rtol: float, atol: float) -> bool:
+  return got.shape == ref.shape and bool(
+    np.allclose(got, ref, rtol=rtol, atol=atol, equal_nan=False)
+  )
+
+
+def _first_mismatch(got: np.ndarray, ref: np.ndarray, rtol: float, atol: float) -> str:
+  bad = ~np.isclose(got, ref, rtol=rtol, atol=atol)
+  index = tuple(int(i) for i in np.argwhere(bad)[0])
+  where = f"call {index[0]}" + (f", env {index[1]}" if len(index) > 1 else "")
+  rest = f", index {index[2:]}" if len(index) > 2 else ""
+  return f"first mismatch at {where}{rest}: expected {ref[index]:.6g}, got {got[index]:.6g}"
+
+
+def categorize(
+  todo: str, case: Case, got: np.ndarray, ref: np.ndarray, rtol: float, atol: float
+) -> str:
+  """The likeliest mistake behind a value mismatch."""
+  for key, value in case.diag.items():
+    category, diag_todo, _ = key.split("/")
+    if diag_todo == todo and _close(got, value, rtol, atol):
+      return category
+  if _close(got, -ref, rtol, atol) and np.abs(ref).max() > atol:
+    return "sign"
+  denom = float(np.sum(ref * ref))
+  if denom > 0:
+    k = float(np.sum(got * ref)) / denom
+    if abs(k - 1) > 1e-3 and _close(got, k * ref, rtol * 10, atol * 10):
+      return "scale"
+  return "value"
+
+
+def judge_value(todo: str, case: Case, got: dict[str, np.ndarray]) -> CaseResult:
+  """Judge a probe with a "value" output (terms, C2, C3, curricula)."""
+  rtol, atol = TOLERANCE.get(todo, DEFAULT_TOLERANCE)
+  ref = case.expected[f"{todo}/value"]
+  value = got.get("value")
+  fail = functools.partial(_failure, case)
+  if value is None:
+    return fail("error", "no output was recorded")
+  if value.shape != ref.shape:
+    per_call = lambda a: tuple(a.shape[1:])  # noqa: E731
+    return fail("shape", f"expected shape {per_call(ref)} per call, got {per_call(value)}")
+  if not np.all(np.isfinite(value)) and np.all(np.isfinite(ref)):
+    return fail("nan")
+  if f"{todo}/dtype" in case.expected:
+    if str(got.get("dtype")) != str(case.expected[f"{todo}/dtype"]):
+      return fail(
+        "dtype", f"expected dtype {case.expected[f'{todo}/dtype']}, got {got.get('dtype')}"
+      )
+    if str(got.get("device")) != str(case.expected[f"{todo}/device"]):
+      return fail(
+        "device", f"expected device {case.expected[f'{todo}/device']}, got {got.get('device')}"
+      )
+    if not np.all(got.get("inputs_kept", np.zeros(1)) == 1.0):
+      return fail("in_place")
+  if f"{todo}/leak_value" in case.expected:
+    leak = got.get("leak_value")
+    if (
+      leak is None
+      or leak.shape != value.shape
+      or not np.allclose(leak[:, 1:], value[:, 1:], rtol=1e-5, atol=1e-6)
+    ):
+      return fail("leak")
+  if _close(value, ref, rtol, atol):
+    return CaseResult(case.name, case.public, True)
+  category = categorize(todo, case, value, ref, rtol, atol)
+  message = HINTS[category]
+  if case.public:
+    message += "; " + _first_mismatch(value, ref, rtol, atol)
+  return fail(category, message)
+
+
+def judge_resample(case: Case, got: dict[str, np.ndarray]) -> CaseResult:
+  """C1 by rules: ranges, uniformity, fractions, untouched envs, the heading flag."""
+  params = case.todos["C1"]
+  cfg, ranges = params["cfg"], params["cfg"]["ranges"]
+  k, draws = len(params["env_ids"]), params["draws"]
+  fail = functools.partial(_failure, case)
+  shapes = {
+    "vel": (draws, k, 3),
+    "heading_target": (draws, k),
+    "is_heading": (draws, k),
+    "is_turning": (draws, k),
+    "is_standing": (draws, k),
+  }
+  for key, shape in shapes.items():
+    if key not in got or got[key].shape != shape:
+      return fail(
+        "shape", f"{key}: expected {shape}, got {None if key not in got else got[key].shape}"
+      )
+  samples = {
+    "lin_vel_x": got["vel"][..., 0],
+    "lin_vel_y": got["vel"][..., 1],
+    "ang_vel_z": got["vel"][..., 2],
+    "heading": got["heading_target"],
+  }
+  detail = lambda text: text if case.public else ""  # noqa: E731
+  for name, x in samples.items():
+    lo, hi = ranges[name]
+    if x.min() < lo - 1e-6 or x.max() > hi + 1e-6:
+      return fail(
+        "range",
+        detail(f"{name}: samples {x.min():.3f}..{x.max():.3f} leave {lo, hi}") or HINTS["range"],
+      )
+    sd = (hi - lo) / math.sqrt(12)
+    if (
+      abs(x.mean() - (lo + hi) / 2) > 4 * sd / math.sqrt(x.size) + 1e-6
+      or abs(x.std() - sd) > 0.1 * sd
+    ):
+      return fail(
+        "distribution",
+        detail(
+          f"{name}: mean {x.mean():.3f}, std {x.std():.3f}; uniform on {lo, hi} has mean {(lo + hi) / 2:.3f}, std {sd:.3f}"
+        )
+        or HINTS["distribution"],
+      )
+  heading_p = cfg["rel_heading_envs"] if cfg["heading_command"] else 0.0
+  fractions = (
+    ("is_heading", heading_p),
+    ("is_turning", cfg["rel_turning_envs"]),
+    ("is_standing", cfg["rel_standing_envs"]),
+  )
+  for key, p in fractions:
+    frac = float(got[key].mean())
+    if not cfg["heading_command"] and key == "is_heading" and frac > 0:
+      return fail("heading_flag")
+    if abs(frac - p) > max(4 * math.sqrt(p * (1 - p) / got[key].size), 0.01):
+      return fail(
+        "fraction", detail(f"{key}: fraction {frac:.3f}, expected {p}") or HINTS["fraction"]
+      )
+  untouched = got.get("untouched")
+  n_other = case.num_envs - k
+  sentinel = np.concatenate((np.full(3 * n_other + n_other, 9.0), np.ones(3 * n_other)))
+  if (
+    untouched is None
+    or untouched.shape != sentinel.shape
+    or not np.array_equal(untouched, sentinel)
+  ):
+    return fail("untouched")
+  after = got.get("all_after_slice")
+  if after is None or after.shape != (case.num_envs, 3):
+    return fail("shape", "resampling with env_ids = slice(None) must fill all envs")
+  return CaseResult(case.name, case.public, True)
+
+
+def judge_todo(
+  todo: str, points: float, cases: list[Case], status: dict, arrays: dict
+) -> TodoResult:
+  """Judge every case of ``todo`` from what its probe run reported: ``status`` (ok | todo | error
+  | missing | timeout | crash, with a message and per-case errors) and ``arrays`` (case name ->
+  the probe's arrays). ``points`` are split evenly over the cases."""
+  spec = BY_ID[todo]
+  results = []
+  for case in cases:
+    kind = status.get("status")
+    if kind != "ok":
+      category = kind if kind in HINTS else "error"
+      results.append(
+        CaseResult(case.name, case.public, False, category, status.get("message", HINTS[category]))
+      )
+    elif case.name in status.get("case_errors", {}):
+      results.append(
+        CaseResult(case.name, case.public, False, "error", status["case_errors"][case.name])
+      )
+    elif spec.kind == "resample":
+      results.append(judge_resample(case, arrays.get(case.name, {})))
+    else:
+      results.append(judge_value(todo, case, arrays.get(case.name, {})))
+  score = round(points * sum(r.passed for r in results) / len(results), 2) if results else 0.0
+  return TodoResult(todo, spec.name, score, float(points), results)

@@ -1,0 +1,82 @@
+"""The protocol between the grader and its sandboxed term-check child: every name both sides use.
+
+A job folder (JOB_DIR) holds, written by the grader (trusted):
+  job.json              {"tasks": [task, ...]}; a task: {"todo", "kind", "file", "name",
+                        "cases": [{"id", "num_envs", "params", "inputs"}]} (``job``, ``task``,
+                        ``job_case``); "inputs" is a path relative to JOB_DIR or null
+  submission/<file>.py  the submission's five MDP files
+  inputs/<case>.npz     a case's snapshot sequence (never the expected values)
+and, written by the child (untrusted: the grader reads them with limits, numbers only):
+  out/<todo>.started    before the TODO's first case (its time limit runs from here)
+  out/<file>.loading    before importing a student file; out/<file>.loaded after
+  out/<todo>.npz        the probe's arrays, keys "<case>/<field>" (``array_key``)
+  out/<todo>.json       {"status": ok | todo | error | missing, "message", "case_errors": {case:
+                        message}}
+The child runs as ``python -m trotlab.checks.child JOB_DIR`` (``CHILD_MODULE``).
+"""
+
+from __future__ import annotations
+
+from trotlab.grading.todos import Todo
+
+CHILD_MODULE = "trotlab.checks.child"
+JOB_FILE = "job.json"
+SUBMISSION_DIR = "submission"
+INPUTS_DIR = "inputs"
+OUT_DIR = "out"
+STARTED = ".started"
+"""Suffix of the marker a TODO's start leaves (out/<todo>.started)."""
+TEXT_FIELDS = ("dtype", "device")
+"""Outputs the child reports as text (np.str_ arrays); every other output must be numeric."""
+
+
+def inputs_file(case: str) -> str:
+  return f"{INPUTS_DIR}/{case}.npz"
+
+
+def started_marker(todo: str) -> str:
+  return f"{todo}{STARTED}"
+
+
+def loading_marker(file: str) -> str:
+  return f"{file}.loading"
+
+
+def loaded_marker(file: str) -> str:
+  return f"{file}.loaded"
+
+
+def status_file(todo: str) -> str:
+  return f"{todo}.json"
+
+
+def arrays_file(todo: str) -> str:
+  return f"{todo}.npz"
+
+
+def array_key(case: str, field: str) -> str:
+  return f"{case}/{field}"
+
+
+def split_array_key(key: str) -> tuple[str, str]:
+  """(case, field) of an ``array_key``."""
+  case, _, field = key.partition("/")
+  return case, field
+
+
+def job_case(case: str, num_envs: int, params: dict, inputs: str | None) -> dict:
+  return {"id": case, "num_envs": num_envs, "params": params, "inputs": inputs}
+
+
+def task(todo: Todo, cases: list[dict]) -> dict:
+  return {
+    "todo": todo.todo,
+    "kind": todo.kind,
+    "file": todo.file,
+    "name": todo.name,
+    "cases": cases,
+  }
+
+
+def job(tasks: list[dict]) -> dict:
+  return {"tasks": tasks}
