@@ -190,9 +190,15 @@ def run_train_bench(cfg: TrainBench) -> dict:
   cfg.out.mkdir(parents=True, exist_ok=True)
   path = cfg.out / f"curve_seed{cfg.seed}.json"
   path.write_text(json.dumps(result, indent=1))
-  verdict = (
-    f"passed after {first_pass['train_time_s'] / 60:.2f} min" if first_pass else "did not pass"
-  )
+  if first_pass:
+    verdict = f"passed after {first_pass['train_time_s'] / 60:.2f} min"
+  elif iteration >= max_iterations:
+    verdict = f"did not pass in {iteration} iterations (--max-iterations)"
+  else:
+    verdict = (
+      f"did not pass; stopped at iteration {iteration} by the {cfg.budget_min:g}-min training "
+      "budget (--budget-min)"
+    )
   print(
     f"[bench train] seed {cfg.seed}: {verdict}; time split {result['time_split_s']}; wrote {path}"
   )
