@@ -86,6 +86,11 @@ class SnapshotCase:
   commands: tuple[tuple[float, float, float], ...]
   policy: bool = False
   """Drive the envs with the reference policy (else a scripted gait)."""
+  description: str = ""
+  """One line on what the states show, recorded into the case's meta: the public check names a
+  failing case with it."""
+  params: dict = dataclasses.field(default_factory=dict, hash=False)
+  """TODO id -> parameters, in place of the default ones (term_params, update_command_params)."""
 
   @property
   def public(self) -> bool:
@@ -99,6 +104,58 @@ SNAPSHOT_CASES = [
     steps=30,
     start="tumble",
     commands=((0.5, 0.2, 0.3), (0.0, 0.0, 0.0), (-0.4, 0.1, -0.6)),
+    description=(
+      "3 robots, 30 steps: env 0 steps in place yawed 40 deg, env 1 falls from 15 cm pitched,"
+      " rolled and yawed -69 deg, env 2 starts rolled 75 deg and topples onto its side"
+    ),
+  ),
+  SnapshotCase(
+    name="public_params",
+    num_envs=3,
+    steps=30,
+    start="turned",
+    commands=((0.6, -0.2, 0.4), (0.1, 0.05, 0.1), (0.0, 0.3, -0.5)),
+    description=(
+      "3 robots standing, parameters at non-default values; env 0 faces -160 deg, its target"
+      " heading is +166 deg (the error wraps); env 1's command is below command_threshold;"
+      " raw_action differs from action_manager.action"
+    ),
+    params={
+      "R1": {"std": 0.4, "command_name": "twist"},
+      "R2": {"std": 0.6, "command_name": "twist"},
+      "R3": {"std": 0.6},
+      "R4": {
+        "asset_cfg": {
+          "scene_entity": {
+            "name": "robot",
+            "joint_names": [".*_thigh_joint", "FR_hip_joint"],
+            "preserve_order": True,
+          }
+        }
+      },
+      "R5": {
+        "sensor_name": SENSOR,
+        "command_name": "twist",
+        "threshold": 0.15,
+        "command_threshold": 0.35,
+      },
+      "R6": {"target_height": 0.1, "tanh_mult": 4.0, "asset_cfg": feet()},
+      "R7": {"sensor_name": SENSOR, "target_height": 0.11, "asset_cfg": feet()},
+      "O4": {"asset_cfg": {"scene_entity": {"name": "robot", "joint_names": [".*_calf_joint"]}}},
+      "O5": {
+        "asset_cfg": {
+          "scene_entity": {
+            "name": "robot",
+            "joint_names": ["RL_.*", "FR_hip_joint"],
+            "preserve_order": True,
+          }
+        }
+      },
+      "O6": {"action_name": "joint_pos"},
+      "O8": {"asset_cfg": feet(["FL", "RR", "FR"])},
+      "T1": {"limit_angle": math.radians(6.0)},
+      "T2": {"minimum_height": 0.24},
+    },
   ),
   SnapshotCase(
     name="walk",
@@ -133,7 +190,11 @@ SNAPSHOT_CASES = [
 ]
 
 
-def term_params(todo: str, case: str) -> dict[str, Any]:
+def term_params(todo: str, case: str | SnapshotCase) -> dict[str, Any]:
+  if isinstance(case, SnapshotCase):
+    if todo in case.params:
+      return case.params[todo]
+    case = case.name
   public, hidden = TERM_PARAMS[todo]
   return public if case.startswith("public_") else hidden
 
@@ -144,11 +205,14 @@ def update_command_params(case: SnapshotCase) -> dict:
   controller's raw output leaves the yaw range for some env in every case (so a missing clip
   shows)."""
   n = case.num_envs
-  heading_target = [((-1) ** i) * (0.5 + 1.1 * i) for i in range(n)]
+  if case.start == "turned":  # env 0: target 2.9 rad, facing -2.8 rad; env 2: -2.6 vs 2.7
+    heading_target = [2.9, 0.0, -2.6]
+  else:
+    heading_target = [((-1) ** i) * (0.5 + 1.1 * i) for i in range(n)]
   cfg = {
     "resampling_time_range": [2.0, 4.0],
     "heading_command": True,
-    "heading_control_stiffness": 0.5 if case.public else 1.5,
+    "heading_control_stiffness": {"tumble": 0.5, "turned": 0.8}.get(case.start, 1.5),
     "ranges": {
       "lin_vel_x": [-1.0, 1.0],
       "lin_vel_y": [-0.5, 0.5],
@@ -166,7 +230,7 @@ def update_command_params(case: SnapshotCase) -> dict:
 
 
 def metrics_params(case: SnapshotCase) -> dict:
-  span = [2.0, 4.0] if case.public else [3.0, 7.0]
+  span = {"tumble": [2.0, 4.0], "turned": [1.0, 5.0]}.get(case.start, [3.0, 7.0])
   return {"cfg": {"resampling_time_range": span}}
 
 
@@ -178,6 +242,7 @@ class ParamCase:
   todo: str
   num_envs: int
   params: dict
+  description: str = ""
 
   @property
   def public(self) -> bool:
@@ -206,6 +271,7 @@ PARAM_CASES = [
         },
       },
     },
+    description="C1: 400 draws for envs 0 and 2 of 3, heading commands on",
   ),
   ParamCase(
     "sampling",
@@ -228,6 +294,29 @@ PARAM_CASES = [
         },
       },
     },
+  ),
+  ParamCase(
+    "public_no_heading",
+    "C1",
+    4,
+    {
+      "env_ids": [1, 3],
+      "draws": 400,
+      "seed": 1,
+      "cfg": {
+        "rel_heading_envs": 0.6,
+        "rel_turning_envs": 0.3,
+        "rel_standing_envs": 0.4,
+        "heading_command": False,
+        "ranges": {
+          "lin_vel_x": [0.2, 1.4],
+          "lin_vel_y": [-0.8, -0.1],
+          "ang_vel_z": [-1.2, 0.4],
+          "heading": [-2.0, 0.5],
+        },
+      },
+    },
+    description="C1: 400 draws for envs 1 and 3 of 4, cfg.heading_command False (no heading envs)",
   ),
   ParamCase(
     "sampling_no_heading",
@@ -264,6 +353,7 @@ PARAM_CASES = [
         {"step": 250, "ang_vel_z": [-1.5, 1.5]},
       ],
     },
+    description="K1: stages from steps 0, 100 and 250, the counter at 0, 99, 100 and 250",
   ),
   ParamCase(
     "stages",
@@ -296,6 +386,7 @@ PARAM_CASES = [
         {"step": 250, "weight": -0.3},
       ],
     },
+    description="K2: weight stages from steps 0, 100 and 250, the counter at 0, 99, 100 and 250",
   ),
   ParamCase(
     "weights",

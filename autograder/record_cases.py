@@ -98,6 +98,10 @@ def _start(env: ManagerBasedRlEnv, case: C.SnapshotCase) -> None:
     q[4] = limits[4, :, 1]  # env 4: every joint at its upper soft limit
     q[5, ::3] = limits[5, ::3, 0] - 0.02  # env 5: hips just past their lower soft limit
     robot.write_joint_state_to_sim(q, torch.zeros_like(q))
+  elif case.start == "turned":  # yaws near +-pi: a heading error across the wrap (C2)
+    _set_root(
+      env, [(0.0, 0.0, -2.8), (0.1, 0.0, 0.3), (0.0, -0.1, 2.7)], [0.0] * 3, [[0.0] * 6] * 3
+    )
   elif case.start == "single":
     _set_root(env, [(0.0, 0.05, -2.0)], [0.0], [[0.2, 0.0, 0.0, 0.0, 0.0, 0.3]])
   else:
@@ -141,16 +145,19 @@ def record_sequence(case: C.SnapshotCase, policy_file: Path | None) -> dict[str,
     obs, *_ = env.step(actions)
     if k >= warmup:
       snapshots.append(capture_snapshot(env))
-  return stack_snapshots(snapshots)
+  sequence = stack_snapshots(snapshots)
+  if case.start == "turned":  # as with a second action term: the term's raw_action is not all of
+    sequence["raw_action"] = (0.5 * sequence["action"] - 0.1).astype(np.float32)  # the action
+  return sequence
 
 
 def tasks_for_snapshot_case(case: C.SnapshotCase) -> list[tuple[C.Todo, dict]]:
   out = []
   for todo in C.TODOS:
     if todo.kind == "term":
-      out.append((todo, C.term_params(todo.todo, case.name)))
+      out.append((todo, C.term_params(todo.todo, case)))
     elif todo.kind == "update_command":
-      out.append((todo, C.update_command_params(case)))
+      out.append((todo, case.params.get(todo.todo) or C.update_command_params(case)))
     elif todo.kind == "metrics":
       out.append((todo, C.metrics_params(case)))
   return out
@@ -186,13 +193,17 @@ def run_probes(
   return out
 
 
-def record_case(name: str, num_envs: int, tasks, inputs: dict | None, public: bool) -> Path:
+def record_case(
+  name: str, num_envs: int, tasks, inputs: dict | None, public: bool, description: str = ""
+) -> Path:
   meta = {
     "name": name,
     "num_envs": num_envs,
     "public": public,
     "todos": {t.todo: p for t, p in tasks},
   }
+  if public:  # hidden cases are named "hidden case" only
+    meta["description"] = description
   arrays = {"meta": np.asarray(json.dumps(meta))}
   if inputs is not None:
     arrays.update({f"in/{k}": v for k, v in inputs.items()})
@@ -223,18 +234,23 @@ def main(argv: list[str] | None = None) -> None:
   parser.add_argument(
     "--policy", type=Path, default=DEFAULT_POLICY, help="reference checkpoint for rollout cases"
   )
+  parser.add_argument(
+    "--only", nargs="*", help="record only these cases (names; 'public': every public one)"
+  )
   args = parser.parse_args(argv)
-  for case in C.SNAPSHOT_CASES:
+
+  def wanted(case) -> bool:
+    return not args.only or case.name in args.only or ("public" in args.only and case.public)
+
+  for case in filter(wanted, C.SNAPSHOT_CASES):
     print(f"recording {case.name} ({case.num_envs} envs, {case.steps} steps)", flush=True)
     sequence = record_sequence(case, args.policy)
-    path = record_case(
-      case.name, case.num_envs, tasks_for_snapshot_case(case), sequence, case.public
-    )
+    tasks = tasks_for_snapshot_case(case)
+    path = record_case(case.name, case.num_envs, tasks, sequence, case.public, case.description)
     print(f"  wrote {path.relative_to(ROOT)} ({path.stat().st_size // 1024} KiB)", flush=True)
-  for case in C.PARAM_CASES:
-    path = record_case(
-      case.name, case.num_envs, [(C.BY_ID[case.todo], case.params)], None, case.public
-    )
+  for case in filter(wanted, C.PARAM_CASES):
+    tasks = [(C.BY_ID[case.todo], case.params)]
+    path = record_case(case.name, case.num_envs, tasks, None, case.public, case.description)
     print(f"  wrote {path.relative_to(ROOT)}", flush=True)
 
 

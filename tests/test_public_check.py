@@ -41,15 +41,17 @@ def test_untouched_stubs_are_all_todo(capsys):
   out = capsys.readouterr().out
   for todo in public.ALL_TODOS:
     assert f"\n{todo} " in out and "TODO" in out
+  assert "not implemented yet: fill in rewards.py:" in out and "(handout section R1)" in out
   n = len(TODOS)
   assert f"0 passed, {n} failed ({n} not implemented)" in out
 
 
-def test_every_todo_id_has_exactly_one_public_case_stored_once_in_the_package():
+def test_every_todo_id_has_a_described_public_case_stored_once_in_the_package():
   cases = load_public_cases()
   assert cases and all(c.public and c.name.startswith("public_") for c in cases)
+  assert all(c.description for c in cases), "each public case says what its states show"
   for todo in IDS:
-    assert sum(todo in c.todos for c in cases) == 1, todo
+    assert sum(todo in c.todos for c in cases) >= 1, todo
   # the package's own folder: the installed kit finds it without the repository around it
   assert PUBLIC_CASES_DIR.parent.name == "grading" and PUBLIC_CASES_DIR.parent.parent.name == (
     "trotlab"
@@ -81,7 +83,8 @@ def test_a_wrong_term_gets_expected_versus_got(tmp_path):
   assert "env" in results["R1"].detail
   assert (
     results["T3"].status == "fail"
-    and "expected shape (3,) per call, got (3, 14)" in results["T3"].detail
+    and "returns (num_envs,) bool: expected shape (3,) here (3 envs), got (3, 14)"
+    in results["T3"].detail
   )  # 14 non-foot geoms
   assert all(r.status == "pass" for todo, r in results.items() if todo not in ("R1", "T3"))
 

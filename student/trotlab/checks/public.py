@@ -15,9 +15,10 @@ from pathlib import Path
 
 from trotlab.checks import child
 from trotlab.grading import protocol
-from trotlab.grading.judge import Case, TodoResult, judge_todo, load_public_cases
+from trotlab.grading.judge import LABELS, Case, TodoResult, judge_todo, load_public_cases
 from trotlab.grading.todos import TODOS
 from trotlab.tasks.velocity import mdp
+from trotlab.utils.todo import scan_todos
 
 ALL_TODOS = [t.todo for t in TODOS]
 STATUS_OF = {"todo": "TODO", "error": "error", "missing": "error", "crash": "error"}
@@ -31,16 +32,41 @@ class Result:
   status: str
   """pass | fail | TODO | error"""
   detail: str = ""
+  """What failed, in words: the mistake, the case (what its states show), where; may span
+  lines."""
 
 
-def _summary(result: TodoResult) -> Result:
-  """One line per TODO: its first failing case (there is one public case per TODO)."""
+def _stub_locations(folder: Path) -> dict[str, str]:
+  """TODO id -> "file.py:line" of its first untouched stub in ``folder``."""
+  files = [folder / f"{name}.py" for name in mdp.MDP_FILES if (folder / f"{name}.py").is_file()]
+  try:
+    found = scan_todos(files)
+  except SyntaxError:  # the import reports it, with its line
+    return {}
+  where: dict[str, str] = {}
+  for todo in found:
+    where.setdefault(todo.todo_id, f"{todo.file.name}:{todo.line}")
+  return where
+
+
+def _summary(result: TodoResult, cases: dict[str, Case], stubs: dict[str, str]) -> Result:
+  """The first failing case of a TODO, explained: the mistake's label and hint, the case and
+  what its states show, the first mismatch (public cases show it)."""
   failed = [c for c in result.cases if not c.passed]
   if not failed:
     return Result(result.todo, result.name, "pass")
   first = failed[0]
   status = STATUS_OF.get(first.category, "fail")
-  detail = first.message if status != "fail" else f"[{first.category}] {first.message}"
+  if status == "TODO" and result.todo in stubs:
+    detail = f"not implemented yet: fill in {stubs[result.todo]} (handout section {result.todo})"
+    return Result(result.todo, result.name, status, detail)
+  label = LABELS.get(first.category, first.category)
+  detail = first.message
+  if status == "fail":
+    named = first.message.startswith(label)
+    detail = f"[{first.category}] " + (detail if named else f"{label}: {detail}")
+  description = cases[first.case].description if first.case in cases else ""
+  detail += f"\ncase {first.case}" + (f": {description}" if description else "")
   return Result(result.todo, result.name, status, detail)
 
 
@@ -81,4 +107,6 @@ def run_public_checks(folder: Path | None = None) -> list[Result]:
   """Check every TODO of the MDP in ``folder`` (default: the one ``mdp.use_mdp`` selected)
   against the public cases."""
   folder = folder or mdp.resolve_mdp_dir(mdp.source)
-  return [_summary(r) for r in run_todos(folder, load_public_cases())]
+  cases = load_public_cases()
+  by_name, stubs = {c.name: c for c in cases}, _stub_locations(folder)
+  return [_summary(r, by_name, stubs) for r in run_todos(folder, cases)]

@@ -68,6 +68,43 @@ HINTS = {
   "heading_flag": "is_heading_env must stay False when cfg.heading_command is False",
 }
 
+LABELS = {
+  "sign": "flipped sign",
+  "frame": "wrong frame",
+  "missing_term": "missing term",
+  "abs_vs_square": "square vs absolute value",
+  "std": "std misused",
+  "off_by_one": "off by one step",
+  "clip": "missing clip",
+  "turning_yaw": "turning envs' yaw rate zeroed",
+  "stage_boundary": "stage boundary off by one",
+  "scale": "scaled",
+  "value": "wrong values",
+  "shape": "wrong shape",
+  "dtype": "wrong dtype",
+  "device": "wrong device",
+  "nan": "NaN or inf",
+  "in_place": "input modified in place",
+  "leak": "mixes envs",
+  "range": "out of range",
+  "distribution": "not uniform",
+  "fraction": "wrong fraction",
+  "untouched": "other envs changed",
+  "heading_flag": "heading flag set",
+}
+"""The mistake a failure category names, in a few words (the self-check's table shows it)."""
+
+COLUMNS = {
+  "C2": ("vx", "vy", "wz"),
+  "C3": ('metrics["error_vel_xy"]', 'metrics["error_vel_yaw"]'),
+  "K1": (
+    *(f'returned["{k}_max"]' for k in ("lin_vel_x", "lin_vel_y", "ang_vel_z")),
+    *(f"ranges.{k}[{i}]" for k in ("lin_vel_x", "lin_vel_y", "ang_vel_z") for i in (0, 1)),
+  ),
+  "K2": ("returned weight", 'the "action_rate" term\'s weight'),
+}
+"""What the last axis of a probe's value holds, where it is not the term's own output."""
+
 
 @dataclasses.dataclass
 class Case:
@@ -83,6 +120,8 @@ class Case:
   """"<todo>/<key>" -> array."""
   diag: dict[str, np.ndarray]
   """"<category>/<todo>/value" -> array."""
+  description: str = ""
+  """What the case's states show, in one line (public cases)."""
 
 
 def _strip(arrays: dict[str, np.ndarray], prefix: str) -> dict[str, np.ndarray]:
@@ -94,7 +133,14 @@ def case_from_arrays(arrays: dict[str, np.ndarray]) -> Case:
   way)."""
   meta = json.loads(str(arrays["meta"]))
   parts = [_strip(arrays, prefix) for prefix in ("in/", "expected/", "diag/")]
-  return Case(meta["name"], meta["public"], meta["num_envs"], meta["todos"], *parts)
+  return Case(
+    meta["name"],
+    meta["public"],
+    meta["num_envs"],
+    meta["todos"],
+    *parts,
+    meta.get("description", ""),
+  )
 
 
 def load_public_cases(folder: Path = PUBLIC_CASES_DIR) -> list[Case]:
@@ -148,12 +194,43 @@ def _close(got: np.ndarray, ref: np.ndarray, rtol: float, atol: float) -> bool:
   )
 
 
-def _first_mismatch(got: np.ndarray, ref: np.ndarray, rtol: float, atol: float) -> str:
+def number(x: float, dtype: str | None = None) -> str:
+  """A number as a person writes it: 6 significant digits, no "-0", bools as True/False."""
+  if dtype == "bool":
+    return str(bool(x))
+  if not math.isfinite(x):
+    return str(x)
+  text = f"{x:.6g}"
+  return "0" if float(text) == 0 else text
+
+
+def contract(todo: str) -> str:
+  """The output contract of the registry, e.g. "returns (num_envs,) float32"."""
+  spec = BY_ID[todo]
+  if spec.kind == "term":
+    return f"returns {spec.shape} {spec.dtype}"
+  return spec.shape if spec.kind != "curriculum" else f"returns a {spec.shape}"
+
+
+def _first_mismatch(
+  todo: str, case: Case, got: np.ndarray, ref: np.ndarray, rtol: float, atol: float
+) -> str:
   bad = ~np.isclose(got, ref, rtol=rtol, atol=atol)
   index = tuple(int(i) for i in np.argwhere(bad)[0])
-  where = f"call {index[0]}" + (f", env {index[1]}" if len(index) > 1 else "")
-  rest = f", index {index[2:]}" if len(index) > 2 else ""
-  return f"first mismatch at {where}{rest}: expected {ref[index]:.6g}, got {got[index]:.6g}"
+  spec = BY_ID[todo]
+  if spec.kind == "curriculum":
+    step = case.todos[todo]["steps"][index[0]]
+    where = f"common_step_counter = {step}, {COLUMNS[todo][index[1]]}"
+  else:
+    where = f"step {index[0]}, env {index[1]}"
+    if len(index) > 2:
+      names = COLUMNS.get(todo)
+      where += ", " + (names[index[2]] if names else f"column {index[2]}")
+  dtype = spec.dtype
+  return (
+    f"first mismatch at {where}: expected {number(ref[index], dtype)}, got "
+    f"{number(got[index], dtype)}"
+  )
 
 
 def categorize(
@@ -184,13 +261,19 @@ def judge_value(todo: str, case: Case, got: dict[str, np.ndarray]) -> CaseResult
     return fail("error", "no output was recorded")
   if value.shape != ref.shape:
     per_call = lambda a: tuple(a.shape[1:])  # noqa: E731
-    return fail("shape", f"expected shape {per_call(ref)} per call, got {per_call(value)}")
+    return fail(
+      "shape",
+      f"{contract(todo)}: expected shape {per_call(ref)} here ({case.num_envs} envs), got "
+      f"{per_call(value)}",
+    )
   if not np.all(np.isfinite(value)) and np.all(np.isfinite(ref)):
     return fail("nan")
   if f"{todo}/dtype" in case.expected:
     if str(got.get("dtype")) != str(case.expected[f"{todo}/dtype"]):
       return fail(
-        "dtype", f"expected dtype {case.expected[f'{todo}/dtype']}, got {got.get('dtype')}"
+        "dtype",
+        f"{contract(todo)}: expected dtype {case.expected[f'{todo}/dtype']}, got "
+        f"{got.get('dtype')}",
       )
     if str(got.get("device")) != str(case.expected[f"{todo}/device"]):
       return fail(
@@ -211,7 +294,7 @@ def judge_value(todo: str, case: Case, got: dict[str, np.ndarray]) -> CaseResult
   category = categorize(todo, case, value, ref, rtol, atol)
   message = HINTS[category]
   if case.public:
-    message += "; " + _first_mismatch(value, ref, rtol, atol)
+    message += "; " + _first_mismatch(todo, case, value, ref, rtol, atol)
   return fail(category, message)
 
 

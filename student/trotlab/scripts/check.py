@@ -37,8 +37,10 @@ def main(argv: list[str] | None = None) -> int:
   results = run_public_checks()
   print(f"{'TODO':<5} {'term':<42} {'status':<6} what to look at")
   for r in results:
-    hint = r.detail if r.status != "pass" else ""
-    print(f"{r.todo:<5} {r.name:<42} {STATUS[r.status]:<6} {hint}")
+    first, *rest = (r.detail if r.status != "pass" else "").split("\n")
+    print(f"{r.todo:<5} {r.name:<42} {STATUS[r.status]:<6} {first}".rstrip())
+    for line in rest:
+      print(f"{'':<56}{line}")
   counts = {s: sum(r.status == s for r in results) for s in STATUS}
   print(
     f"\n{counts['pass']} passed, {counts['fail'] + counts['error'] + counts['TODO']} failed ({counts['TODO']} not implemented)"
