@@ -2,6 +2,7 @@
 
   uv run python autograder/grade.py SUBMISSIONS --out grades.csv [--jobs N] [--profile cpu|gpu]
                                     [--skip-training] [--force] [--reports DIR]
+                                    [--require-isolation]
 
 SUBMISSIONS is a folder with one entry per student: a folder or a .zip holding the student's
 MDP files (rewards.py, observations.py, terminations.py, velocity_command.py, curriculums.py,
@@ -11,7 +12,9 @@ ignored. A missing file scores zero for its TODOs, with a message.
 Writes one JSON report per student (--reports, default: next to the CSV in <stem>_reports/)
 and the class CSV (one row per student, sorted by name). Already graded submissions are
 skipped (same files, same settings) unless --force, so an interrupted run resumes where it
-stopped. Student code only ever runs in sandboxed child processes (autograder/sandbox.py).
+stopped. Student code only ever runs in sandboxed child processes (autograder/sandbox.py):
+in namespaces of their own where bubblewrap works (autograder/isolation.py), else in the uid
+sandbox alone, which the log and each report say; --require-isolation refuses that fallback.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ if __package__ in (None, ""):  # run as a script: make `autograder` importable
   sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from autograder import cases as C  # noqa: E402
+from autograder import sandbox  # noqa: E402
 from autograder.grade_csv import write_csv  # noqa: E402
 from autograder.term_checks import (  # noqa: E402
   MDP_FILES,
@@ -194,6 +198,7 @@ def grade_one(
     "profile": profile,
     "skip_training": skip_training,
     "messages": list(sub.messages),
+    "isolation": sandbox.isolation().line(),
   }
   with tempfile.TemporaryDirectory(prefix="trotlab-sub-") as tmp:
     folder = Path(tmp)
@@ -322,9 +327,20 @@ def main(argv: list[str] | None = None) -> int:
   parser.add_argument(
     "--force", action="store_true", help="regrade submissions that already have a current report"
   )
+  parser.add_argument(
+    "--require-isolation",
+    action="store_true",
+    help="refuse to grade where bubblewrap's namespaces do not work (default: the uid sandbox)",
+  )
   args = parser.parse_args(argv)
   if args.jobs < 1:
     parser.error("--jobs must be at least 1")
+  sandbox.require_isolation = args.require_isolation
+  sandbox.prepare_host()
+  try:
+    sandbox.isolation()  # probed once, logged once
+  except sandbox.IsolationUnavailable as err:
+    raise SystemExit(f"error: {err}; install bubblewrap or allow user namespaces") from None
   reports_dir = args.reports or args.out.parent / f"{args.out.stem}_reports"
   rubric = load_rubric()
   paths = [p for p in discover(args.submissions) if p.resolve() != reports_dir.resolve()]

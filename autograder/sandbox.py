@@ -1,6 +1,8 @@
 """Run untrusted code (a student's MDP) in a child process with limits.
 
-The child gets: its own process group (killed whole at the end, whatever it spawned), a
+Where bubblewrap works, the child also runs in namespaces of its own and sees only what it
+needs of the file system (autograder/isolation.py); elsewhere it has the uid sandbox below
+alone, and the log says so. The child gets: its own process group (killed whole at the end, whatever it spawned), a
 temporary working dir, wall-clock and CPU-time limits, an address-space limit, a process-count
 limit, a file-size limit (a stdout flood goes to a file and is cut there), a minimal
 environment, Python's isolated mode. When the grader runs as root the child runs as an
@@ -26,15 +28,19 @@ import threading
 import time
 from pathlib import Path
 
+from autograder import isolation as isolation_mod
+
 ROOT = Path(__file__).resolve().parents[1]
 LOCKED = ("autograder", "solutions", "notebooks", "tests", "docs", ".git", ".ci")
 """Repository folders the sandboxed user must not read (as root only): hidden cases and
 mutants, the reference MDP, the source notebook's solutions, and anything that quotes them."""
 SANDBOX_UID_BASE = 100_000
+UIDS_PER_GRADER = 40_000
 """As root, each child runs as a fresh uid above SANDBOX_UID_BASE (from the grader's pid and a
-counter): a user no file belongs to, different for every child running at the same time
-(--jobs), so children can neither read the grader's files nor each other's, and killing "every
-process of the user" reaches only this child's strays."""
+counter, never reused within a run: UIDS_PER_GRADER children at most): a user no file belongs
+to, different for every child, so children can neither read the grader's files nor each
+other's, a process left by one child cannot own a later one's, and killing "every process of
+the user" reaches only this child's strays."""
 SANDBOX_GROUP = "nogroup"
 
 
@@ -130,7 +136,8 @@ _prepared = False
 
 
 def prepare_host() -> None:
-  """Once per grader process, as root: lock the secrets, open the interpreter's path."""
+  """Once per grader process, as root: lock the secrets, open the interpreter's path, make
+  the lock files private."""
   global _prepared
   if _prepared or not running_as_root():
     return
@@ -138,7 +145,25 @@ def prepare_host() -> None:
     print(f"[sandbox] chmod 700 {path} (unreadable to sandboxed code)")
   for path in open_interpreter_path():
     print(f"[sandbox] chmod o+x {path} (sandboxed code must reach the Python interpreter)")
+  for path in isolation_mod.close_locks():
+    print(f"[sandbox] chmod go-w {path} (sandboxed code must not hold the grader's locks)")
   _prepared = True
+
+
+require_isolation = False
+"""True (grade.py --require-isolation): a child never runs without bwrap's namespaces."""
+
+
+class IsolationUnavailable(RuntimeError):
+  """--require-isolation, and bwrap does not work here."""
+
+
+def isolation(log=print) -> isolation_mod.Isolation:
+  """This machine's isolation (probed once per process, as a sandbox uid when root)."""
+  found = isolation_mod.detect(sandbox_user() if running_as_root() else None, log=log)
+  if require_isolation and found.bwrap is None:
+    raise IsolationUnavailable(f"--require-isolation: {found.line()}")
+  return found
 
 
 def _user_task_count(uid: int) -> int:
@@ -153,23 +178,30 @@ def _user_task_count(uid: int) -> int:
   return count
 
 
-def _kill_user(uid: int, deadline_s: float = 20.0) -> None:
+def _is_zombie(entry: Path) -> bool:
+  """The process has ended and waits to be reaped (its parent may be a slow init)."""
+  return (entry / "stat").read_text().rpartition(")")[2].split()[0] == "Z"
+
+
+def _kill_user(uid: int, deadline_s: float = 20.0, quiet_sweeps: int = 3) -> None:
   """SIGKILL every process of ``uid`` (children that escaped the process group with setsid, or
-  a fork bomb), sweeping until one sweep finds none left."""
+  a fork bomb), sweeping until ``quiet_sweeps`` sweeps in a row find none alive: a chain of
+  processes that fork and exit at once can slip through a single sweep. Zombies do not count
+  (ended, they hold nothing; bwrap's namespace init is one until the machine's init reaps it)."""
   stop = time.monotonic() + deadline_s
-  while time.monotonic() < stop:
+  quiet = 0
+  while time.monotonic() < stop and quiet < quiet_sweeps:
     found = 0
     for entry in Path("/proc").iterdir():
       if entry.name.isdigit():
         try:
-          if entry.stat().st_uid == uid:
+          if entry.stat().st_uid == uid and not _is_zombie(entry):
             os.kill(int(entry.name), signal.SIGKILL)
             found += 1
         except OSError:
           continue
-    if not found:
-      return
-    time.sleep(0.05)
+    quiet = 0 if found else quiet + 1
+    time.sleep(0.02)
 
 
 try:  # Linux: prctl(PR_SET_PDEATHSIG), loaded here rather than in the forked child
@@ -214,12 +246,16 @@ def sandbox_user() -> tuple[int, int] | None:
   with _uid_lock:
     global _uid_counter
     _uid_counter += 1
-    return SANDBOX_UID_BASE + (os.getpid() % 100_000) * 100 + _uid_counter % 100, gid
+    if _uid_counter >= UIDS_PER_GRADER:
+      raise RuntimeError(f"more than {UIDS_PER_GRADER} sandboxed children in one grader run")
+    base = SANDBOX_UID_BASE + (os.getpid() % 100_000) * UIDS_PER_GRADER
+    return base + _uid_counter, gid
 
 
 def is_own_sandbox_uid(uid: int) -> bool:
   """``uid`` is one that sandbox_user hands out in this process (it encodes our pid)."""
-  return uid >= SANDBOX_UID_BASE and (uid - SANDBOX_UID_BASE) // 100 == os.getpid() % 100_000
+  own = (uid - SANDBOX_UID_BASE) // UIDS_PER_GRADER == os.getpid() % 100_000
+  return uid >= SANDBOX_UID_BASE and own
 
 
 def prepare_dir(path: Path, user: tuple[int, int] | None) -> None:
@@ -276,9 +312,14 @@ def run_in_sandbox(
   ``poll()``, called every 0.1 s, may return True to stop the child early (a per-TODO deadline).
   ``cpus``: the cores the child may run on (None: every core the grader may use)."""
   prepare_host()
+  isolated = isolation()
   user = sandbox_user()
   uid, gid = user if user else (None, None)
   nproc = limits.max_processes + (0 if user else _user_task_count(os.getuid()))
+  argv = [sys.executable, "-I", *args]
+  if isolated.bwrap is not None:
+    argv = isolation_mod.bwrap_command(isolated.bwrap, argv, job_dir)
+    nproc += 2  # bwrap's own two processes (the monitor and the namespace's init)
   home = job_dir / "home"
   home.mkdir(exist_ok=True)
   prepare_dir(job_dir, user)
@@ -298,7 +339,7 @@ def run_in_sandbox(
   # dir, where it could swap them for links to files only the grader may read.
   with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
     proc = subprocess.Popen(
-      [sys.executable, "-I", *args],
+      argv,
       cwd=job_dir,
       env=env,
       stdin=subprocess.DEVNULL,
@@ -319,6 +360,8 @@ def run_in_sandbox(
       proc.wait()
     if user is not None:  # stray processes that left the group: kill every task of the user
       _kill_user(uid)
+      if isolated.bwrap is None:  # its private /tmp and /dev/shm went with its namespace
+        isolation_mod.remove_user_files(uid, keep=job_dir)
     half = limits.output_tail_bytes // 2
     output = _tail(out, half) + _tail(err, half)
   return ChildResult(
