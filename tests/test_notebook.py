@@ -179,7 +179,9 @@ def test_autograde_runs_the_student_code_in_the_sandbox(student_notebook, tmp_pa
   print(f"autograde with a hanging cell: {time.monotonic() - start:.1f} s")
   assert scores["N1"]["score"] == 0.0
   if os.geteuid() == 0:
-    assert "N1_answer raised PermissionError" in scores["N1"]["output"], scores["N1"]["output"]
+    # The uid sandbox refuses the read; under bwrap the file is not even there.
+    unreachable = ("N1_answer raised PermissionError", "N1_answer raised FileNotFoundError")
+    assert any(s in scores["N1"]["output"] for s in unreachable), scores["N1"]["output"]
   assert scores["N2"]["score"] == 0.0
   assert "N2_answer raised TimeoutError" in scores["N2"]["output"], scores["N2"]["output"]
   assert "time limit per cell" in scores["N2"]["output"]
