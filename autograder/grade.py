@@ -12,6 +12,8 @@ Writes one JSON report per student (--reports, default: next to the CSV in <stem
 and the class CSV (one row per student, sorted by name). Already graded submissions are
 skipped (same files, same settings) unless --force, so an interrupted run resumes where it
 stopped. Student code only ever runs in sandboxed child processes (autograder/sandbox.py).
+The CSV and the reports are written 0600 in a 0700 reports folder, and as root the submissions
+folder is made 0700: the children run as other users and must not read the class's data.
 """
 
 from __future__ import annotations
