@@ -15,6 +15,8 @@ skipped (same files, same settings) unless --force, so an interrupted run resume
 stopped. Student code only ever runs in sandboxed child processes (autograder/sandbox.py):
 in namespaces of their own where bubblewrap works (autograder/isolation.py), else in the uid
 sandbox alone, which the log and each report say; --require-isolation refuses that fallback.
+The CSV and the reports are written 0600 in a 0700 reports folder, and as root the submissions
+folder is made 0700: the children run as other users and must not read the class's data.
 """
 
 from __future__ import annotations
@@ -25,11 +27,11 @@ import dataclasses
 import hashlib
 import json
 import os
+import stat
 import sys
 import tempfile
 import time
 import traceback
-import zipfile
 from pathlib import Path
 
 if __package__ in (None, ""):  # run as a script: make `autograder` importable
@@ -37,9 +39,16 @@ if __package__ in (None, ""):  # run as a script: make `autograder` importable
 
 from autograder import cases as C  # noqa: E402
 from autograder import sandbox  # noqa: E402
-from autograder.grade_csv import write_csv  # noqa: E402
+from autograder.grade_csv import write_csv, write_private  # noqa: E402
+from autograder.sandbox import running_as_root  # noqa: E402
+from autograder.submissions import (  # noqa: E402, F401  (MAX_FILE_BYTES, NOTEBOOK: tests, submit)
+  MAX_FILE_BYTES,
+  NOTEBOOK,
+  Submission,
+  discover,
+  read_submission,
+)
 from autograder.term_checks import (  # noqa: E402
-  MDP_FILES,
   PUBLIC_CASES_DIR,
   grade_terms,
   load_rubric,
@@ -47,116 +56,7 @@ from autograder.term_checks import (  # noqa: E402
 from autograder.training_check import PROFILES, run_training_check  # noqa: E402
 from autograder.training_slots import TrainingSlots  # noqa: E402
 
-MAX_FILE_BYTES = 1 << 20
-"""A student file larger than this is ignored (with a message)."""
 REPORT_VERSION = 1
-
-
-@dataclasses.dataclass
-class Submission:
-  student: str
-  files: dict[str, bytes]
-  """MDP file name (e.g. "rewards.py") -> content."""
-  notebook: bytes | None
-  messages: list[str]
-
-  def digest(self) -> str:
-    h = hashlib.sha256()
-    for name in sorted(self.files):
-      h.update(name.encode() + b"\0" + self.files[name] + b"\0")
-    h.update(self.notebook or b"")
-    return h.hexdigest()
-
-
-IGNORED_DIRS = ("__MACOSX", ".ipynb_checkpoints")
-"""macOS resource forks and Jupyter's autosaved copies: never the student's file."""
-NOTEBOOK = "go1_velocity.ipynb"
-"""The assignment notebook's name: preferred when a submission holds several notebooks."""
-
-
-def _parts(name: str) -> list[str]:
-  return name.replace("\\", "/").split("/")  # zips from older Windows tools use backslashes
-
-
-def _usable(names: list[str]) -> list[str]:
-  return [n for n in names if not any(part in IGNORED_DIRS for part in _parts(n))]
-
-
-def _pick(names: list[str], basename: str) -> str | None:
-  """The shallowest entry named ``basename``."""
-  found = [n for n in _usable(names) if _parts(n)[-1] == basename]
-  return min(found, key=lambda n: (len(_parts(n)), n)) if found else None
-
-
-def _pick_notebook(names: list[str]) -> str | None:
-  """The assignment notebook if there is one by its name, else the shallowest .ipynb."""
-  found = [n for n in _usable(names) if n.endswith(".ipynb")]
-  return min(found, key=lambda n: (_parts(n)[-1] != NOTEBOOK, len(_parts(n)), n)) if found else None
-
-
-def read_submission(path: Path) -> Submission:
-  """The student's files from a folder or a .zip; never extracts anything else. A folder's
-  links are not followed (a link could point at files only the grader may read)."""
-  student = path.stem if path.suffix == ".zip" else path.name
-  messages: list[str] = []
-  files: dict[str, bytes] = {}
-  notebook = None
-  wanted = [f"{name}.py" for name in MDP_FILES]
-  try:
-    if path.suffix == ".zip":
-      with zipfile.ZipFile(path) as archive:
-        infos = {i.filename: i for i in archive.infolist() if not i.is_dir()}
-        sizes = {name: info.file_size for name, info in infos.items()}
-        read = lambda name: archive.read(infos[name])  # noqa: E731
-        chosen = {base: _pick(list(infos), base) for base in wanted}
-        files, notebook = _collect(chosen, _pick_notebook(list(infos)), sizes, read, messages)
-    elif path.is_dir():
-      root = path.resolve()
-      entries = [
-        str(p.relative_to(path))
-        for p in path.rglob("*")
-        if p.is_file() and not p.is_symlink() and p.resolve().is_relative_to(root)
-      ]
-      sizes = {name: (path / name).stat().st_size for name in entries}
-      chosen = {base: _pick(entries, base) for base in wanted}
-      read = lambda name: (path / name).read_bytes()  # noqa: E731
-      files, notebook = _collect(chosen, _pick_notebook(entries), sizes, read, messages)
-    else:
-      messages.append(f"{path.name} is neither a folder nor a .zip")
-  except Exception as err:  # encrypted or exotic zips, unreadable files: this student only
-    messages.append(f"could not read the submission: {type(err).__name__}: {err}")
-  return Submission(student, files, notebook, messages)
-
-
-def _collect(chosen, notebook_name, sizes, read, messages) -> tuple[dict[str, bytes], bytes | None]:
-  files = {}
-  for base, name in chosen.items():
-    if name is None:
-      messages.append(f"{base} is missing: its TODOs score zero")
-    elif sizes[name] > MAX_FILE_BYTES:
-      messages.append(
-        f"{base} is larger than {MAX_FILE_BYTES // 1024} KiB: ignored, its TODOs score zero"
-      )
-    else:
-      files[base] = read(name)
-  notebook = None
-  if notebook_name is not None:
-    if sizes[notebook_name] > 50 * MAX_FILE_BYTES:
-      messages.append(f"{notebook_name} is larger than 50 MiB: not graded")
-    else:
-      notebook = read(notebook_name)
-  return files, notebook
-
-
-def discover(root: Path) -> list[Path]:
-  if not root.is_dir():
-    raise SystemExit(f"error: {root} is not a folder of submissions")
-  entries = sorted(
-    p for p in root.iterdir() if (p.is_dir() or p.suffix == ".zip") and not p.name.startswith(".")
-  )
-  if not entries:
-    raise SystemExit(f"error: no submissions (folders or .zip files) in {root}")
-  return entries
 
 
 GRADER_DIR = Path(__file__).resolve().parent
@@ -302,6 +202,23 @@ def _is_current(
   return report if same else None
 
 
+def keep_private(submissions: Path, out: Path, reports_dir: Path) -> None:
+  """The class's data for the grader's user only: the reports folder (and the CSV's, when it is
+  made here) 0700, its reports, like the CSV, written 0600, and, as root, the submissions folder
+  0700, so that no sandboxed child (another user) can read another student's files, grades or
+  reports."""
+  if not out.parent.exists():
+    out.parent.mkdir(parents=True, mode=0o700)
+  reports_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+  reports_dir.chmod(0o700)
+  for report in reports_dir.glob("*.json"):
+    if not report.is_symlink():
+      report.chmod(0o600)
+  if running_as_root() and stat.S_IMODE(submissions.stat().st_mode) & 0o077:
+    submissions.chmod(0o700)
+    print(f"[grade] chmod 700 {submissions} (unreadable to sandboxed code)")
+
+
 def main(argv: list[str] | None = None) -> int:
   parser = argparse.ArgumentParser(
     description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -346,7 +263,7 @@ def main(argv: list[str] | None = None) -> int:
   paths = [p for p in discover(args.submissions) if p.resolve() != reports_dir.resolve()]
   if not paths:
     raise SystemExit(f"error: no submissions (folders or .zip files) in {args.submissions}")
-  reports_dir.mkdir(parents=True, exist_ok=True)
+  keep_private(args.submissions, args.out, reports_dir)
   subs = [read_submission(p) for p in paths]
   names = [s.student for s in subs]
   if len(set(names)) != len(names):
@@ -409,9 +326,8 @@ def main(argv: list[str] | None = None) -> int:
         failed.append(sub.student)
         reports[sub.student] = error_report(sub)  # in the CSV, never saved: the next run retries
       else:
-        (reports_dir / f"{sub.student}.json").write_text(
-          json.dumps(report, indent=1, sort_keys=True) + "\n"
-        )
+        text = json.dumps(report, indent=1, sort_keys=True) + "\n"
+        write_private(reports_dir / f"{sub.student}.json", text)
         reports[sub.student] = report
       elapsed = time.monotonic() - start
       eta = elapsed / done * (len(todo) - done)

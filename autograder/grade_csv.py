@@ -2,13 +2,16 @@
 
 Columns: student, score, max_score, the three parts (terms, training, notebook), one column per
 TODO (the registry's order), one per training item and notebook item (the rubric's), messages.
-A submission the grader failed on has empty scores, not zeros.
+A submission the grader failed on has empty scores, not zeros. The CSV (and every report,
+``write_private``) is readable by the grader's user only: sandboxed children run as other users.
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
+import os
 from pathlib import Path
 
 from autograder import cases as C
@@ -62,7 +65,20 @@ def write_csv(reports: list[dict], out: Path, rubric: dict) -> None:
   writer.writeheader()
   for report in sorted(reports, key=lambda r: r["student"]):
     writer.writerow(csv_row(report, rubric))
-  out.parent.mkdir(parents=True, exist_ok=True)
-  tmp = out.with_suffix(out.suffix + ".tmp")
-  tmp.write_text(buffer.getvalue())
-  tmp.replace(out)
+  write_private(out, buffer.getvalue())
+
+
+def write_private(path: Path, text: str) -> None:
+  """Write ``text`` to ``path`` with mode 0600, atomically (a temporary file renamed over it);
+  a missing folder is created with mode 0700. The class's grades are for the grader's user
+  only."""
+  if not path.parent.exists():
+    path.parent.mkdir(parents=True, mode=0o700)
+  tmp = path.with_name(path.name + ".tmp")
+  with contextlib.suppress(FileNotFoundError):
+    tmp.unlink()  # a left-over one may have another mode
+  fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+  with os.fdopen(fd, "w") as file:
+    os.fchmod(file.fileno(), 0o600)  # whatever the umask
+    file.write(text)
+  os.replace(tmp, path)

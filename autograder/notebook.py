@@ -256,7 +256,7 @@ def execute_in_sandbox(
       executed = json.loads(data)
       if not isinstance(executed, dict) or not isinstance(executed.get("cells"), list):
         raise ValueError("not a notebook")
-    except (OSError, ValueError, RecursionError) as err:
+    except (OSError, ValueError, RecursionError, MemoryError) as err:
       why = f"the notebook's execution {child.describe()}"
       if not child.timed_out and child.returncode in (0, None):
         why += f" but left no readable executed notebook ({err})"

@@ -10,19 +10,18 @@ autograder/hidden/; hidden cases add cases, never other rules.
 
 from __future__ import annotations
 
-import contextlib
 import json
+import os
 import shutil
 import tempfile
 import time
 import tomllib
-import zipfile
 from pathlib import Path
 
 import numpy as np
 
 from autograder import cases as C
-from autograder.npz import read_npz
+from autograder.npz import OutputTooLarge, read_npz
 from autograder.sandbox import ChildResult, Limits, read_child_file, run_in_sandbox
 from trotlab.grading import protocol
 from trotlab.grading.judge import (
@@ -89,40 +88,112 @@ def write_job(
   (job_dir / protocol.JOB_FILE).write_text(json.dumps(protocol.job(tasks)))
 
 
+MAX_STATUS_BYTES = 4 << 20
+"""Largest out/<todo>.json the grader reads (an honest one is a few KB: the child cuts messages at
+500 characters); it is parsed, then only bounded parts of it are kept (``_clean_status``)."""
+MAX_OUTPUT_BYTES = 4 << 20
+"""Most bytes a TODO's arrays may hold together, declared sizes checked before unpacking (the
+honest outputs of every case of a TODO hold under 0.2 MB)."""
+MAX_MESSAGE = 2000
+"""A message from the child is cut to this many characters, once, where it is read."""
+OUTPUT_KINDS = "biufU"
+"""dtype kinds the child's arrays may have (numbers; text for protocol.TEXT_FIELDS)."""
+CHILD_STATUSES = ("ok", "todo", "error", "missing")
+
+
+def _text(value) -> str:
+  """A message from the child as bounded text."""
+  if not isinstance(value, str):
+    return f"(a {type(value).__name__} where a message was expected)"
+  return value if len(value) <= MAX_MESSAGE else value[:MAX_MESSAGE] + " [...cut]"
+
+
+def _clean_status(raw: dict, cases: set[str]) -> dict:
+  """The child's status with only what the judge reads: a known status, bounded messages, case
+  errors of the TODO's own cases."""
+  kind = raw.get("status")
+  status: dict = {"status": kind if kind in CHILD_STATUSES else "error", "case_errors": {}}
+  if kind not in CHILD_STATUSES:
+    status["message"] = "unreadable output: an unknown status"
+  elif "message" in raw:
+    status["message"] = _text(raw["message"])
+  errors = raw.get("case_errors")
+  if isinstance(errors, dict):
+    status["case_errors"] = {c: _text(m) for c, m in errors.items() if c in cases}
+  return status
+
+
 def _read_outputs(
-  job_dir: Path, todo: str, max_bytes: int
+  job_dir: Path, todo: str, max_bytes: int, cases: set[str] | None = None
 ) -> tuple[dict | None, dict[str, dict[str, np.ndarray]]]:
-  """The child's status and arrays for ``todo`` (None when it wrote none). The child wrote them:
-  links are not followed, and only a JSON object and numeric arrays count."""
+  """The child's status and arrays for ``todo`` (None when it wrote none); ``cases``: the TODO's
+  case names (None: any). The child wrote them: links are not followed, only a JSON object and
+  numeric arrays count, the arrays are bounded (MAX_OUTPUT_BYTES, checked before unpacking) and
+  the messages cut (MAX_MESSAGE). Anything unusable (too large, malformed, nested too deep, not
+  numbers) is that TODO's failure, category too_large or bad_output, never the grader's."""
+  out = protocol.OUT_DIR
   try:
-    out = protocol.OUT_DIR
-    status_bytes = read_child_file(job_dir, out, protocol.status_file(todo), max_bytes=max_bytes)
+    status_bytes = read_child_file(
+      job_dir, out, protocol.status_file(todo), max_bytes=MAX_STATUS_BYTES
+    )
     arrays_bytes = read_child_file(job_dir, out, protocol.arrays_file(todo), max_bytes=max_bytes)
   except FileNotFoundError:
     return None, {}
-  except (OSError, ValueError) as err:
-    return {"status": "error", "message": f"unreadable output: {err}"}, {}
+  except Exception as err:  # a link, not a regular file, larger than its bound
+    return {"status": "bad_output", "message": _text(f"unreadable output: {err}")}, {}
   try:
-    status = json.loads(status_bytes)
-    if not isinstance(status, dict):
+    raw = json.loads(status_bytes)
+    del status_bytes
+    if not isinstance(raw, dict):
       raise ValueError(f"{protocol.status_file(todo)} does not hold a JSON object")
+    status = _clean_status(raw, cases if cases is not None else set(raw.get("case_errors") or ()))
+    del raw
     per_case: dict[str, dict[str, np.ndarray]] = {}
-    for key, array in read_npz(arrays_bytes).items():
+    arrays = read_npz(arrays_bytes, max_bytes=MAX_OUTPUT_BYTES, kinds=OUTPUT_KINDS)
+    for key, array in arrays.items():
       case, field = protocol.split_array_key(key)
+      if cases is not None and case not in cases:
+        continue
       # numbers, and the names of the output's dtype and device; anything else is dropped
       if array.dtype.kind in "biuf" or (field in protocol.TEXT_FIELDS and array.dtype.kind == "U"):
         per_case.setdefault(case, {})[field] = array
     return status, per_case
-  except (ValueError, OSError, EOFError, zipfile.BadZipFile) as err:
-    return {"status": "error", "message": f"unreadable output: {err}"}, {}
+  except OutputTooLarge as err:
+    return {"status": "too_large", "message": _text(f"output too large: {err}")}, {}
+  except Exception as err:  # RecursionError, MemoryError, UnicodeDecodeError, BadZipFile, ...
+    message = _text(f"unreadable output: {type(err).__name__}: {err}")
+    return {"status": "bad_output", "message": message}, {}
 
 
-def _ran_past(marker: Path, seconds: float) -> bool:
-  """The TODO whose start ``marker`` records ran longer than ``seconds`` (until now)."""
-  try:
-    return time.time() - marker.lstat().st_mtime > seconds
-  except OSError:
-    return True
+class TodoClock:
+  """The per-TODO clock: when the grader first saw each TODO's start marker, by its own
+  monotonic clock (never the marker's mtime, which the child controls)."""
+
+  def __init__(self, out_dir: Path, todos: list[str]) -> None:
+    self.out_dir = out_dir
+    self.todos = list(todos)
+    self.seen: dict[str, float] = {}
+
+  def _exists(self, name: str) -> bool:
+    return os.path.lexists(self.out_dir / name)
+
+  def overdue(self, seconds: float) -> bool:
+    """Look for new markers; True when a started TODO without a status has run past
+    ``seconds`` since the grader saw it start."""
+    now = time.monotonic()
+    for todo in self.todos:
+      if todo not in self.seen and self._exists(protocol.started_marker(todo)):
+        self.seen[todo] = now
+    return any(
+      now - at > seconds
+      for todo, at in self.seen.items()
+      if not self._exists(protocol.status_file(todo))
+    )
+
+  def ran_past(self, todo: str, seconds: float) -> bool:
+    """``todo`` has run longer than ``seconds`` (until now) since the grader saw it start."""
+    at = self.seen.get(todo)
+    return at is not None and time.monotonic() - at > seconds
 
 
 def run_todos(submission: Path, todos: list[str], by_todo, limits: Limits, log=print) -> dict:
@@ -140,35 +211,24 @@ def run_todos(submission: Path, todos: list[str], by_todo, limits: Limits, log=p
       job_dir.mkdir()
       write_job(job_dir, submission, remaining, by_todo)
       out_dir = job_dir / protocol.OUT_DIR
-
-      def current_overdue(out_dir: Path = out_dir) -> bool:
-        """The TODO the child works on now has run past per_task_s."""
-        started = []
-        for marker in out_dir.glob(f"*{protocol.STARTED}"):
-          with contextlib.suppress(OSError):  # the child may remove it meanwhile
-            started.append((marker.lstat().st_mtime, marker.stem))
-        if not started:
-          return False
-        mtime, todo = max(started)
-        if (out_dir / protocol.status_file(todo)).exists():
-          return False
-        return time.time() - mtime > limits.per_task_s
-
+      clock = TodoClock(out_dir, remaining)
       child: ChildResult = run_in_sandbox(
-        ["-m", protocol.CHILD_MODULE, str(job_dir)], job_dir, limits, poll=current_overdue
+        ["-m", protocol.CHILD_MODULE, str(job_dir)],
+        job_dir,
+        limits,
+        poll=lambda clock=clock: clock.overdue(limits.per_task_s),
       )
       progressed = False
       for todo in list(remaining):
-        status, arrays = _read_outputs(job_dir, todo, limits.file_bytes)
+        names = {case.name for case in by_todo[todo]}
+        status, arrays = _read_outputs(job_dir, todo, limits.file_bytes, names)
         if status is not None:
           results[todo] = (status, arrays)
           remaining.remove(todo)
           progressed = True
         elif (out_dir / protocol.started_marker(todo)).exists():
           if (
-            child.timed_out
-            and todo not in retried
-            and not _ran_past(out_dir / protocol.started_marker(todo), limits.per_task_s)
+            child.timed_out and todo not in retried and not clock.ran_past(todo, limits.per_task_s)
           ):
             # the whole child's wall-clock ran out while this TODO was within its own limit:
             # the time went to the TODOs before it, so it gets one more try in a fresh child

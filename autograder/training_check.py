@@ -21,12 +21,11 @@ import dataclasses
 import json
 import shutil
 import tempfile
-import zipfile
 from pathlib import Path
 
 import numpy as np
 
-from autograder.npz import read_npz
+from autograder.npz import OutputTooLarge, read_npz
 from autograder.sandbox import Limits, read_child_file, run_in_sandbox
 from autograder.term_checks import MDP_FILES, load_rubric
 from trotlab.evaluation import TrackingEvalCfg
@@ -101,6 +100,20 @@ REPLAY_TOLERANCE = 1e-9
 MuJoCo C from the same state with the same control is bit-identical (an honest trajectory
 differs by 0.0); the margin only absorbs printing or casting noise, far below anything that
 could move a robot."""
+
+
+VALUES_PER_ENV_STEP = 128
+"""Bound on the numbers an evaluation records per env and step (the Go1's qpos 19, qvel 18,
+qacc_warmstart 18 and 12 actions make 67), for ``trajectory_max_bytes``."""
+
+
+def trajectory_max_bytes(profile: TrainingProfile) -> int:
+  """The most bytes a recorded evaluation of ``profile`` may hold: its eval envs times the
+  evaluation's steps (+ 1) times VALUES_PER_ENV_STEP float64 numbers. Larger is refused before
+  unpacking (a small deflated archive can declare gigabytes)."""
+  seconds = sum(phase.duration_s for phase in TrackingEvalCfg().phases)
+  steps = round(seconds / 0.02) + 1  # the task's step: 4 physics steps of 5 ms
+  return 8 * VALUES_PER_ENV_STEP * steps * profile.eval_num_envs
 
 
 class TrajectoryMismatch(ValueError):
@@ -276,14 +289,20 @@ def _score_trajectory(
   except (OSError, ValueError):
     return None
   try:
-    trajectory = read_npz(data)
+    trajectory = read_npz(data, max_bytes=trajectory_max_bytes(profile), kinds="f")
+  except OutputTooLarge as err:
+    return _zero_result(points, f"unusable evaluation output: too large: {err}")
+  except Exception as err:  # malformed archives (zipfile, numpy, MemoryError): this check only
+    return _zero_result(points, f"unusable evaluation output: {type(err).__name__}: {err}"[:2000])
+  del data
+  try:
     log("  re-playing the evaluation in the grader's simulation")
     phases = replay_evaluation(trajectory, TrackingEvalCfg(num_envs=profile.eval_num_envs))[
       "phases"
     ]
   except TrajectoryMismatch as err:
     return _zero_result(points, f"the evaluation was not a simulation of the trained policy: {err}")
-  except (ValueError, KeyError, OSError, EOFError, zipfile.BadZipFile) as err:
+  except (ValueError, KeyError) as err:
     return _zero_result(points, f"unusable evaluation output: {err}")
   result = score_phases(phases, profile, points)
   result.output = "\n".join(item["output"] for item in result.items.values())
@@ -301,7 +320,7 @@ def _training_summary(job_dir: Path, profile: TrainingProfile) -> str:
   try:
     info = json.loads(read_child_file(job_dir, "out", "train.json", max_bytes=4096))
     done, seconds = int(info["iterations"]), float(info["train_s"])
-  except (OSError, ValueError, KeyError, TypeError):
+  except Exception:  # the child wrote it: nested too deep (RecursionError), wrong types, ...
     return "the training's length is unknown"
   line = f"trained {done} of {profile.iterations} iterations in {seconds:.0f} s"
   if done < profile.iterations:

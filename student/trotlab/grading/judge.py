@@ -10,8 +10,9 @@ envs, and matches the reference values within tolerance. C1 is judged by rules o
 draws (ranges, uniformity, fractions, untouched envs, the heading flag). A failing case gets a
 category: the fingerprint of a known mistake it matches (the case's ``diag`` arrays), else sign,
 scale or value; or the check it failed (shape, dtype, nan, in_place, leak, error, todo, missing,
-timeout, crash). Public cases also show the first mismatching entry, expected vs got; the
-grader's hidden cases show the category only.
+timeout, crash; too_large, bad_output: the grader could not use the output). Public cases also
+show the first mismatching entry, expected vs got; the grader's hidden cases show the category
+only.
 
 Case files (``.npz``, numpy only, no pickles): ``meta`` (JSON: name, public, num_envs, todos:
 {TODO id: params}), ``in/<key>`` (the snapshot sequence, see trotlab.checks.snapshot),
@@ -61,6 +62,8 @@ HINTS = {
   "missing": "the file is missing from the submission",
   "timeout": "took too long (time limit)",
   "crash": "the process running it ended abnormally",
+  "too_large": "the output was larger than the case can produce",
+  "bad_output": "the output could not be read (malformed, or not numbers)",
   "range": "a sample left its range",
   "distribution": "the samples do not look uniform over the range",
   "fraction": "the fraction of heading, turning or standing envs is off",
