@@ -198,7 +198,9 @@ def test_grades_reports_and_submissions_are_private(hostile_class):
     assert mode(klass) == 0o700
     r4 = json.loads((reports / "mallory.json").read_text())["terms"][3]
     assert r4["todo"] == "R4" and r4["score"] == 0
-    assert all("PermissionError" in c["message"] for c in r4["cases"]), r4["feedback"]
+    # Unreadable under the uid sandbox; not even there under bwrap's mount namespace.
+    unreachable = ("PermissionError", "No such file or directory")
+    assert all(any(s in c["message"] for s in unreachable) for c in r4["cases"]), r4["feedback"]
 
 
 def test_a_forged_marker_time_does_not_stretch_the_todo_limit(tmp_path):
