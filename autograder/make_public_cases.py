@@ -11,12 +11,12 @@ from __future__ import annotations
 import json
 
 from trotlab.checks.public import ALL_TODOS, CASES_FILE, compute_outputs
-from trotlab.tasks.velocity import mdp
+from trotlab.tasks.velocity.mdp import load_mdp
 
 
 def main() -> None:
-  mdp.use_mdp("solutions")
-  cases = {todo: compute_outputs(todo) for todo in ALL_TODOS if todo != "C1"}
+  mdp = load_mdp("solutions")
+  cases = {todo: compute_outputs(todo, mdp) for todo in ALL_TODOS if todo != "C1"}
   cases["C1"] = (
     "checked by rules: ranges, uniformity, fractions, untouched envs (see trotlab/checks/public.py)"
   )

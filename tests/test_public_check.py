@@ -4,22 +4,13 @@ feedback for a wrong implementation."""
 import json
 import shutil
 
-import pytest
-
 from trotlab.checks import public
 from trotlab.scripts import check
 from trotlab.tasks.velocity import mdp
 
 
-@pytest.fixture(autouse=True)
-def restore_student_mdp():
-  yield
-  mdp.use_mdp("student")
-
-
 def test_reference_passes_every_public_case_and_reproduces_the_file():
-  mdp.use_mdp("solutions")
-  results = public.run_public_checks()
+  results = public.run_public_checks(mdp.load_mdp("solutions"))
   assert [r.todo for r in results] == public.ALL_TODOS
   assert all(r.status == "pass" for r in results), [
     (r.todo, r.detail) for r in results if r.status != "pass"
@@ -42,7 +33,7 @@ def test_every_todo_id_has_exactly_one_public_case():
 
 def test_a_wrong_term_gets_expected_versus_got(tmp_path):
   for name in mdp.MDP_FILES:
-    shutil.copy(mdp.SOLUTIONS_DIR / f"{name}.py", tmp_path / f"{name}.py")
+    shutil.copy(mdp.resolve_mdp_dir("solutions") / f"{name}.py", tmp_path / f"{name}.py")
   rewards = tmp_path / "rewards.py"
   text = rewards.read_text()
   text = text.replace("  error = error + torch.square(lin_vel_b[:, 2])\n", "")  # forgets v_z
@@ -55,8 +46,7 @@ def test_a_wrong_term_gets_expected_versus_got(tmp_path):
       "return (env.scene[sensor_name].data.found > 0)",
     )
   )
-  mdp.use_mdp(str(tmp_path))
-  results = {r.todo: r for r in public.run_public_checks()}
+  results = {r.todo: r for r in public.run_public_checks(mdp.load_mdp(str(tmp_path)))}
   assert (
     results["R1"].status == "fail"
     and "expected" in results["R1"].detail

@@ -20,7 +20,7 @@ import torch
 
 from trotlab.checks import canned
 from trotlab.managers import SceneEntityCfg
-from trotlab.tasks.velocity import mdp
+from trotlab.tasks.velocity.mdp import Mdp
 from trotlab.utils.todo import TodoNotImplemented
 
 CASES_FILE = Path(__file__).resolve().parents[3] / "autograder" / "public" / "cases.json"
@@ -104,7 +104,7 @@ def _plain(x: Any) -> Any:
   return x
 
 
-def _term_outputs(case: Case) -> list:
+def _term_outputs(case: Case, mdp: Mdp) -> list:
   """The term's outputs along the canned recipe (all steps if stateful, else checkpoints)."""
   env = canned.build_env()
   fn = getattr(mdp, case.name)
@@ -124,7 +124,7 @@ def _term_outputs(case: Case) -> list:
   return outputs
 
 
-def _command(env, **overrides):
+def _command(env, mdp: Mdp, **overrides):
   ranges = mdp.VelocityRanges(
     lin_vel_x=(-0.5, 1.0), lin_vel_y=(-0.3, 0.2), ang_vel_z=(0.1, 0.9), heading=(-1.0, 1.0)
   )
@@ -140,11 +140,11 @@ def _command(env, **overrides):
   return mdp.UniformVelocityCommand(cfg, env)
 
 
-def _check_c1() -> str | None:
+def _check_c1(mdp: Mdp) -> str | None:
   """C1 by rules (random): ranges respected, fractions right, other envs untouched."""
   env = canned.build_env()
   torch.manual_seed(0)
-  cmd = _command(env)
+  cmd = _command(env, mdp)
   cmd.vel_command_b[1] = torch.tensor([9.0, 9.0, 9.0])
   samples, heading, turning, standing = [], [], [], []
   for _ in range(400):
@@ -176,17 +176,17 @@ def _check_c1() -> str | None:
     return f"is_turning_env fraction {t:.2f}, expected rel_turning_envs = 0.2"
   if abs(s - 0.25) > 0.07:
     return f"is_standing_env fraction {s:.2f}, expected rel_standing_envs = 0.25"
-  off = _command(env, heading_command=False)
+  off = _command(env, mdp, heading_command=False)
   off._resample_command(torch.arange(3))
   if off.is_heading_env.any():
     return "is_heading_env must stay False when cfg.heading_command is False"
   return None
 
 
-def _c2_outputs() -> list:
+def _c2_outputs(mdp: Mdp) -> list:
   env = canned.build_env()
   canned.run_recipe(env, lambda k: None)
-  cmd = _command(env)
+  cmd = _command(env, mdp)
   cmd.vel_command_b[:] = torch.tensor([[0.3, 0.1, 0.0], [0.2, -0.1, 0.4], [-0.2, 0.0, 0.5]])
   cmd.heading_target[:] = torch.tensor([2.5, -3.0, 1.0])
   cmd.is_heading_env[:] = torch.tensor([True, True, False])
@@ -196,17 +196,17 @@ def _c2_outputs() -> list:
   return [_plain(cmd.vel_command_b)]
 
 
-def _c3_outputs() -> list:
+def _c3_outputs(mdp: Mdp) -> list:
   env = canned.build_env()
   canned.run_recipe(env, lambda k: None)
-  cmd = _command(env)
+  cmd = _command(env, mdp)
   cmd.vel_command_b[:] = torch.tensor([[0.3, 0.1, 0.2], [0.0, 0.0, 0.0], [-0.2, 0.3, -0.5]])
   cmd._update_metrics()
   cmd._update_metrics()
   return [_plain(cmd.metrics["error_vel_xy"]), _plain(cmd.metrics["error_vel_yaw"])]
 
 
-def _k_outputs(todo: str) -> list:
+def _k_outputs(todo: str, mdp: Mdp) -> list:
   env = canned.build_env(ranges=mdp.VelocityRanges())
   ids = torch.arange(env.num_envs)
   outputs = []
@@ -239,16 +239,16 @@ def _k_outputs(todo: str) -> list:
   return outputs
 
 
-def compute_outputs(todo: str) -> list:
-  """What the currently selected MDP produces on the canned inputs of ``todo``."""
+def compute_outputs(todo: str, mdp: Mdp) -> list:
+  """What ``mdp`` produces on the canned inputs of ``todo``."""
   for case in TERM_CASES:
     if case.todo == todo:
-      return _term_outputs(case)
+      return _term_outputs(case, mdp)
   return {
-    "C2": _c2_outputs,
-    "C3": _c3_outputs,
-    "K1": lambda: _k_outputs("K1"),
-    "K2": lambda: _k_outputs("K2"),
+    "C2": lambda: _c2_outputs(mdp),
+    "C3": lambda: _c3_outputs(mdp),
+    "K1": lambda: _k_outputs("K1", mdp),
+    "K2": lambda: _k_outputs("K2", mdp),
   }[todo]()
 
 
@@ -281,8 +281,8 @@ def _first_mismatch(expected: Any, got: Any, path: str = "") -> str | None:
   return f"{where}{env_note}: expected {e[index]:.5g}, got {g[index]:.5g}"
 
 
-def run_public_checks(expected: dict | None = None) -> list[Result]:
-  """Check every TODO of the selected MDP against the public expected values."""
+def run_public_checks(mdp: Mdp, expected: dict | None = None) -> list[Result]:
+  """Check every TODO of ``mdp`` against the public expected values."""
   if expected is None:
     expected = json.loads(CASES_FILE.read_text())
   names = {c.todo: c.name for c in TERM_CASES} | {
@@ -296,9 +296,9 @@ def run_public_checks(expected: dict | None = None) -> list[Result]:
   for todo in ALL_TODOS:
     try:
       if todo == "C1":
-        problem = _check_c1()
+        problem = _check_c1(mdp)
       else:
-        problem = _first_mismatch(expected[todo], compute_outputs(todo))
+        problem = _first_mismatch(expected[todo], compute_outputs(todo, mdp))
       results.append(
         Result(todo, names[todo], "pass" if problem is None else "fail", problem or "")
       )

@@ -25,14 +25,14 @@ def main(argv: list[str] | None = None) -> int:
 
   from trotlab.scripts.common import select_mdp
 
-  select_mdp(["--mdp", args.mdp])
+  mdp = select_mdp(["--mdp", args.mdp])
   from trotlab.checks.public import CASES_FILE, run_public_checks
 
   if not CASES_FILE.is_file():
     print(f"error: {CASES_FILE} is missing; the public cases ship with the kit.", file=sys.stderr)
     return 2
   print(f"Public self-check of the MDP from '{args.mdp}' ({CASES_FILE.parent}):\n")
-  results = run_public_checks()
+  results = run_public_checks(mdp)
   print(f"{'TODO':<5} {'term':<42} {'status':<6} what to look at")
   for r in results:
     hint = r.detail if r.status != "pass" else ""
