@@ -28,10 +28,9 @@ from pathlib import Path
 
 from autograder.term_checks import grade_terms
 from autograder.training_check import PROFILES, TASK, run_training_check
-from autograder.variants import VARIANTS, write_variant
+from autograder.variants import SOLUTIONS, VARIANTS, write_variant
 
 ROOT = Path(__file__).resolve().parents[1]
-SOLUTIONS = ROOT / "solutions" / "velocity" / "mdp"
 OUT = ROOT / "docs" / "data" / "grading"
 
 
@@ -111,9 +110,9 @@ def turn_sweep(policies: list[Path], num_envs: int = 16) -> None:
   from trotlab.evaluation.tracking import Phase
   from trotlab.rl.policy import load_policy
   from trotlab.tasks import get_task
-  from trotlab.tasks.velocity.mdp import use_mdp
+  from trotlab.tasks.velocity.mdp import load_mdp
 
-  use_mdp("solutions")
+  mdp = load_mdp("solutions")
   spec = get_task(TASK)
   stand = Phase("stand", 1.0, (0.0, 0.0, 0.0))
   turns = tuple(Phase(f"{wz:+.1f}", 3.0, (0.0, 0.0, wz)) for wz in TURN_RATES)
@@ -121,7 +120,8 @@ def turn_sweep(policies: list[Path], num_envs: int = 16) -> None:
   print("| policy | " + " | ".join(f"wz {p.name}" for p in turns) + " |")
   print("| --- |" + " ---: |" * len(turns))
   for path in policies:
-    env = ManagerBasedRlEnv(eval_env_cfg(spec.env_cfg(play=True, device="cpu"), cfg), verbose=False)
+    play_cfg = spec.env_cfg(play=True, device="cpu", mdp=mdp)
+    env = ManagerBasedRlEnv(eval_env_cfg(play_cfg, cfg), verbose=False)
     policy = load_policy(path, env, spec.agent_cfg(device="cpu"), device="cpu")
     with torch.inference_mode():
       phases = run_tracking_eval(env, policy, cfg, progress=False)["phases"]

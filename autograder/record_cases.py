@@ -31,7 +31,7 @@ from trotlab.envs.manager_based_rl_env import ManagerBasedRlEnv
 from trotlab.grading import protocol
 from trotlab.grading.judge import PUBLIC_CASES_DIR
 from trotlab.tasks import get_task
-from trotlab.tasks.velocity import mdp
+from trotlab.tasks.velocity.mdp import load_mdp, resolve_mdp_dir
 from trotlab.utils.math import quat_from_euler_xyz
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -118,10 +118,9 @@ def record_sequence(case: C.SnapshotCase, policy_file: Path | None) -> dict[str,
     from trotlab.rl.policy import load_policy
 
     spec = get_task(canned.TASK)
-    mdp.use_mdp("solutions")
+    play_cfg = spec.env_cfg(play=True, device="cpu", mdp=load_mdp("solutions"))
     env = ManagerBasedRlEnv(
-      eval_env_cfg(spec.env_cfg(play=True, device="cpu"), TrackingEvalCfg(num_envs=case.num_envs)),
-      verbose=False,
+      eval_env_cfg(play_cfg, TrackingEvalCfg(num_envs=case.num_envs)), verbose=False
     )
     policy = load_policy(policy_file, env, spec.agent_cfg(device="cpu"))
   else:
@@ -207,7 +206,7 @@ def record_case(
   arrays = {"meta": np.asarray(json.dumps(meta))}
   if inputs is not None:
     arrays.update({f"in/{k}": v for k, v in inputs.items()})
-  expected = run_probes(mdp.SOLUTIONS_DIR, tasks, name, num_envs, inputs)
+  expected = run_probes(resolve_mdp_dir("solutions"), tasks, name, num_envs, inputs)
   arrays.update({f"expected/{k}": v for k, v in expected.items()})
   wanted = {t.todo for t, _ in tasks}
   with tempfile.TemporaryDirectory() as tmp:

@@ -93,16 +93,18 @@ The points are in `student/trotlab/grading/todos.py` (the TODOs) and
 
 
 def student_pyproject(text: str) -> str:
-  """The instructor pyproject without instructor entry points and packages."""
+  """The instructor pyproject without instructor entry points and packages (autograder and
+  solutions, the reference MDP)."""
   lines = [
     line
     for line in text.splitlines()
     if not any(re.match(rf"^{name}\s*=", line) for name in INSTRUCTOR_SCRIPTS)
   ]
   out = "\n".join(lines) + "\n"
-  return out.replace(
-    'packages = ["student/trotlab", "autograder"]', 'packages = ["student/trotlab"]'
-  )
+  instructor = 'packages = ["student/trotlab", "autograder", "solutions"]'
+  if instructor not in out:
+    raise ValueError(f"pyproject.toml has no line {instructor!r}: update student_pyproject")
+  return out.replace(instructor, 'packages = ["student/trotlab"]')
 
 
 def solution_lines() -> set[str]:

@@ -12,7 +12,9 @@ import dataclasses
 import shutil
 from pathlib import Path
 
-SOLUTIONS = Path(__file__).resolve().parents[1] / "solutions" / "velocity" / "mdp"
+from trotlab.tasks.velocity.mdp import resolve_mdp_dir
+
+SOLUTIONS = resolve_mdp_dir("solutions")
 
 
 @dataclasses.dataclass(frozen=True)

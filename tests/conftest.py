@@ -44,12 +44,10 @@ def make_scene(
 
 @pytest.fixture(scope="module")
 def reference_mdp():
-  """Use the reference MDP (solutions/) for the module's tests, then the student files again."""
-  from trotlab.tasks.velocity import mdp
+  """The reference MDP (solutions/), for the task's ``env_cfg(..., mdp=reference_mdp)``."""
+  from trotlab.tasks.velocity.mdp import load_mdp
 
-  mdp.use_mdp("solutions")
-  yield
-  mdp.use_mdp("student")
+  return load_mdp("solutions")
 
 
 @pytest.fixture

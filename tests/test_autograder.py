@@ -180,7 +180,7 @@ def recorded_trajectory(tmp_path_factory, reference_mdp):
   def model(obs):
     return 0.3 * torch.randn(obs["actor"].shape[0], 12, generator=gen)
 
-  record_evaluation(model, get_task("Mjlab-Velocity-Flat-Unitree-Go1"), 2, path)
+  record_evaluation(model, get_task("Mjlab-Velocity-Flat-Unitree-Go1"), reference_mdp, 2, path)
   with np.load(path) as data:
     return {key: data[key] for key in data.files}
 

@@ -52,9 +52,8 @@ def test_iteration_bench_times_each_setting(capsys):
   assert "| vs first |" in out and out.count("| env.scene.num_envs=8") == 2
 
 
-def test_reset_bench_times_all_envs_and_a_subset(capsys, reference_mdp):
-  """(run_reset_bench selects the reference MDP; the reference_mdp fixture restores the student
-  one afterwards.)"""
+def test_reset_bench_times_all_envs_and_a_subset(capsys):
+  """(run_reset_bench loads the reference MDP for its own config.)"""
   from trotlab.bench.reset import ResetBench, run_reset_bench
 
   results = run_reset_bench(ResetBench(num_envs=8, subset=2, repeats=1, nthread=1))

@@ -10,17 +10,15 @@ import torch
 from trotlab.envs import ManagerBasedRlEnv
 from trotlab.managers import ObservationTermCfg, RewardTermCfg, SceneEntityCfg, TermConfigError
 from trotlab.tasks import get_task
-from trotlab.tasks.velocity import mdp
+from trotlab.tasks.velocity.mdp import MDP_FILES, Mdp, load_mdp, resolve_mdp_dir
 from trotlab.utils.math import quat_from_euler_xyz
 
 TASK = "Mjlab-Velocity-Flat-Unitree-Go1"
-
-
-pytestmark = pytest.mark.usefixtures("reference_mdp")
+mdp = load_mdp("solutions")
 
 
 def make_env(num_envs: int = 8, play: bool = False, **overrides) -> ManagerBasedRlEnv:
-  cfg = get_task(TASK).env_cfg(play=play, device="cpu")
+  cfg = get_task(TASK).env_cfg(play=play, device="cpu", mdp=mdp)
   cfg.scene.num_envs = num_envs
   cfg.seed = 0
   for key, value in overrides.items():
@@ -31,7 +29,8 @@ def make_env(num_envs: int = 8, play: bool = False, **overrides) -> ManagerBased
 def test_env_builds_and_steps_with_the_reference_mdp():
   env = make_env()
   assert mdp.source == "solutions"
-  assert mdp.track_linear_velocity.__module__ == "trotlab_mdp_solutions.rewards"
+  assert mdp.track_linear_velocity.__module__ == "solutions.velocity.mdp.rewards"
+  assert env.cfg.rewards["track_linear_velocity"].func is mdp.track_linear_velocity
   obs = env.reset()
   assert obs["actor"].shape == (8, 48) and obs["critic"].shape == (8, 72)
   for _ in range(20):
@@ -94,7 +93,7 @@ def test_observation_noise_only_with_corruption():
 
 
 def test_a_param_typo_fails_at_build_naming_term_and_param():
-  cfg = get_task(TASK).env_cfg(play=False, device="cpu")
+  cfg = get_task(TASK).env_cfg(play=False, device="cpu", mdp=mdp)
   cfg.scene.num_envs = 2
   cfg.rewards["track_linear_velocity"] = dataclasses.replace(
     cfg.rewards["track_linear_velocity"], params={"stdd": 0.5, "command_name": "twist"}
@@ -106,7 +105,7 @@ def test_a_param_typo_fails_at_build_naming_term_and_param():
 
 
 def test_build_errors_for_missing_params_bad_entities_and_non_callables():
-  cfg = get_task(TASK).env_cfg(play=False, device="cpu")
+  cfg = get_task(TASK).env_cfg(play=False, device="cpu", mdp=mdp)
   cfg.scene.num_envs = 2
   cfg.rewards = {
     "x": RewardTermCfg(func=mdp.track_linear_velocity, weight=1.0, params={"std": 0.5})
@@ -126,7 +125,7 @@ def test_build_errors_for_missing_params_bad_entities_and_non_callables():
 
 
 def test_a_term_with_the_wrong_shape_is_caught_at_its_first_call():
-  cfg = get_task(TASK).env_cfg(play=False, device="cpu")
+  cfg = get_task(TASK).env_cfg(play=False, device="cpu", mdp=mdp)
   cfg.scene.num_envs = 2
   cfg.observations["actor"].terms["bad"] = ObservationTermCfg(
     func=lambda env: torch.zeros(env.num_envs)
@@ -158,17 +157,80 @@ def test_action_scale_offset_and_shape_check():
     env.step(torch.zeros(2, 11))
 
 
-def test_mdp_source_switch(tmp_path):
-  with pytest.raises(FileNotFoundError, match="no such folder"):
-    mdp.use_mdp(str(tmp_path / "missing"))
-  with pytest.raises(FileNotFoundError, match="rewards.py is missing"):
-    mdp.use_mdp(str(tmp_path))
-  for name in mdp.MDP_FILES:
-    (tmp_path / f"{name}.py").write_text((mdp.SOLUTIONS_DIR / f"{name}.py").read_text())
-  mdp.use_mdp(str(tmp_path))
-  assert mdp.track_linear_velocity.__module__.endswith(".rewards")
-  assert "path" in mdp.track_linear_velocity.__module__
-  mdp.use_mdp("solutions")
+def copy_reference(folder):
+  folder.mkdir(parents=True, exist_ok=True)
+  for name in MDP_FILES:
+    (folder / f"{name}.py").write_text((resolve_mdp_dir("solutions") / f"{name}.py").read_text())
+  return folder
+
+
+def test_load_mdp_returns_the_terms_of_each_source(tmp_path):
+  student, folder = load_mdp("student"), load_mdp(str(copy_reference(tmp_path / "sub")))
+  assert isinstance(mdp, Mdp) and mdp.folder == resolve_mdp_dir("solutions")
+  assert student.source == "student" and student.folder == resolve_mdp_dir("student")
+  assert student.track_linear_velocity.__module__ == "trotlab.tasks.velocity.mdp.rewards"
+  assert folder.folder == tmp_path / "sub" and folder.source == str(tmp_path / "sub")
+  assert folder.track_linear_velocity.__module__.startswith("trotlab_mdp_")
+  assert folder.track_linear_velocity.__code__.co_filename == str(tmp_path / "sub" / "rewards.py")
+  # Generic terms are shared; the five files' terms are each source's own.
+  assert student.time_out is mdp.time_out is folder.time_out
+  assert len({id(m.track_linear_velocity) for m in (student, mdp, folder)}) == 3
+  assert set(student.terms) == set(mdp.terms) == set(folder.terms)
+  assert load_mdp("solutions").track_linear_velocity is mdp.track_linear_velocity
+  with pytest.raises(AttributeError, match="'track_velocity' is not a term of the MDP from 'st"):
+    _ = student.track_velocity
+  with pytest.raises(dataclasses.FrozenInstanceError):
+    student.source = "solutions"
+
+
+def test_configs_keep_the_terms_they_were_built_with(tmp_path):
+  """Building a config with one MDP changes nothing in a config built with another."""
+  task = get_task(TASK)
+  reference_cfg = task.env_cfg(play=False, device="cpu", mdp=mdp)
+  edited = copy_reference(tmp_path / "edited")
+  rewards = edited / "rewards.py"
+  rewards.write_text(rewards.read_text() + "\n\nMARK = 1\n")
+  other = load_mdp(str(edited))
+  other_cfg = task.env_cfg(play=True, device="cpu", mdp=other)
+  student_cfg = task.env_cfg(play=False, device="cpu")  # the default: the student's files
+  for cfg, source in ((reference_cfg, mdp), (other_cfg, other), (student_cfg, load_mdp("student"))):
+    assert cfg.rewards["track_linear_velocity"].func is source.track_linear_velocity
+    assert cfg.terminations["fell_over"].func is source.bad_orientation
+    assert isinstance(cfg.commands["twist"], source.UniformVelocityCommandCfg)
+    assert cfg.curriculum.get("command_ranges") is None or (
+      cfg.curriculum["command_ranges"].func is source.commands_vel
+    )
+  assert other.modules["rewards"].MARK == 1 and not hasattr(mdp.modules["rewards"], "MARK")
+  assert reference_cfg.rewards["track_linear_velocity"].func.__module__ == (
+    "solutions.velocity.mdp.rewards"
+  )
+  env = ManagerBasedRlEnv(dataclasses.replace(reference_cfg, seed=0), verbose=False)
+  assert env.reward_manager._terms["track_linear_velocity"].fn is mdp.track_linear_velocity
+
+
+def test_a_missing_folder_or_file_is_a_clear_error(tmp_path, monkeypatch):
+  with pytest.raises(FileNotFoundError, match="--mdp .*missing: no such folder"):
+    load_mdp(str(tmp_path / "missing"))
+  copy_reference(tmp_path)
+  (tmp_path / "curriculums.py").unlink()
+  with pytest.raises(FileNotFoundError, match=r"curriculums.py is missing \(every MDP folder"):
+    load_mdp(str(tmp_path))
+  # A student's kit: no package solutions.velocity.mdp to find.
+  import importlib.util
+
+  find_spec = importlib.util.find_spec
+
+  def no_solutions(name, *args):
+    if name.startswith("solutions"):
+      raise ModuleNotFoundError(f"No module named {name!r}")
+    return find_spec(name, *args)
+
+  monkeypatch.setattr(importlib.util, "find_spec", no_solutions)
+  with pytest.raises(FileNotFoundError) as absent:
+    load_mdp("solutions")
+  message = str(absent.value)
+  assert message.startswith("--mdp solutions: ") and "\n" not in message
+  assert "ship only with the instructor repository; students use --mdp student" in message
 
 
 def test_gaussian_and_uniform_noise_models():

@@ -14,6 +14,7 @@ import pytest
 from autograder.mutants import MUTANTS, SOLUTIONS, Mutant, write_mutant
 from trotlab.checks import public
 from trotlab.grading.judge import load_public_cases
+from trotlab.tasks.velocity.mdp import load_mdp
 
 R, OBS, T, C = "rewards.py", "observations.py", "terminations.py", "velocity_command.py"
 VALUE = None
@@ -101,7 +102,7 @@ def test_each_planted_mistake_fails_its_todo_in_the_public_check(group, tmp_path
   folder = SOLUTIONS
   for i, plant in enumerate(group):
     folder = write_mutant(plant, tmp_path / str(i), source=folder)
-  results = {r.todo: r for r in public.run_public_checks(folder)}
+  results = {r.todo: r for r in public.run_public_checks(load_mdp(str(folder)))}
   descriptions = {c.name: c.description for c in load_public_cases()}
   planted = {p.todo: p for p in group}
   for todo, result in results.items():
@@ -123,7 +124,7 @@ def test_the_failure_states_the_contract_and_a_readable_place(tmp_path):
   folder = write_mutant(PLANTS[len(MUTANTS) + 2], tmp_path / "shape")  # T3: (N, 14) bool
   k1 = next(m for m in MUTANTS if m.todo == "K1")
   folder = write_mutant(k1, tmp_path / "k1", source=folder)
-  results = {r.todo: r for r in public.run_public_checks(folder)}
+  results = {r.todo: r for r in public.run_public_checks(load_mdp(str(folder)))}
   assert "returns (num_envs,) bool: expected shape (3,) here (3 envs), got (3, 14)" in (
     results["T3"].detail
   )

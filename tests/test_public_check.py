@@ -4,8 +4,6 @@ self-check as it fails the grader, with the same category."""
 
 import shutil
 
-import pytest
-
 from autograder.term_checks import grade_terms
 from trotlab.checks import public
 from trotlab.grading.judge import PUBLIC_CASES_DIR, load_public_cases
@@ -14,22 +12,15 @@ from trotlab.scripts import check
 from trotlab.tasks.velocity import mdp
 
 
-@pytest.fixture(autouse=True)
-def restore_student_mdp():
-  yield
-  mdp.use_mdp("student")
-
-
 def _reference_copy(folder):
   folder.mkdir(exist_ok=True)
   for name in mdp.MDP_FILES:
-    shutil.copy(mdp.SOLUTIONS_DIR / f"{name}.py", folder / f"{name}.py")
+    shutil.copy(mdp.solutions_dir() / f"{name}.py", folder / f"{name}.py")
   return folder
 
 
 def test_reference_passes_every_public_case():
-  mdp.use_mdp("solutions")
-  results = public.run_public_checks()
+  results = public.run_public_checks(mdp.load_mdp("solutions"))
   assert [r.todo for r in results] == public.ALL_TODOS == list(IDS)
   assert all(r.status == "pass" for r in results), [
     (r.todo, r.detail) for r in results if r.status != "pass"
@@ -73,8 +64,7 @@ def test_a_wrong_term_gets_expected_versus_got(tmp_path):
       "return (env.scene[sensor_name].data.found > 0)",
     )
   )
-  mdp.use_mdp(str(tmp_path))
-  results = {r.todo: r for r in public.run_public_checks()}
+  results = {r.todo: r for r in public.run_public_checks(mdp.load_mdp(str(tmp_path)))}
   assert (
     results["R1"].status == "fail"
     and "expected" in results["R1"].detail
@@ -100,8 +90,7 @@ def test_one_judge_dtype_and_in_place_fail_the_self_check_and_the_grader_alike(t
   rewards = rewards.replace(upright, upright.replace("std**2)\n", "std**2).double()\n"))
   rewards = rewards.replace(pose, "  delta = data.joint_pos\n  delta -= data.default_joint_pos\n")
   (folder / "rewards.py").write_text(rewards)
-  mdp.use_mdp(str(folder))
-  checked = {r.todo: r for r in public.run_public_checks()}
+  checked = {r.todo: r for r in public.run_public_checks(mdp.load_mdp(str(folder)))}
   graded = {r.todo: r for r in grade_terms(folder, todos=["R3", "R4"], log=lambda *a: None)}
   for todo, category in (("R3", "dtype"), ("R4", "in_place")):
     assert checked[todo].status == "fail" and checked[todo].detail.startswith(f"[{category}]")

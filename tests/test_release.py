@@ -39,6 +39,7 @@ def test_release_contents(release_dir):
     "release =" not in pyproject
     and "make-student =" not in pyproject
     and '"autograder"' not in pyproject
+    and '"solutions"' not in pyproject
   )
   assert "check =" in pyproject and "train =" in pyproject and "submit =" in pyproject
   assert "uv run submit" in (release_dir / "README.md").read_text()
@@ -122,7 +123,7 @@ ALLOWED = {
   (".gitignore", "docs/data/grading/policies/"): (
     "an ignore pattern, harmless where the folder does not exist"
   ),
-  ("student/trotlab/tasks/velocity/mdp/__init__.py", '"--mdp solutions: {SOLUTIONS_DIR}'): (
+  ("student/trotlab/tasks/velocity/mdp/__init__.py", '"--mdp solutions: the reference MDP'): (
     "the error that --mdp solutions gives in the kit; its next line says that the reference "
     "ships only with the instructor repository"
   ),

@@ -41,7 +41,8 @@ def test_every_todo_id_appears_exactly_once_in_stubs_and_solutions():
     assert stub_text.count(f"TODO({todo_id})") == 1, (
       f"TODO({todo_id}) must be named once in the stubs"
     )
-  solution_text = "".join((mdp.SOLUTIONS_DIR / f"{n}.py").read_text() for n in mdp.MDP_FILES)
+  reference = mdp.resolve_mdp_dir("solutions")
+  solution_text = "".join((reference / f"{n}.py").read_text() for n in mdp.MDP_FILES)
   for todo_id in TODO_IDS:
     assert solution_text.count(f"TODO({todo_id})") == 1, todo_id
   assert "TodoNotImplemented(" not in solution_text.replace("import TodoNotImplemented", "")
@@ -77,9 +78,9 @@ def test_the_todo_list_suggests_the_reference_only_where_it_exists(monkeypatch, 
   """A student's kit has no solutions folder: `train` must not send the student to it."""
   for exists in (True, False):
     if not exists:
-      monkeypatch.setattr(mdp, "SOLUTIONS_DIR", tmp_path / "not_shipped")
+      monkeypatch.setattr(mdp, "solutions_dir", lambda: None)
     with pytest.raises(SystemExit):
-      exit_on_todos("student")
+      exit_on_todos(mdp.load_mdp("student"))
     last = capsys.readouterr().err.strip().splitlines()[-1]
     assert last.startswith("Implement them (uv run check shows which pass)")
     assert ("--mdp solutions" in last) == exists, last
@@ -94,29 +95,21 @@ def test_stub_headers_list_their_todos_and_name_no_instructor_file():
 
 
 def test_a_stub_raising_during_a_step_names_the_todo_and_the_term():
-  mdp.use_mdp("student")
-  try:
-    cfg = get_task(TASK).env_cfg(play=False, device="cpu")
-    cfg.scene.num_envs = 2
-    with pytest.raises(
-      TodoNotImplemented, match=r"Observation term 'base_lin_vel' \(base_lin_vel\): TODO\(O1\)"
-    ):
-      ManagerBasedRlEnv(cfg, verbose=False)
-  finally:
-    mdp.use_mdp("student")
+  cfg = get_task(TASK).env_cfg(play=False, device="cpu", mdp=mdp.load_mdp("student"))
+  cfg.scene.num_envs = 2
+  with pytest.raises(
+    TodoNotImplemented, match=r"Observation term 'base_lin_vel' \(base_lin_vel\): TODO\(O1\)"
+  ):
+    ManagerBasedRlEnv(cfg, verbose=False)
 
 
 def test_a_broken_term_fails_with_a_message_naming_it():
-  mdp.use_mdp("solutions")
-  try:
-    cfg = get_task(TASK).env_cfg(play=False, device="cpu")
-    cfg.scene.num_envs = 3
-    cfg.observations["actor"].terms["joint_pos"] = ObservationTermCfg(
-      func=lambda env: torch.zeros(env.num_envs, 12, dtype=torch.float64)
-    )
-    with pytest.raises(
-      TypeError, match=r"Observation term 'joint_pos'.*dtype torch.float64; expected torch.float32"
-    ):
-      ManagerBasedRlEnv(cfg, verbose=False)
-  finally:
-    mdp.use_mdp("student")
+  cfg = get_task(TASK).env_cfg(play=False, device="cpu", mdp=mdp.load_mdp("solutions"))
+  cfg.scene.num_envs = 3
+  cfg.observations["actor"].terms["joint_pos"] = ObservationTermCfg(
+    func=lambda env: torch.zeros(env.num_envs, 12, dtype=torch.float64)
+  )
+  with pytest.raises(
+    TypeError, match=r"Observation term 'joint_pos'.*dtype torch.float64; expected torch.float32"
+  ):
+    ManagerBasedRlEnv(cfg, verbose=False)

@@ -25,7 +25,7 @@ def mdp_folder(tmp_path) -> Path:
   folder = tmp_path / "my_mdp"
   folder.mkdir()
   for name in mdp.MDP_FILES:
-    shutil.copy(mdp.SOLUTIONS_DIR / f"{name}.py", folder / f"{name}.py")
+    shutil.copy(mdp.resolve_mdp_dir("solutions") / f"{name}.py", folder / f"{name}.py")
   (folder / "notes.txt").write_text("my notes")
   (folder / "tracking.png").write_bytes(b"\x89PNG not graded")
   (folder / "__pycache__").mkdir()
@@ -160,15 +160,12 @@ def test_the_self_check_is_the_one_uv_run_check_runs(monkeypatch):
 
 
 def test_the_real_self_check_reports_untouched_stubs_and_files_that_do_not_import(tmp_path):
-  try:
-    assert "not every TODO passes" in submit.run_self_check("student")
-    broken = tmp_path / "broken"
-    shutil.copytree(mdp.STUDENT_DIR, broken, ignore=shutil.ignore_patterns("__*"))
-    (broken / "rewards.py").write_text("def track_linear_velocity(:\n")
-    problem = submit.run_self_check(str(broken))
-    assert problem.startswith("the self-check could not run: SyntaxError")
-  finally:
-    mdp.use_mdp("student")
+  assert "not every TODO passes" in submit.run_self_check("student")
+  broken = tmp_path / "broken"
+  shutil.copytree(mdp.STUDENT_DIR, broken, ignore=shutil.ignore_patterns("__*"))
+  (broken / "rewards.py").write_text("def track_linear_velocity(:\n")
+  problem = submit.run_self_check(str(broken))
+  assert problem.startswith("the self-check could not run: SyntaxError")
 
 
 def test_notebook_warnings_name_what_the_grader_would_miss(tmp_path):

@@ -9,17 +9,17 @@ from trotlab.envs import ManagerBasedRlEnv
 from trotlab.evaluation import TrackingEvalCfg, eval_env_cfg
 from trotlab.managers import ObservationTermCfg, TermConfigError
 from trotlab.tasks import get_task
-from trotlab.tasks.velocity import mdp
 from trotlab.tasks.velocity.config.go1.symmetry import MIRROR_FUNCTION, Go1Mirror, mirror_go1
+from trotlab.tasks.velocity.mdp import load_mdp
 
 TASK = "Mjlab-Velocity-Flat-Unitree-Go1"
 
-pytestmark = pytest.mark.usefixtures("reference_mdp")
+mdp = load_mdp("solutions")
 
 
 def make_eval_env(num_envs: int, **extra_critic_terms) -> ManagerBasedRlEnv:
   """No events, noise or terminations, a scripted command: both envs start in the stand pose."""
-  play_cfg = get_task(TASK).env_cfg(play=True, device="cpu")
+  play_cfg = get_task(TASK).env_cfg(play=True, device="cpu", mdp=mdp)
   cfg = eval_env_cfg(play_cfg, TrackingEvalCfg(num_envs=num_envs))
   cfg.observations["critic"].terms.update(extra_critic_terms)
   return ManagerBasedRlEnv(cfg, verbose=False)

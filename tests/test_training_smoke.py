@@ -7,7 +7,6 @@ import json
 import subprocess
 import sys
 
-import pytest
 import torch
 from rsl_rl.env import VecEnv
 from tensordict import TensorDict
@@ -17,15 +16,14 @@ from trotlab.evaluation import TrackingEvalCfg
 from trotlab.rl import RslRlVecEnvWrapper
 from trotlab.rl.runner import progress_line
 from trotlab.tasks import get_task
+from trotlab.tasks.velocity.mdp import load_mdp
 
 TASK = "Mjlab-Velocity-Flat-Unitree-Go1"
-
-
-pytestmark = pytest.mark.usefixtures("reference_mdp")
+REFERENCE = load_mdp("solutions")
 
 
 def test_wrapper_is_an_rsl_rl_vecenv():
-  cfg = get_task(TASK).env_cfg(play=False, device="cpu")
+  cfg = get_task(TASK).env_cfg(play=False, device="cpu", mdp=REFERENCE)
   cfg.scene.num_envs = 4
   env = RslRlVecEnvWrapper(ManagerBasedRlEnv(cfg, verbose=False), clip_actions=1.0)
   assert isinstance(env, VecEnv)

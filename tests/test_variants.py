@@ -12,7 +12,7 @@ import torch
 from autograder.variants import VARIANTS, write_variant
 from trotlab.envs import ManagerBasedRlEnv
 from trotlab.tasks import get_task
-from trotlab.tasks.velocity import mdp
+from trotlab.tasks.velocity.mdp import load_mdp, resolve_mdp_dir
 
 TASK = "Mjlab-Velocity-Flat-Unitree-Go1"
 NUM_ENVS = 4
@@ -23,20 +23,17 @@ def envs(tmp_path_factory):
   """variant name -> the training env built with that variant's MDP, stepped 3 times with the
   same random actions from the same seed."""
   built = {}
-  try:
-    for name in VARIANTS:
-      mdp.use_mdp(str(write_variant(name, tmp_path_factory.mktemp(name))))
-      cfg = get_task(TASK).env_cfg(play=False, device="cpu")
-      cfg.scene.num_envs = NUM_ENVS
-      cfg.seed = 3
-      torch.manual_seed(3)
-      env = ManagerBasedRlEnv(cfg, verbose=False)
-      for _ in range(3):
-        env.step(0.3 * torch.randn(NUM_ENVS, 12))
-      built[name] = env
-    yield built
-  finally:
-    mdp.use_mdp("student")
+  for name in VARIANTS:
+    mdp = load_mdp(str(write_variant(name, tmp_path_factory.mktemp(name))))
+    cfg = get_task(TASK).env_cfg(play=False, device="cpu", mdp=mdp)
+    cfg.scene.num_envs = NUM_ENVS
+    cfg.seed = 3
+    torch.manual_seed(3)
+    env = ManagerBasedRlEnv(cfg, verbose=False)
+    for _ in range(3):
+      env.step(0.3 * torch.randn(NUM_ENVS, 12))
+    built[name] = env
+  return built
 
 
 def term(env, kind: str, name: str):
@@ -62,7 +59,7 @@ def test_every_variant_applies_and_unknown_names_are_refused(tmp_path):
     changed = {
       path.name
       for path in folder.glob("*.py")
-      if path.read_text() != (mdp.SOLUTIONS_DIR / path.name).read_text()
+      if path.read_text() != (resolve_mdp_dir("solutions") / path.name).read_text()
     }
     assert changed == {edit.file for edit in variant.edits}, name
   with pytest.raises(KeyError):

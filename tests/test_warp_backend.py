@@ -154,10 +154,9 @@ def test_contact_capacity_bounds_the_go1():
   assert njmax >= 4 * nconmax + 12
 
 
-def test_full_task_runs_on_the_warp_backend(capsys, reference_mdp):
+def test_full_task_runs_on_the_warp_backend(capsys):
   """The GPU benchmark's path (the velocity task's env, reference MDP, friction randomization,
-  resets, pushes) on Warp's CPU device: the managers only see the Simulation's tensors.
-  (run_gpu_bench selects the reference MDP; the reference_mdp fixture restores the student one.)"""
+  resets, pushes) on Warp's CPU device: the managers only see the Simulation's tensors."""
   from trotlab.bench.gpu import GpuBench, run_gpu_bench
 
   with pytest.warns(UserWarning, match="CPU device"):

@@ -93,15 +93,15 @@ def run_gpu_bench(cfg: GpuBench) -> dict[int, dict[str, float]]:
   from trotlab.envs.manager_based_rl_env import ManagerBasedRlEnv
   from trotlab.sim.choice import configure_sim
   from trotlab.tasks import get_task
-  from trotlab.tasks.velocity.mdp import use_mdp
+  from trotlab.tasks.velocity.mdp import load_mdp
 
-  use_mdp(cfg.mdp)
+  mdp = load_mdp(cfg.mdp)
   spec = get_task(cfg.task)
   results: dict[int, dict[str, float]] = {}
   device_name = torch.cuda.get_device_name(cfg.device) if cfg.device.startswith("cuda") else "cpu"
   print(f"[bench gpu] {cfg.task}, warp backend on {cfg.device} ({device_name})")
   for num_envs in cfg.num_envs:
-    env_cfg = spec.env_cfg(play=False, device=cfg.device)
+    env_cfg = spec.env_cfg(play=False, device=cfg.device, mdp=mdp)
     env_cfg.scene.num_envs = num_envs
     configure_sim(env_cfg.sim, "warp", cfg.device)
     env = ManagerBasedRlEnv(env_cfg, verbose=False)

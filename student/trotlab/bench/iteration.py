@@ -42,15 +42,15 @@ def run_iteration_bench(cfg: IterationBench) -> list[dict]:
   from trotlab.rl.vecenv_wrapper import RslRlVecEnvWrapper
   from trotlab.sim.choice import configure_sim
   from trotlab.tasks import get_task
-  from trotlab.tasks.velocity.mdp import use_mdp
+  from trotlab.tasks.velocity.mdp import load_mdp
 
-  use_mdp("solutions")
+  mdp = load_mdp("solutions")
   spec = get_task(cfg.task)
   if cfg.threads is not None:
     torch.set_num_threads(cfg.threads)
   results = []
   for setting in cfg.settings:
-    env_cfg, agent = spec.env_cfg(play=False, device="cpu"), spec.agent_cfg(device="cpu")
+    env_cfg, agent = spec.env_cfg(play=False, device="cpu", mdp=mdp), spec.agent_cfg(device="cpu")
     apply_overrides({"env": env_cfg, "agent": agent}, tuple(setting.split()))
     configure_sim(env_cfg.sim, "cpu", "cpu")
     env_cfg.sim.nthread = cfg.threads

@@ -54,10 +54,9 @@ def run_reset_bench(cfg: ResetBench) -> dict[str, float]:
   from trotlab.sim.choice import configure_sim
   from trotlab.sim.config import usable_cores
   from trotlab.tasks import get_task
-  from trotlab.tasks.velocity.mdp import use_mdp
+  from trotlab.tasks.velocity.mdp import load_mdp
 
-  use_mdp(cfg.mdp)
-  env_cfg = get_task(cfg.task).env_cfg(play=False, device="cpu")
+  env_cfg = get_task(cfg.task).env_cfg(play=False, device="cpu", mdp=load_mdp(cfg.mdp))
   env_cfg.scene.num_envs = cfg.num_envs
   configure_sim(env_cfg.sim, "cpu", "cpu")
   env_cfg.sim.nthread = cfg.nthread

@@ -96,12 +96,12 @@ def run_train_bench(cfg: TrainBench) -> dict:
   from trotlab.rl.vecenv_wrapper import RslRlVecEnvWrapper
   from trotlab.sim.choice import configure_sim, resolve_device
   from trotlab.tasks import get_task
-  from trotlab.tasks.velocity.mdp import use_mdp
+  from trotlab.tasks.velocity.mdp import load_mdp
 
-  use_mdp(cfg.mdp)
+  mdp = load_mdp(cfg.mdp)
   device = resolve_device(cfg.device)
   spec = get_task(cfg.task)
-  env_cfg = spec.env_cfg(play=False, device=device)
+  env_cfg = spec.env_cfg(play=False, device=device, mdp=mdp)
   agent = spec.agent_cfg(device=device)
   apply_overrides({"env": env_cfg, "agent": agent}, cfg.set)
   agent.seed = env_cfg.seed = cfg.seed
@@ -115,7 +115,7 @@ def run_train_bench(cfg: TrainBench) -> dict:
   timers = _instrument(env)
   runner = OnPolicyRunner(RslRlVecEnvWrapper(env), agent.to_rsl_rl(), log_dir=None, device=device)
   eval_cfg = TrackingEvalCfg()
-  eval_env_config = eval_env_cfg(spec.env_cfg(play=True, device=device), eval_cfg)
+  eval_env_config = eval_env_cfg(spec.env_cfg(play=True, device=device, mdp=mdp), eval_cfg)
   configure_sim(eval_env_config.sim, cfg.sim_backend, device)
   eval_env_config.sim.nthread = cfg.threads
   eval_env = ManagerBasedRlEnv(eval_env_config, verbose=False)

@@ -24,7 +24,7 @@ import torch
 
 from trotlab.checks import probes
 from trotlab.grading import protocol
-from trotlab.tasks.velocity import mdp
+from trotlab.tasks.velocity.mdp import load_mdp_file
 from trotlab.utils.todo import TodoNotImplemented
 
 
@@ -66,7 +66,7 @@ class Submission:
         if self.marker_dir is not None:
           (self.marker_dir / protocol.loading_marker(name)).touch()
         try:
-          self._modules[name] = mdp._load_file(self.folder, name, "submission")
+          self._modules[name] = load_mdp_file(self.folder, name)
         except BaseException as err:  # noqa: BLE001  (SystemExit at import counts as a failure)
           self._modules[name] = ImportError(f"{name}.py failed to import: {describe(err)}")
         if self.marker_dir is not None:

@@ -17,7 +17,7 @@ from trotlab.checks import child
 from trotlab.grading import protocol
 from trotlab.grading.judge import LABELS, Case, TodoResult, judge_todo, load_public_cases
 from trotlab.grading.todos import TODOS
-from trotlab.tasks.velocity import mdp
+from trotlab.tasks.velocity.mdp import MDP_FILES, Mdp
 from trotlab.utils.todo import scan_todos
 
 ALL_TODOS = [t.todo for t in TODOS]
@@ -38,7 +38,7 @@ class Result:
 
 def _stub_locations(folder: Path) -> dict[str, str]:
   """TODO id -> "file.py:line" of its first untouched stub in ``folder``."""
-  files = [folder / f"{name}.py" for name in mdp.MDP_FILES if (folder / f"{name}.py").is_file()]
+  files = [folder / f"{name}.py" for name in MDP_FILES if (folder / f"{name}.py").is_file()]
   try:
     found = scan_todos(files)
   except SyntaxError:  # the import reports it, with its line
@@ -103,10 +103,10 @@ def run_todos(folder: Path, cases: list[Case]) -> list[TodoResult]:
   return results
 
 
-def run_public_checks(folder: Path | None = None) -> list[Result]:
-  """Check every TODO of the MDP in ``folder`` (default: the one ``mdp.use_mdp`` selected)
-  against the public cases."""
-  folder = folder or mdp.resolve_mdp_dir(mdp.source)
+def run_public_checks(mdp: Mdp) -> list[Result]:
+  """Check every TODO of ``mdp`` (its five files, read afresh from ``mdp.folder``) against the
+  public cases."""
+  folder = mdp.folder
   cases = load_public_cases()
   by_name, stubs = {c.name: c for c in cases}, _stub_locations(folder)
   return [_summary(r, by_name, stubs) for r in run_todos(folder, cases)]

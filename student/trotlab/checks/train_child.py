@@ -40,15 +40,15 @@ def run_job(job_dir: Path) -> None:
   from trotlab.rl.vecenv_wrapper import RslRlVecEnvWrapper
   from trotlab.sim.choice import configure_sim
   from trotlab.tasks import get_task
-  from trotlab.tasks.velocity.mdp import use_mdp
+  from trotlab.tasks.velocity.mdp import load_mdp
 
   job = json.loads((job_dir / "job.json").read_text())
   out_dir = job_dir / "out"
   out_dir.mkdir(exist_ok=True)
-  use_mdp(str(job_dir / "submission"))
+  mdp = load_mdp(str(job_dir / "submission"))
   device = job["device"]
   spec = get_task(job["task"])
-  env_cfg = spec.env_cfg(play=False, device=device)
+  env_cfg = spec.env_cfg(play=False, device=device, mdp=mdp)
   configure_sim(env_cfg.sim, "auto", device)
   torch.set_num_threads(job["threads"])
   env_cfg.sim.nthread = job["threads"]
@@ -79,21 +79,24 @@ def run_job(job_dir: Path) -> None:
 
   runner.alg.eval_mode()
   model = runner.alg.get_policy().to("cpu")  # training is over: the actor may move
-  record_evaluation(model, spec, job["eval_num_envs"], out_dir / "trajectory.npz", job["threads"])
+  record_evaluation(
+    model, spec, mdp, job["eval_num_envs"], out_dir / "trajectory.npz", job["threads"]
+  )
   (out_dir / "train.json").write_text(json.dumps({"iterations": iteration, "train_s": train_s}))
   for earlier in sorted(i for i in also_at if i < iteration):
     runner.load(str(out_dir / f"model_{earlier}.pt"), load_cfg={"actor": True})
     runner.alg.eval_mode()
     policy = runner.alg.get_policy().to("cpu")
     path = out_dir / f"trajectory_{earlier}.npz"
-    record_evaluation(policy, spec, job["eval_num_envs"], path, job["threads"])
+    record_evaluation(policy, spec, mdp, job["eval_num_envs"], path, job["threads"])
 
 
 def record_evaluation(
-  model, spec, eval_num_envs: int, path: Path, nthread: int | None = None
+  model, spec, mdp, eval_num_envs: int, path: Path, nthread: int | None = None
 ) -> None:
   """Run the tracking evaluation with ``model`` (a CPU policy: TensorDict of observations ->
-  actions) and save the trajectory the grader re-plays (keys in the module docstring).
+  actions) in the play config of ``spec`` with the terms of ``mdp`` (an Mdp, load_mdp's value)
+  and save the trajectory the grader re-plays (keys in the module docstring).
   ``nthread``: threads of the evaluation's MuJoCo pool (None: every core; the trajectory does
   not depend on it).
 
@@ -104,7 +107,7 @@ def record_evaluation(
   from trotlab.sim.choice import configure_sim
 
   eval_cfg = TrackingEvalCfg(num_envs=eval_num_envs)
-  play_cfg = spec.env_cfg(play=True, device="cpu")
+  play_cfg = spec.env_cfg(play=True, device="cpu", mdp=mdp)
   configure_sim(play_cfg.sim, "cpu", "cpu")
   play_cfg.sim.nthread = nthread
   eval_env = ManagerBasedRlEnv(eval_env_cfg(play_cfg, eval_cfg), verbose=False)

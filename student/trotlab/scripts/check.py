@@ -26,7 +26,7 @@ def main(argv: list[str] | None = None) -> int:
 
   from trotlab.scripts.common import select_mdp
 
-  select_mdp(["--mdp", args.mdp])
+  mdp = select_mdp(["--mdp", args.mdp])
   from trotlab.checks.public import run_public_checks
   from trotlab.grading.judge import PUBLIC_CASES_DIR
 
@@ -34,7 +34,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"error: no public cases in {PUBLIC_CASES_DIR}; they ship with the kit.", file=sys.stderr)
     return 2
   print(f"Public self-check of the MDP from '{args.mdp}' ({PUBLIC_CASES_DIR}):\n")
-  results = run_public_checks()
+  results = run_public_checks(mdp)
   print(f"{'TODO':<5} {'term':<42} {'status':<6} what to look at")
   for r in results:
     first, *rest = (r.detail if r.status != "pass" else "").split("\n")

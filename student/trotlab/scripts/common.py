@@ -6,8 +6,12 @@ from __future__ import annotations
 import re
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from trotlab.tasks import get_task, list_tasks
+
+if TYPE_CHECKING:
+  from trotlab.tasks.velocity.mdp import Mdp
 
 
 def split_task_argv(argv: list[str], prog: str) -> tuple[str, list[str]]:
@@ -57,36 +61,36 @@ def find_checkpoint(log_root: Path, run_regex: str, checkpoint_regex: str) -> Pa
   return max(checkpoints, key=iteration)
 
 
-def select_mdp(argv: list[str], default: str = "student") -> str:
-  """Apply ``--mdp`` (student | solutions | PATH) before any env config is built."""
-  from trotlab.tasks.velocity.mdp import use_mdp
+def select_mdp(argv: list[str], default: str = "student") -> Mdp:
+  """The MDP that ``--mdp`` (student | solutions | PATH) names in ``argv``, loaded; exit with a
+  one-line error when it cannot be found. Pass it to the task's ``env_cfg(..., mdp=...)``."""
+  from trotlab.tasks.velocity.mdp import load_mdp
 
   choice = peek_option(argv, "mdp", default)
   try:
-    use_mdp(choice)
+    return load_mdp(choice)
   except FileNotFoundError as err:
     raise SystemExit(f"error: {err}") from None
-  return choice
 
 
-def exit_on_todos(choice: str) -> None:
-  """List every unimplemented TODO of the chosen MDP files and exit 1, before anything runs."""
-  from trotlab.tasks.velocity.mdp import MDP_FILES, SOLUTIONS_DIR, resolve_mdp_dir
+def exit_on_todos(mdp: Mdp) -> None:
+  """List every unimplemented TODO of ``mdp``'s files and exit 1, before anything runs."""
+  from trotlab.tasks.velocity.mdp import MDP_FILES, solutions_dir
   from trotlab.utils.todo import scan_todos
 
-  folder = resolve_mdp_dir(choice)
-  todos = scan_todos([folder / f"{name}.py" for name in MDP_FILES])
+  todos = scan_todos([mdp.folder / f"{name}.py" for name in MDP_FILES])
   if not todos:
     return
   ids = sorted({t.todo_id for t in todos}, key=lambda i: (i[0], int(i[1:])))
   lines = [
-    f"error: {len(ids)} TODOs are not implemented yet in {folder}:",
+    f"error: {len(ids)} TODOs are not implemented yet in {mdp.folder}:",
     *(f"  {t.describe()}" for t in todos),
   ]
   advice = "Implement them (uv run check shows which pass)"
   # The reference exists only in the instructor's repository: a student's kit has no solutions
-  # folder, and pointing there would only lead to a second error.
-  if SOLUTIONS_DIR.is_dir() and folder != SOLUTIONS_DIR:
+  # package, and pointing there would only lead to a second error.
+  reference = solutions_dir()
+  if reference is not None and mdp.folder != reference:
     advice += ", or train the reference with --mdp solutions"
   lines.append(advice + ".")
   print("\n".join(lines), file=sys.stderr)

@@ -51,11 +51,11 @@ def main() -> None:
   cfg = tyro.cli(
     EvaluateCfg, args=argv, prog=f"evaluate {task}", config=(tyro.conf.FlagConversionOff,)
   )
-  select_mdp(argv)
+  mdp = select_mdp(argv)
   device = resolve_device(cfg.device)
   spec = get_task(task)
   eval_cfg = TrackingEvalCfg(num_envs=cfg.num_envs)
-  env_cfg = eval_env_cfg(spec.env_cfg(play=True, device=device), eval_cfg)
+  env_cfg = eval_env_cfg(spec.env_cfg(play=True, device=device, mdp=mdp), eval_cfg)
   configure_sim(env_cfg.sim, cfg.sim_backend, device)
   env = ManagerBasedRlEnv(env_cfg, verbose=False)
   try:

@@ -135,10 +135,10 @@ def main() -> None:
   from trotlab.tasks import get_task
 
   cfg = tyro.cli(PlayCfg, args=argv, prog=f"play {task}", config=(tyro.conf.FlagConversionOff,))
-  select_mdp(argv)
+  mdp = select_mdp(argv)
   device = resolve_device(cfg.device)
   spec = get_task(task)
-  env_cfg = spec.env_cfg(play=True, device=device)
+  env_cfg = spec.env_cfg(play=True, device=device, mdp=mdp)
   env_cfg.scene.num_envs = cfg.num_envs
   configure_sim(env_cfg.sim, cfg.sim_backend, device)
   env = ManagerBasedRlEnv(env_cfg, verbose=False)

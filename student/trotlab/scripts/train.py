@@ -137,12 +137,12 @@ def main() -> None:
   from trotlab.tasks import get_task
 
   device = resolve_device(peek_option(argv, "device", "auto"))
-  choice = select_mdp(argv)
+  mdp = select_mdp(argv)
   if not any(arg in ("-h", "--help") for arg in argv):
-    exit_on_todos(choice)
+    exit_on_todos(mdp)
   spec = get_task(task)
   defaults = TrainCfg(
-    env=spec.env_cfg(play=False, device=device), agent=spec.agent_cfg(device=device)
+    env=spec.env_cfg(play=False, device=device, mdp=mdp), agent=spec.agent_cfg(device=device)
   )
   cfg = tyro.cli(
     TrainCfg,

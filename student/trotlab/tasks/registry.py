@@ -13,7 +13,8 @@ _REGISTRY: dict[str, TaskSpec] = {}
 class TaskSpec:
   task_id: str
   env_cfg: Callable[..., Any]
-  """env_cfg(play: bool, device: str) -> ManagerBasedRlEnvCfg."""
+  """env_cfg(play: bool, device: str, mdp: Mdp | None = None) -> ManagerBasedRlEnvCfg; ``mdp``: the
+  terms (trotlab.tasks.velocity.mdp.load_mdp's value), None for the student's files."""
   agent_cfg: Callable[..., Any]
   """agent_cfg(device: str) -> RslRlRunnerCfg."""
   description: str = ""

@@ -1,8 +1,9 @@
 """The velocity-tracking task, robot-agnostic: a legged robot follows a commanded body twist.
 
-``velocity_env_cfg`` assembles the MDP from the terms in ``trotlab.tasks.velocity.mdp`` (looked
-up when called, so ``--mdp`` decides which implementation is used); the robot configs in
-``config/`` fill in the robot. ``make_play`` turns a training config into the play config: no
+``velocity_env_cfg`` assembles the MDP from the terms of an ``Mdp`` value (``load_mdp`` in
+trotlab.tasks.velocity.mdp: the student's files, the reference or a submission's folder, as
+``--mdp`` chooses); the config holds those term functions, whatever is loaded later. The robot
+configs in ``config/`` fill in the robot. ``make_play`` turns a training config into the play config: no
 observation noise, no pushes or friction randomization, no time-out.
 """
 
@@ -26,7 +27,7 @@ from trotlab.managers import (
 from trotlab.scene import SceneCfg
 from trotlab.sensors.contact_sensor import ContactMatch, ContactSensorCfg
 from trotlab.sim import SimulationCfg
-from trotlab.tasks.velocity import mdp
+from trotlab.tasks.velocity.mdp import Mdp
 from trotlab.utils.noise import UniformNoiseCfg
 
 COMMAND = "twist"
@@ -47,7 +48,8 @@ class LeggedRobotSpec:
   """Regex of collision geoms whose ground contact ends an episode."""
 
 
-def velocity_env_cfg(robot: LeggedRobotSpec, num_envs: int) -> ManagerBasedRlEnvCfg:
+def velocity_env_cfg(robot: LeggedRobotSpec, num_envs: int, mdp: Mdp) -> ManagerBasedRlEnvCfg:
+  """The training config of ``robot`` with ``num_envs`` envs and the terms of ``mdp``."""
   feet = SceneEntityCfg("robot", site_names=robot.foot_site_names, preserve_order=True)
   scene = SceneCfg(
     num_envs=num_envs,

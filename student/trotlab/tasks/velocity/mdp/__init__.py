@@ -1,85 +1,144 @@
-"""The velocity task's MDP terms: the generic ones (trotlab.envs.mdp) and the five student files.
+"""The velocity task's MDP: the generic terms (trotlab.envs.mdp) and the five files students write.
 
-``use_mdp(source)`` chooses where the student files come from:
-  "student"    the files in this folder (the default);
-  "solutions"  the reference in the instructor repository (solutions/velocity/mdp/);
+``load_mdp(choice)`` returns the terms as one value, an ``Mdp``, and the env config builders take
+it (``velocity_env_cfg(robot, num_envs, mdp)``, the task's ``env_cfg(play, device, mdp)``): a
+config keeps the terms it was built with, whatever is loaded later. ``choice`` is
+  "student"    the five files in this folder (every command's default);
+  "solutions"  the reference MDP, the package ``solutions.velocity.mdp`` of the instructor
+               repository (not part of the student kit);
   a path       a folder holding a submission's copies of the five files.
-The env configs look terms up on this module when they are built, so call ``use_mdp`` before
-building an env (the CLIs do it for ``--mdp``).
+The commands' ``--mdp`` option takes the same values. Nothing here holds a current choice.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import importlib
 import importlib.util
 import sys
+from collections.abc import Mapping
 from pathlib import Path
-from types import ModuleType
+from types import MappingProxyType, ModuleType
+from typing import Any
 
-from trotlab.envs.mdp import *  # noqa: F403  (generic terms: time_out, action_rate_l2, ...)
+import trotlab.envs.mdp as generic
 from trotlab.grading.todos import FILES as MDP_FILES
 
-STUDENT_DIR = Path(__file__).parent
-SOLUTIONS_DIR = Path(__file__).resolve().parents[5] / "solutions" / "velocity" / "mdp"
+STUDENT_DIR = Path(__file__).resolve().parent
+SOLUTIONS_PACKAGE = "solutions.velocity.mdp"
+"""The reference MDP's package: the instructor repository's solutions/velocity/mdp/ (an
+importable package there: the editable install and the wheel put the repository root on the
+path). The student kit has no such package."""
 
-source: str = "student"
-"""Where the student terms now come from ("student", "solutions" or a folder path)."""
-modules: dict[str, ModuleType] = {}
-"""The five loaded modules, by file name."""
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class Mdp:
+  """The terms of one MDP: ``mdp.track_linear_velocity``, ``mdp.time_out``, ... (the generic terms
+  of trotlab.envs.mdp, then the public names of the five files, which win on a clash)."""
+
+  source: str
+  """The choice it was loaded from: "student", "solutions" or the folder given."""
+  folder: Path
+  """The folder its five files were read from."""
+  modules: Mapping[str, ModuleType] = dataclasses.field(repr=False)
+  """The five loaded modules, by file name."""
+  terms: Mapping[str, Any] = dataclasses.field(repr=False)
+  """Every name it offers, by name."""
+
+  def __getattr__(self, name: str) -> Any:
+    terms = self.__dict__.get("terms")  # absent while copy or pickle builds an instance
+    if terms is not None and name in terms:
+      return terms[name]
+    raise AttributeError(
+      f"{name!r} is not a term of the MDP from {self.__dict__.get('source')!r} (it has the "
+      f"generic terms of trotlab.envs.mdp and the public names of {', '.join(MDP_FILES)}; keep "
+      "the stubs' names)"
+    )
+
+  def __dir__(self) -> list[str]:
+    return sorted({*super().__dir__(), *self.terms})
+
+
+def solutions_dir() -> Path | None:
+  """The reference MDP's folder, or None where it is not installed (a student's kit)."""
+  try:
+    spec = importlib.util.find_spec(SOLUTIONS_PACKAGE)
+  except ModuleNotFoundError:  # no package "solutions" (or "solutions.velocity") at all
+    return None
+  if spec is None or not spec.submodule_search_locations:
+    return None
+  return Path(next(iter(spec.submodule_search_locations))).resolve()
+
+
+def _locate(choice: str) -> tuple[Path, str | None]:
+  """The folder of ``choice``'s five files, and the package they are imported from (None: each
+  is executed from its file)."""
+  if choice == "student":
+    return STUDENT_DIR, __name__
+  if choice == "solutions":
+    folder = solutions_dir()
+    if folder is None:
+      raise FileNotFoundError(
+        "--mdp solutions: the reference MDP (the package solutions.velocity.mdp) is not "
+        "installed. The reference solutions ship only with the instructor repository; students "
+        "use --mdp student (the default)."
+      )
+    return folder, SOLUTIONS_PACKAGE
+  path = Path(choice).expanduser().resolve()
+  if not path.is_dir():
+    raise FileNotFoundError(f"--mdp {choice}: no such folder. Give student, solutions or a folder.")
+  if path == STUDENT_DIR:
+    return path, __name__
+  return path, None
 
 
 def resolve_mdp_dir(choice: str) -> Path:
   """The folder holding the five MDP files for ``choice`` (student | solutions | PATH)."""
-  if choice == "student":
-    return STUDENT_DIR
-  if choice == "solutions":
-    if not SOLUTIONS_DIR.is_dir():
-      raise FileNotFoundError(
-        f"--mdp solutions: {SOLUTIONS_DIR} does not exist. The reference solutions ship only "
-        "with the instructor repository; students use --mdp student (the default)."
-      )
-    return SOLUTIONS_DIR
-  path = Path(choice).expanduser().resolve()
-  if not path.is_dir():
-    raise FileNotFoundError(f"--mdp {choice}: no such folder. Give student, solutions or a folder.")
-  return path
+  return _locate(choice)[0]
 
 
-def _load_file(folder: Path, name: str, tag: str) -> ModuleType:
+def load_mdp_file(folder: Path, name: str, package: str | None = None) -> ModuleType:
+  """One of the five files (``name`` without .py): imported as ``package.name`` when a package is
+  given, else executed from ``folder/name.py`` as a fresh module (every call reads the file)."""
   file = folder / f"{name}.py"
   if not file.is_file():
     raise FileNotFoundError(f"MDP file {file} is missing (every MDP folder needs {MDP_FILES}).")
-  module_name = f"trotlab_mdp_{tag}.{name}"
+  if package is not None:
+    return importlib.import_module(f"{package}.{name}")
+  digest = hashlib.sha1(str(folder.resolve()).encode()).hexdigest()[:12]
+  module_name = f"trotlab_mdp_{digest}.{name}"
   spec = importlib.util.spec_from_file_location(module_name, file)
   assert spec is not None and spec.loader is not None
   module = importlib.util.module_from_spec(spec)
-  sys.modules[module_name] = module
-  spec.loader.exec_module(module)
+  sys.modules[module_name] = module  # dataclasses look their module up there
+  try:
+    spec.loader.exec_module(module)
+  except BaseException:
+    sys.modules.pop(module_name, None)
+    raise
   return module
 
 
-def use_mdp(choice: str = "student") -> None:
-  """Load the five student files from ``choice`` and expose their public names here."""
-  global source
-  folder = resolve_mdp_dir(choice)
-  loaded = {}
-  for name in MDP_FILES:
-    if folder == STUDENT_DIR:
-      loaded[name] = importlib.import_module(f"{__name__}.{name}")
-    else:
-      loaded[name] = _load_file(
-        folder, name, "solutions" if folder == SOLUTIONS_DIR else f"path{abs(hash(str(folder)))}"
-      )
-  namespace = globals()
-  for old in modules.values():
-    for key in getattr(old, "__all__", ()):
-      namespace.pop(key, None)
-  for module in loaded.values():
-    for key in getattr(module, "__all__", ()):
-      namespace[key] = getattr(module, key)
-  modules.clear()
-  modules.update(loaded)
-  source = choice
+def _public_names(module: ModuleType) -> list[str]:
+  """What ``from module import *`` takes."""
+  names = getattr(module, "__all__", None)
+  if names is None:
+    names = [key for key in vars(module) if not key.startswith("_")]
+  return list(names)
 
 
-use_mdp("student")
+def load_mdp(choice: str = "student") -> Mdp:
+  """The MDP of ``choice`` (student | solutions | PATH): see the module docstring. Raises
+  FileNotFoundError with a one-line reason when the folder or one of its files is missing."""
+  folder, package = _locate(choice)
+  modules = {name: load_mdp_file(folder, name, package) for name in MDP_FILES}
+  terms = {key: getattr(generic, key) for key in _public_names(generic)}
+  for module in modules.values():
+    terms.update((key, getattr(module, key)) for key in _public_names(module))
+  return Mdp(
+    source=choice,
+    folder=folder,
+    modules=MappingProxyType(modules),
+    terms=MappingProxyType(terms),
+  )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from trotlab.assets.unitree_go1 import go1_constants as go1
 from trotlab.envs.manager_based_rl_env_cfg import ManagerBasedRlEnvCfg
+from trotlab.tasks.velocity.mdp import Mdp, load_mdp
 from trotlab.tasks.velocity.velocity_env_cfg import LeggedRobotSpec, make_play, velocity_env_cfg
 
 GO1 = LeggedRobotSpec(
@@ -19,9 +20,13 @@ CPU_NUM_ENVS = 1024
 GPU_NUM_ENVS = 4096
 
 
-def unitree_go1_flat_env_cfg(play: bool = False, device: str = "cpu") -> ManagerBasedRlEnvCfg:
+def unitree_go1_flat_env_cfg(
+  play: bool = False, device: str = "cpu", mdp: Mdp | None = None
+) -> ManagerBasedRlEnvCfg:
+  """The training (or ``play``) config; ``mdp``: its terms (``load_mdp``'s value; None: the
+  student's files, ``load_mdp("student")``)."""
   num_envs = GPU_NUM_ENVS if device.startswith("cuda") else CPU_NUM_ENVS
-  cfg = velocity_env_cfg(GO1, num_envs=num_envs)
+  cfg = velocity_env_cfg(GO1, num_envs=num_envs, mdp=load_mdp("student") if mdp is None else mdp)
   if play:
     cfg = make_play(cfg)
     cfg.scene.num_envs = 32
