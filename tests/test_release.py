@@ -137,14 +137,6 @@ ALLOWED = {
 }
 """(file, text on the line) -> why that mention is fine. Every entry must still match."""
 
-PENDING = {
-  ("student/trotlab/checks/notebook_child.py", "autograder/notebook.py"): "issue 17, items 1/4",
-  ("student/trotlab/checks/train_child.py", "autograder/training_check.py"): "issue 17, items 1/4",
-}
-"""Mentions in student/trotlab/checks/, which the work on issue 17's items 1 and 4 owns and
-rewrites: not fine, listed so that this test stays green meanwhile. Delete an entry when its
-file is fixed (the test says when one no longer matches)."""
-
 
 def mentions_of_absent_things(root: Path) -> list[tuple[str, int, str, str]]:
   """(file, line number, label, line) for every name of an absent thing in root's text files."""
@@ -172,13 +164,13 @@ def test_the_release_names_nothing_it_does_not_contain(release_dir):
   for rel, number, label, line in mentions_of_absent_things(release_dir):
     if any(marker in line for marker in INSTRUCTOR_MARKERS):
       continue
-    keys = [key for key in (*ALLOWED, *PENDING) if key[0] == rel and key[1] in line]
+    keys = [key for key in ALLOWED if key[0] == rel and key[1] in line]
     if keys:
       used.update(keys)
       continue
     unexplained.append(f"{rel}:{number}: {label}: {line}")
   assert not unexplained, "names of what the release lacks:\n" + "\n".join(unexplained)
-  stale = [key for key in (*ALLOWED, *PENDING) if key not in used]
+  stale = [key for key in ALLOWED if key not in used]
   assert not stale, f"allow-list entries that match nothing any more (delete them): {stale}"
 
 

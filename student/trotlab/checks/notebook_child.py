@@ -2,8 +2,9 @@
 
   python -I -m trotlab.checks.notebook_child JOB_DIR
 
-The grader (autograder/notebook.py) starts it in its sandbox, so the notebook's code, which runs
-in a Jupyter kernel started by this process, has the sandbox's user and limits too. In JOB_DIR:
+The grader's notebook check (in the instructor's repository) starts it in its sandbox, so the
+notebook's code, which runs in a Jupyter kernel started by this process, has the sandbox's user
+and limits too. In JOB_DIR:
 
   in/notebook.ipynb    the notebook to run: the student's cells, the test cells restored by the
                        grader (hidden tests included); read, then deleted

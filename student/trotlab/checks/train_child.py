@@ -16,9 +16,10 @@ JOB_DIR/out/trajectory.npz: the physics state before every evaluation step (qpos
 qacc_warmstart: (S + 1, N, nq | nv), float64) and the actions (S, N, A). Also out/train.json
 (iterations, wall-clock) and the trained policy out/model.pt (calibration runs keep it).
 
-Nothing here scores: the grader re-runs every step of the evaluation from the recorded state with
-the recorded action in its own simulation (autograder/training_check.py), checks that each step
-lands on the next recorded state, and computes the metrics from its own simulation.
+Nothing here scores: the grader's training check (in the instructor's repository) re-runs every
+step of the evaluation from the recorded state with the recorded action in its own simulation,
+checks that each step lands on the next recorded state, and computes the metrics from its own
+simulation.
 """
 
 from __future__ import annotations
