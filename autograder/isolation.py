@@ -119,13 +119,15 @@ def bwrap_command(bwrap: str, argv: list[str], job_dir: Path | None) -> list[str
     "sandbox",
     *_system_binds(),
   ]
-  for path in _python_dirs():
-    cmd += ["--ro-bind", str(path), str(path)]
   cmd += ["--proc", "/proc", "--dev", "/dev"]
   for device in sorted(glob.glob("/dev/nvidia*")):  # GPU training: the driver's device nodes
     cmd += ["--dev-bind", device, device]
   for tmp in ("/tmp", "/dev/shm"):
     cmd += ["--perms", "1777", "--size", str(TMPFS_BYTES), "--tmpfs", tmp]
+  # bwrap mounts in argument order: the private /tmp first, so that a checkout (and its venv)
+  # under /tmp, as in CI's fresh clone, is bound on top of it rather than hidden by it.
+  for path in _python_dirs():
+    cmd += ["--ro-bind", str(path), str(path)]
   if job_dir is not None:
     job = str(Path(job_dir).absolute())
     cmd += ["--bind", job, job, "--chdir", job]

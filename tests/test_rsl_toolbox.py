@@ -19,10 +19,11 @@ from trotlab.rl.runner import Runner
 from trotlab.rl.vecenv_wrapper import RslRlVecEnvWrapper
 from trotlab.scripts import play, train
 from trotlab.tasks import get_task
+from trotlab.tasks.velocity.mdp import load_mdp
 
 TASK = "Mjlab-Velocity-Flat-Unitree-Go1"
-
-pytestmark = pytest.mark.usefixtures("reference_mdp")
+REFERENCE = load_mdp("solutions")
+"""The reference MDP: the env configs built here are the ones the CLI trains with --mdp solutions."""
 
 TINY = [
   "--mdp",
@@ -139,7 +140,7 @@ def test_recurrent_train_resume_export_play_evaluate(monkeypatch, tmp_path):
   # Inference: the model classes come from params/agent.yaml (the default agent has an MLP and the
   # mirror on); the hidden state (L, N, H) is carried and zeroed where an episode ends.
   spec = get_task(TASK)
-  env_cfg = spec.env_cfg(play=True, device="cpu")
+  env_cfg = spec.env_cfg(play=True, device="cpu", mdp=REFERENCE)
   env_cfg.scene.num_envs = 3
   env = ManagerBasedRlEnv(env_cfg, verbose=False)
   policy = load_policy(run / "model_1.pt", env, spec.agent_cfg(device="cpu"))
@@ -186,7 +187,7 @@ def test_recurrent_train_resume_export_play_evaluate(monkeypatch, tmp_path):
     settle_s=0.1,
   )
   env = ManagerBasedRlEnv(
-    eval_env_cfg(spec.env_cfg(play=True, device="cpu"), eval_cfg), verbose=False
+    eval_env_cfg(spec.env_cfg(play=True, device="cpu", mdp=REFERENCE), eval_cfg), verbose=False
   )
   metrics = run_tracking_eval(
     env, load_policy(run / "model_1.pt", env, spec.agent_cfg()), eval_cfg, progress=False
@@ -207,7 +208,7 @@ def test_rnd_trains_logs_and_reloads(monkeypatch, tmp_path):
   spec = get_task(TASK)
   agent = spec.agent_cfg(device="cpu")
   agent.algorithm.rnd.enabled = True
-  env_cfg = spec.env_cfg(play=False, device="cpu")
+  env_cfg = spec.env_cfg(play=False, device="cpu", mdp=REFERENCE)
   env_cfg.scene.num_envs = 2
   env = ManagerBasedRlEnv(env_cfg, verbose=False)
   runner = Runner(RslRlVecEnvWrapper(env), agent.to_rsl_rl())
