@@ -134,9 +134,11 @@ def _read_outputs(
   out = protocol.OUT_DIR
   try:
     status_bytes = read_child_file(
-      job_dir, out, protocol.status_file(todo), max_bytes=MAX_STATUS_BYTES
+      job_dir, out, protocol.out_file(todo, protocol.STATUS), max_bytes=MAX_STATUS_BYTES
     )
-    arrays_bytes = read_child_file(job_dir, out, protocol.arrays_file(todo), max_bytes=max_bytes)
+    arrays_bytes = read_child_file(
+      job_dir, out, protocol.out_file(todo, protocol.ARRAYS), max_bytes=max_bytes
+    )
   except FileNotFoundError:
     return None, {}
   except Exception as err:  # a link, not a regular file, larger than its bound
@@ -145,7 +147,7 @@ def _read_outputs(
     raw = json.loads(status_bytes)
     del status_bytes
     if not isinstance(raw, dict):
-      raise ValueError(f"{protocol.status_file(todo)} does not hold a JSON object")
+      raise ValueError(f"{protocol.out_file(todo, protocol.STATUS)} does not hold a JSON object")
     status = _clean_status(raw, cases if cases is not None else set(raw.get("case_errors") or ()))
     del raw
     per_case: dict[str, dict[str, np.ndarray]] = {}
@@ -182,12 +184,12 @@ class TodoClock:
     ``seconds`` since the grader saw it start."""
     now = time.monotonic()
     for todo in self.todos:
-      if todo not in self.seen and self._exists(protocol.started_marker(todo)):
+      if todo not in self.seen and self._exists(protocol.out_file(todo, protocol.STARTED)):
         self.seen[todo] = now
     return any(
       now - at > seconds
       for todo, at in self.seen.items()
-      if not self._exists(protocol.status_file(todo))
+      if not self._exists(protocol.out_file(todo, protocol.STATUS))
     )
 
   def ran_past(self, todo: str, seconds: float) -> bool:
@@ -226,7 +228,7 @@ def run_todos(submission: Path, todos: list[str], by_todo, limits: Limits, log=p
           results[todo] = (status, arrays)
           remaining.remove(todo)
           progressed = True
-        elif (out_dir / protocol.started_marker(todo)).exists():
+        elif (out_dir / protocol.out_file(todo, protocol.STARTED)).exists():
           if (
             child.timed_out and todo not in retried and not clock.ran_past(todo, limits.per_task_s)
           ):
@@ -243,8 +245,8 @@ def run_todos(submission: Path, todos: list[str], by_todo, limits: Limits, log=p
           progressed = True
           log(f"    TODO({todo}): {why}")
           file = C.BY_ID[todo].file
-          if (out_dir / protocol.loading_marker(file)).exists() and not (
-            out_dir / protocol.loaded_marker(file)
+          if (out_dir / protocol.out_file(file, protocol.LOADING)).exists() and not (
+            out_dir / protocol.out_file(file, protocol.LOADED)
           ).exists():  # it died importing the file: all its TODOs
             for other in [t for t in remaining if C.BY_ID[t].file == file]:
               results[other] = (

@@ -1,9 +1,12 @@
-"""Shared builders: a Go1 scene with the feet contact sensor, on the CPU backend."""
+"""Shared builders: a Go1 scene with the feet contact sensor, on the CPU backend; the smoke
+training check of a submission whose training child runs forged code."""
 
 from __future__ import annotations
 
 import dataclasses
 import math
+import shutil
+from pathlib import Path
 
 import pytest
 
@@ -12,6 +15,24 @@ from trotlab.entity.config import EntityCfg
 from trotlab.scene import Scene, SceneCfg
 from trotlab.sensors.contact_sensor import ContactMatch, ContactSensorCfg
 from trotlab.sim import SimulationCfg
+
+ROOT = Path(__file__).resolve().parents[1]
+SOLUTIONS = ROOT / "solutions" / "velocity" / "mdp"
+"""The reference's five MDP files: a submission that would score full points."""
+
+TINY_TRAINING = [
+  "--mdp",
+  "solutions",
+  "--env.scene.num-envs",
+  "8",
+  "--agent.num-steps-per-env",
+  "8",
+  "--agent.max-iterations",
+  "2",
+  "--agent.save-interval",
+  "1",
+]
+"""train's options for a 2-iteration run of the reference on 8 envs, checkpoints at 0 and 1."""
 
 FEET_CONTACT = ContactSensorCfg(
   primary=ContactMatch(mode="geom", pattern=r".*_foot_collision", entity="robot"),
@@ -40,6 +61,22 @@ def make_scene(
     **scene_kwargs,
   )
   return Scene(cfg, SimulationCfg(nthread=nthread))
+
+
+def quiet(*args) -> None:
+  """A grader log that drops its lines."""
+
+
+def training_check_of_forger(folder: Path, forge: str):
+  """The smoke profile's training check of the reference's files with ``forge`` (Python source)
+  appended to rewards.py: it runs when the training child imports the submission, before any
+  training, so it can write its own outputs and exit. ``folder``: where the submission goes."""
+  from autograder.training_check import PROFILES, run_training_check
+
+  shutil.copytree(SOLUTIONS, folder)
+  rewards = folder / "rewards.py"
+  rewards.write_text(rewards.read_text() + "\n" + forge)
+  return run_training_check(folder, PROFILES["smoke"], log=quiet)
 
 
 @pytest.fixture(scope="module")

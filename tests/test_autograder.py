@@ -249,7 +249,9 @@ def test_the_child_protocol_is_named_in_one_place():
     text = path.read_text()
     assert "protocol." in text, path
     assert not [lit for lit in literals if lit in text], path
-  assert protocol.started_marker("R1").endswith(protocol.STARTED)
+  names = {protocol.out_file("R1", s) for s in (protocol.STARTED, protocol.STATUS, protocol.ARRAYS)}
+  names |= {protocol.out_file("rewards", s) for s in (protocol.LOADING, protocol.LOADED)}
+  assert names == {"R1.started", "R1.json", "R1.npz", "rewards.loading", "rewards.loaded"}
   assert protocol.split_array_key(protocol.array_key("public_tumble", "value")) == (
     "public_tumble",
     "value",

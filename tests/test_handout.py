@@ -86,3 +86,19 @@ def test_figure_math_and_no_solution_lines(text):
   secret = release.solution_lines()
   hits = [line for line in text.splitlines() if line.strip() in secret]
   assert not hits, hits
+
+
+def training_options_table(path: Path) -> list[str]:
+  """The rows of the "choice | switched on with" table in ``path``, without indentation."""
+  lines = [line.strip() for line in path.read_text().splitlines()]
+  start = next(i for i, line in enumerate(lines) if line.startswith("| choice | switched on with"))
+  end = next(i for i in range(start, len(lines)) if not lines[i].startswith("|"))
+  return lines[start:end]
+
+
+def test_readme_and_handout_list_the_same_training_options():
+  """The table of rsl-rl choices is written twice (the README for instructors, the handout for
+  students): a row changed in one must change in the other."""
+  handout = training_options_table(HANDOUT)
+  assert any("--agent.distillation.teacher-checkpoint" in row for row in handout)
+  assert training_options_table(ROOT / "README.md") == handout

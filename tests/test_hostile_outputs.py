@@ -27,9 +27,8 @@ from autograder import npz
 from autograder.sandbox import Limits, running_as_root
 from autograder.term_checks import grade_terms
 
-ROOT = Path(__file__).resolve().parents[1]
-SOLUTIONS = ROOT / "solutions" / "velocity" / "mdp"
-QUIET = lambda *args: None  # noqa: E731
+from conftest import ROOT, SOLUTIONS, quiet, training_check_of_forger
+
 MAX_MESSAGE = 2000
 """term_checks.MAX_MESSAGE: the longest message from the child a report quotes."""
 
@@ -126,7 +125,7 @@ def test_a_hostile_output_costs_its_todo_with_a_category(todo, tmp_path):
   folder = tmp_path / "sub"
   shutil.copytree(SOLUTIONS, folder)
   plant(folder, {todo: ATTACKS[todo]})
-  (result,) = grade_terms(folder, todos=[todo], log=QUIET)
+  (result,) = grade_terms(folder, todos=[todo], log=quiet)
   assert result.score == 0
   assert {c.category for c in result.cases} == ATTACKS[todo][2], result.feedback()
   for case in result.cases:
@@ -217,7 +216,7 @@ def test_a_forged_marker_time_does_not_stretch_the_todo_limit(tmp_path):
   plant(folder, {"R4": ("default_joint_position", future)})
   limits = Limits(per_task_s=4.0, wall_s=40.0)
   start = time.monotonic()
-  (result,) = grade_terms(folder, limits=limits, todos=["R4"], log=QUIET)
+  (result,) = grade_terms(folder, limits=limits, todos=["R4"], log=quiet)
   took = time.monotonic() - start
   assert {c.category for c in result.cases} == {"timeout"}, result.feedback()
   assert took < 30, f"took {took:.0f} s"
@@ -226,10 +225,6 @@ def test_a_forged_marker_time_does_not_stretch_the_todo_limit(tmp_path):
 def test_hostile_training_outputs_score_zero(tmp_path):
   """The training child writes an evaluation that unpacks to a gigabyte and a train.json nested
   deeper than the JSON parser recurses, then exits: zero training points, no grader error."""
-  from autograder.training_check import PROFILES, run_training_check
-
-  folder = tmp_path / "sub"
-  shutil.copytree(SOLUTIONS, folder)
   forge = (
     "import os, sys, zipfile\n"
     "from numpy.lib import format as npy\n"
@@ -243,8 +238,6 @@ def test_hostile_training_outputs_score_zero(tmp_path):
     "      m.write(bytes(2**20))\n"
     "os._exit(0)\n"
   )
-  rewards = folder / "rewards.py"
-  rewards.write_text(rewards.read_text() + "\n" + forge)  # runs when the child imports it
-  result = run_training_check(folder, PROFILES["smoke"], log=QUIET)
+  result = training_check_of_forger(tmp_path / "sub", forge)
   assert result.score == 0
   assert "too large" in result.output, result.output

@@ -21,22 +21,12 @@ from trotlab.scripts import play, train
 from trotlab.tasks import get_task
 from trotlab.tasks.velocity.mdp import load_mdp
 
+from conftest import TINY_TRAINING
+
 TASK = "Mjlab-Velocity-Flat-Unitree-Go1"
 REFERENCE = load_mdp("solutions")
 """The reference MDP: the env configs built here are the ones the CLI trains with --mdp solutions."""
 
-TINY = [
-  "--mdp",
-  "solutions",
-  "--env.scene.num-envs",
-  "8",
-  "--agent.num-steps-per-env",
-  "8",
-  "--agent.max-iterations",
-  "2",
-  "--agent.save-interval",
-  "1",
-]
 RECURRENT = [
   "--agent.actor.class-name",
   "RNNModel",
@@ -102,7 +92,7 @@ def test_config_dicts_for_rsl_rl():
 def test_recurrent_model_with_the_mirror_is_a_clear_error(monkeypatch, capsys):
   """The CPU default mirrors samples; rsl-rl cannot mirror hidden states."""
   with pytest.raises(SystemExit) as exit_info:
-    run_main(train, monkeypatch, *TINY, "--agent.actor.class-name", "RNNModel")
+    run_main(train, monkeypatch, *TINY_TRAINING, "--agent.actor.class-name", "RNNModel")
   assert "--agent.algorithm.symmetry-function None" in str(exit_info.value)
 
 
@@ -113,7 +103,9 @@ def test_a_missing_logger_package_names_the_install_command(logger, monkeypatch,
     importlib.util, "find_spec", lambda name, *a: None if name == logger else real_find_spec(name)
   )
   with pytest.raises(SystemExit) as exit_info:
-    run_main(train, monkeypatch, *TINY, "--agent.logger", logger, "--log-root", str(tmp_path))
+    run_main(
+      train, monkeypatch, *TINY_TRAINING, "--agent.logger", logger, "--log-root", str(tmp_path)
+    )
   message = str(exit_info.value)
   assert message.count("\n") == 0 and f"uv sync --group {logger}" in message
   assert not tmp_path.exists() or not any(tmp_path.iterdir()), "no run folder"
@@ -122,7 +114,7 @@ def test_a_missing_logger_package_names_the_install_command(logger, monkeypatch,
 @pytest.mark.filterwarnings("ignore:`torch.jit.load` is deprecated:FutureWarning")
 def test_recurrent_train_resume_export_play_evaluate(monkeypatch, tmp_path):
   log_root = tmp_path / "logs"
-  run_main(train, monkeypatch, *TINY, *RECURRENT, "--log-root", str(log_root))
+  run_main(train, monkeypatch, *TINY_TRAINING, *RECURRENT, "--log-root", str(log_root))
   (run,) = runs(log_root)
   assert {"model_0.pt", "model_1.pt", "policy.onnx", "policy.pt"} <= {p.name for p in run.iterdir()}
   saved = torch.load(run / "model_1.pt", weights_only=False)
@@ -130,10 +122,12 @@ def test_recurrent_train_resume_export_play_evaluate(monkeypatch, tmp_path):
 
   # Resumed without the model options: one line naming the option; with them, a strict load.
   with pytest.raises(SystemExit, match="--agent.actor.class-name RNNModel"):
-    run_main(train, monkeypatch, *TINY, "--agent.resume", "True", "--log-root", str(log_root))
+    run_main(
+      train, monkeypatch, *TINY_TRAINING, "--agent.resume", "True", "--log-root", str(log_root)
+    )
   # Resumed with the same options: the recurrent weights load strictly.
   resume = ["--agent.resume", "True", "--agent.max-iterations", "1", "--export", "False"]
-  run_main(train, monkeypatch, *TINY, *RECURRENT, *resume, "--log-root", str(log_root))
+  run_main(train, monkeypatch, *TINY_TRAINING, *RECURRENT, *resume, "--log-root", str(log_root))
   resumed = runs(log_root)[-1]
   assert resumed != run and (resumed / "model_1.pt").is_file(), "iteration 1 again, from model_1"
 
@@ -199,7 +193,9 @@ def test_recurrent_train_resume_export_play_evaluate(monkeypatch, tmp_path):
 def test_rnd_trains_logs_and_reloads(monkeypatch, tmp_path):
   log_root = tmp_path / "logs"
   rnd = ["--agent.algorithm.rnd.enabled", "True", "--agent.algorithm.rnd.obs-group", "critic"]
-  run_main(train, monkeypatch, *TINY, *rnd, "--export", "False", "--log-root", str(log_root))
+  run_main(
+    train, monkeypatch, *TINY_TRAINING, *rnd, "--export", "False", "--log-root", str(log_root)
+  )
   (run,) = runs(log_root)
   assert "Loss/rnd" in scalar_tags(run)
   saved = torch.load(run / "model_1.pt", weights_only=False)
@@ -235,7 +231,7 @@ def test_wandb_offline(monkeypatch, tmp_path):
   run_main(
     train,
     monkeypatch,
-    *TINY,
+    *TINY_TRAINING,
     "--agent.logger",
     "wandb",
     "--export",
@@ -259,7 +255,78 @@ def test_neptune_offline(monkeypatch, tmp_path):
   monkeypatch.chdir(tmp_path)  # neptune keeps an offline run in ./.neptune
   log_root = tmp_path / "logs"
   args = ["--agent.logger", "neptune", "--export", "False", "--log-root", str(log_root)]
-  run_main(train, monkeypatch, *TINY, *args)
+  run_main(train, monkeypatch, *TINY_TRAINING, *args)
   (run,) = runs(log_root)
   assert "Loss/value" in scalar_tags(run)
   assert (tmp_path / ".neptune").is_dir()
+
+
+def test_teacher_then_distilled_student(monkeypatch, tmp_path):
+  """A privileged PPO teacher (its actor reads the critic group), then a student on the actor
+  group distilled from it: the teacher stays frozen, the student learns, and play, evaluate and
+  the export take the student."""
+  log_root = tmp_path / "logs"
+  run_main(
+    train,
+    monkeypatch,
+    *TINY_TRAINING,
+    "--agent.actor-obs-group",
+    "critic",
+    "--log-root",
+    str(log_root),
+  )
+  (teacher_run,) = runs(log_root)
+  teacher = torch.load(teacher_run / "model_1.pt", weights_only=False)["actor_state_dict"]
+
+  spec = get_task(TASK)
+  env_cfg = spec.env_cfg(play=True, device="cpu", mdp=REFERENCE)
+  env_cfg.scene.num_envs = 3
+  env = ManagerBasedRlEnv(env_cfg, verbose=False)
+  obs = env.reset()
+  actor_dim, critic_dim = obs["actor"].shape[1], obs["critic"].shape[1]
+  assert actor_dim < critic_dim
+  assert teacher["mlp.0.weight"].shape[1] == critic_dim, (
+    "the teacher's actor reads the critic group"
+  )
+
+  distill = ["--agent.distillation.teacher-checkpoint", str(teacher_run / "model_1.pt")]
+  run_main(train, monkeypatch, *TINY_TRAINING, *distill, "--log-root", str(log_root))
+  student_run = runs(log_root)[-1]
+  assert student_run != teacher_run
+  saved = torch.load(student_run / "model_1.pt", weights_only=False)
+  torch.testing.assert_close(saved["teacher_state_dict"], teacher, rtol=0, atol=0)
+  first = torch.load(student_run / "model_0.pt", weights_only=False)["student_state_dict"]
+  assert saved["student_state_dict"]["mlp.0.weight"].shape[1] == actor_dim
+  assert not torch.equal(first["mlp.0.weight"], saved["student_state_dict"]["mlp.0.weight"])
+  assert "Loss/behavior" in scalar_tags(student_run)
+  graph = onnx.load(str(student_run / "policy.onnx")).graph
+  assert graph.input[0].type.tensor_type.shape.dim[1].dim_value == actor_dim
+
+  # Inference takes each run's networks and groups from its params/agent.yaml (the default agent
+  # has neither the critic-group actor nor a teacher).
+  for run in (teacher_run, student_run):
+    policy = load_policy(run / "model_1.pt", env, spec.agent_cfg(device="cpu"))
+    with torch.inference_mode():
+      assert policy(obs).shape == (3, 12)
+  env.close()
+  run_main(
+    play,
+    monkeypatch,
+    "--checkpoint-file",
+    str(student_run / "model_1.pt"),
+    "--mdp",
+    "solutions",
+    "--num-envs",
+    "2",
+    "--steps",
+    "3",
+  )
+
+
+def test_distillation_errors_name_the_fix(monkeypatch, tmp_path):
+  missing = ["--agent.distillation.teacher-checkpoint", str(tmp_path / "model_9.pt")]
+  with pytest.raises(SystemExit, match="no file .*model_9.pt"):
+    run_main(train, monkeypatch, *TINY_TRAINING, *missing, "--log-root", str(tmp_path))
+  with pytest.raises(SystemExit, match="drop --agent.algorithm.rnd.enabled"):
+    rnd = ["--agent.algorithm.rnd.enabled", "True"]
+    run_main(train, monkeypatch, *TINY_TRAINING, *missing, *rnd, "--log-root", str(tmp_path))

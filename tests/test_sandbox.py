@@ -22,10 +22,9 @@ from autograder.sandbox import (
 )
 from autograder.term_checks import grade_terms
 
-ROOT = Path(__file__).resolve().parents[1]
-SOLUTIONS = ROOT / "solutions" / "velocity" / "mdp"
+from conftest import ROOT, SOLUTIONS, quiet, training_check_of_forger
+
 RESULTS_DIR = Path("/tmp/trotlab-test-results")
-QUIET = lambda *args: None  # noqa: E731
 
 ATTACKS = {
   # TODO id: (function whose body gets the attack, the attack's code)
@@ -93,7 +92,7 @@ def attacked(tmp_path_factory):
   shutil.rmtree(RESULTS_DIR, ignore_errors=True)
   RESULTS_DIR.mkdir(mode=0o755)
   limits = Limits(per_task_s=8.0, wall_s=300.0)
-  results = {r.todo: r for r in grade_terms(folder, limits=limits, log=QUIET)}
+  results = {r.todo: r for r in grade_terms(folder, limits=limits, log=quiet)}
   yield results
   shutil.rmtree(RESULTS_DIR, ignore_errors=True)
 
@@ -138,10 +137,6 @@ def test_hidden_cases_solutions_and_results_are_out_of_reach(attacked):
 def test_a_forged_evaluation_scores_zero(tmp_path):
   """The training child runs student code: a submission that writes its own 'evaluation' (a
   trunk moving exactly as commanded) and exits before training gets no training points."""
-  from autograder.training_check import PROFILES, run_training_check
-
-  folder = tmp_path / "forger"
-  shutil.copytree(SOLUTIONS, folder)
   forge = (
     "import os, sys, numpy as np\n"
     "out = os.path.join(sys.argv[1], 'out')\n"
@@ -153,8 +148,6 @@ def test_a_forged_evaluation_scores_zero(tmp_path):
     "         qacc_warmstart=np.zeros_like(qvel), actions=np.zeros((S, N, 12), np.float32))\n"
     "os._exit(0)\n"
   )
-  rewards = folder / "rewards.py"
-  rewards.write_text(rewards.read_text() + "\n" + forge)  # runs when the child imports it
-  result = run_training_check(folder, PROFILES["smoke"], log=QUIET)
+  result = training_check_of_forger(tmp_path / "forger", forge)
   assert result.score == 0
   assert "not a simulation of the trained policy" in result.output

@@ -18,6 +18,8 @@ from trotlab.rl.runner import progress_line
 from trotlab.tasks import get_task
 from trotlab.tasks.velocity.mdp import load_mdp
 
+from conftest import TINY_TRAINING
+
 TASK = "Mjlab-Velocity-Flat-Unitree-Go1"
 REFERENCE = load_mdp("solutions")
 
@@ -46,20 +48,7 @@ def run_cli(*args: str, cwd) -> subprocess.CompletedProcess:
 
 
 def test_train_resume_export_and_evaluate(tmp_path):
-  common = [
-    "--mdp",
-    "solutions",
-    "--env.scene.num-envs",
-    "16",
-    "--agent.num-steps-per-env",
-    "8",
-    "--agent.max-iterations",
-    "2",
-    "--agent.save-interval",
-    "1",
-    "--log-root",
-    str(tmp_path / "logs"),
-  ]
+  common = [*TINY_TRAINING, "--log-root", str(tmp_path / "logs")]
   first = run_cli("trotlab.scripts.train", TASK, *common, cwd=tmp_path)
   assert first.returncode == 0, first.stdout[-3000:] + first.stderr[-3000:]
   runs = sorted((tmp_path / "logs" / "go1_velocity").iterdir())

@@ -10,7 +10,8 @@ the curve to ``out``/curve_seed{seed}.json; the first passing policy and its tra
 ``--set PATH=VALUE`` changes one field of the configs before training (``env.`` for the env
 config, ``agent.`` for the runner config; VALUE is a Python literal), so a candidate setting is
 tried without editing the task: e.g. ``--set agent.algorithm.num_learning_epochs=3
-env.scene.num_envs=512``. The evaluation env keeps the task's play config.
+env.scene.num_envs=512``. The evaluation env keeps the task's play config. A change that a
+literal cannot say (a new curriculum term) is a named ``--candidate`` (``CANDIDATES`` below).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import dataclasses
 import json
 import time
 from pathlib import Path
+from typing import Literal
 
 import torch
 from tensordict import TensorDict
@@ -46,7 +48,33 @@ class TrainBench:
   """CPU threads of torch and of MuJoCo's pool (None: every core)."""
   set: tuple[str, ...] = ()
   """Config changes, PATH=VALUE each (see the module docstring)."""
+  candidate: Literal["gait_penalty_ramp"] | None = None
+  """A named change of the env config (``CANDIDATES``), applied before ``set``."""
   out: Path = Path("docs/data")
+
+
+GAIT_PENALTIES = ("pose", "foot_clearance", "foot_swing_height", "foot_slip")
+
+
+def gait_penalty_ramp(env_cfg) -> None:
+  """The gait penalties off while the policy learns to walk, then ramped in by the reward-weight
+  curriculum (the task's own ``action_rate_weight`` term function): weight 0 from step 0, half
+  from step 2400 (iteration 100 of 24 env steps), the task's weight from step 3600 (150)."""
+  ramp = env_cfg.curriculum["action_rate_weight"]
+  for name in GAIT_PENALTIES:
+    weight = env_cfg.rewards[name].weight
+    stages = [
+      {"step": 0, "weight": 0.0},
+      {"step": 2400, "weight": weight / 2},
+      {"step": 3600, "weight": weight},
+    ]
+    env_cfg.curriculum[f"{name}_weight"] = dataclasses.replace(
+      ramp, params={"reward_name": name, "weight_stages": stages}
+    )
+
+
+CANDIDATES = {"gait_penalty_ramp": gait_penalty_ramp}
+"""--candidate NAME -> a function that changes the training env config in place."""
 
 
 def apply_overrides(configs: dict[str, object], overrides: tuple[str, ...]) -> None:
@@ -103,6 +131,8 @@ def run_train_bench(cfg: TrainBench) -> dict:
   spec = get_task(cfg.task)
   env_cfg = spec.env_cfg(play=False, device=device, mdp=mdp)
   agent = spec.agent_cfg(device=device)
+  if cfg.candidate is not None:
+    CANDIDATES[cfg.candidate](env_cfg)
   apply_overrides({"env": env_cfg, "agent": agent}, cfg.set)
   agent.seed = env_cfg.seed = cfg.seed
   torch.manual_seed(cfg.seed)
@@ -129,6 +159,7 @@ def run_train_bench(cfg: TrainBench) -> dict:
     f"[bench train] {cfg.task}, seed {cfg.seed}, device {device}, sim {sim_backend}, "
     f"{env.num_envs} envs, "
     f"actor {agent.actor.hidden_dims}, {samples_per_iter} samples/iteration"
+    + (f", candidate {cfg.candidate}" if cfg.candidate else "")
     + (f", changed: {' '.join(cfg.set)}" if cfg.set else "")
   )
   curve, train_time, iteration, first_pass = [], 0.0, 0, None
@@ -179,6 +210,7 @@ def run_train_bench(cfg: TrainBench) -> dict:
     "device": device,
     "sim_backend": sim_backend,
     "num_envs": env.num_envs,
+    "candidate": cfg.candidate,
     "changed": list(cfg.set),
     "samples_per_iteration": samples_per_iter,
     "time_to_pass_s": first_pass["train_time_s"] if first_pass else None,

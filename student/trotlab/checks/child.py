@@ -64,13 +64,13 @@ class Submission:
         self._modules[name] = FileNotFoundError(f"{name}.py is missing from the submission")
       else:
         if self.marker_dir is not None:
-          (self.marker_dir / protocol.loading_marker(name)).touch()
+          (self.marker_dir / protocol.out_file(name, protocol.LOADING)).touch()
         try:
           self._modules[name] = load_mdp_file(self.folder, name)
         except BaseException as err:  # noqa: BLE001  (SystemExit at import counts as a failure)
           self._modules[name] = ImportError(f"{name}.py failed to import: {describe(err)}")
         if self.marker_dir is not None:
-          (self.marker_dir / protocol.loaded_marker(name)).touch()
+          (self.marker_dir / protocol.out_file(name, protocol.LOADED)).touch()
     found = self._modules[name]
     if isinstance(found, BaseException):
       raise found
@@ -178,10 +178,10 @@ def run_job(job_dir: Path) -> None:
   envs = build_envs(job)
   for task in job["tasks"]:
     todo = task["todo"]
-    (out_dir / protocol.started_marker(todo)).touch()
+    (out_dir / protocol.out_file(todo, protocol.STARTED)).touch()
     status, arrays = run_task(task, sub, job_inputs(job_dir), envs)
-    np.savez(out_dir / protocol.arrays_file(todo), **arrays)
-    (out_dir / protocol.status_file(todo)).write_text(json.dumps(status))
+    np.savez(out_dir / protocol.out_file(todo, protocol.ARRAYS), **arrays)
+    (out_dir / protocol.out_file(todo, protocol.STATUS)).write_text(json.dumps(status))
 
 
 if __name__ == "__main__":

@@ -25,7 +25,15 @@ SUBMISSION_DIR = "submission"
 INPUTS_DIR = "inputs"
 OUT_DIR = "out"
 STARTED = ".started"
-"""Suffix of the marker a TODO's start leaves (out/<todo>.started)."""
+"""out/<todo>.started: the marker a TODO's start leaves."""
+LOADING = ".loading"
+"""out/<file>.loading: a student file's import began."""
+LOADED = ".loaded"
+"""out/<file>.loaded: ... and ended."""
+STATUS = ".json"
+"""out/<todo>.json: the TODO's status."""
+ARRAYS = ".npz"
+"""out/<todo>.npz: the probe's arrays."""
 TEXT_FIELDS = ("dtype", "device")
 """Outputs the child reports as text (np.str_ arrays); every other output must be numeric."""
 
@@ -34,24 +42,10 @@ def inputs_file(case: str) -> str:
   return f"{INPUTS_DIR}/{case}.npz"
 
 
-def started_marker(todo: str) -> str:
-  return f"{todo}{STARTED}"
-
-
-def loading_marker(file: str) -> str:
-  return f"{file}.loading"
-
-
-def loaded_marker(file: str) -> str:
-  return f"{file}.loaded"
-
-
-def status_file(todo: str) -> str:
-  return f"{todo}.json"
-
-
-def arrays_file(todo: str) -> str:
-  return f"{todo}.npz"
+def out_file(stem: str, suffix: str) -> str:
+  """The name in OUT_DIR of a TODO's (``stem``: its id) or a student file's (its name) output;
+  ``suffix``: STARTED, LOADING, LOADED, STATUS or ARRAYS."""
+  return f"{stem}{suffix}"
 
 
 def array_key(case: str, field: str) -> str:

@@ -10,23 +10,33 @@ from pathlib import Path
 
 import torch
 import yaml
+from rsl_rl.runners import OnPolicyRunner
 from tensordict import TensorDict
 
 from trotlab.envs.manager_based_rl_env import ManagerBasedRlEnv
-from trotlab.rl.runner import Runner
+from trotlab.rl.runner import make_runner
 from trotlab.rl.runner_cfg import RslRlModelCfg, RslRlRunnerCfg
 from trotlab.rl.vecenv_wrapper import RslRlVecEnvWrapper
 
 
 def agent_cfg_for_checkpoint(checkpoint: Path, default: RslRlRunnerCfg) -> RslRlRunnerCfg:
   """The network settings the checkpoint was trained with (from its run's params/agent.yaml:
-  model classes, sizes, recurrent layers), falling back to ``default`` when the file is absent.
-  Training-only extensions (mirror augmentation, RND) are off: inference needs neither."""
+  model classes, sizes, recurrent layers, the actor's observation group, a distilled student's
+  teacher), falling back to ``default`` when the file is absent. Training-only extensions
+  (mirror augmentation, RND) are off: inference needs neither."""
   params = checkpoint.parent / "params" / "agent.yaml"
   if params.is_file():
     saved = yaml.safe_load(params.read_text())
     default.actor = RslRlModelCfg.from_plain(saved.get("actor", {}), default.actor)
     default.critic = RslRlModelCfg.from_plain(saved.get("critic", {}), default.critic)
+    default.actor_obs_group = saved.get("actor_obs_group", "actor")
+    distillation = saved.get("distillation") or {}
+    if distillation.get("teacher_checkpoint"):
+      default.distillation.teacher_checkpoint = distillation["teacher_checkpoint"]
+      default.distillation.student_noise_std = distillation["student_noise_std"]
+      default.with_teacher(
+        {"actor": distillation["teacher"], "actor_obs_group": distillation["teacher_obs_group"]}
+      )
   default.algorithm.symmetry_function = None
   default.algorithm.rnd.enabled = False
   default.logger = "tensorboard"
@@ -80,13 +90,11 @@ def load_policy(
   if not checkpoint.is_file():
     raise FileNotFoundError(f"No checkpoint at {checkpoint}")
   agent = agent_cfg_for_checkpoint(checkpoint, agent)
-  runner = Runner(RslRlVecEnvWrapper(env), agent.to_rsl_rl(), log_dir=None, device=device)
-  # Actor and critic only: a checkpoint of an RND run also holds the RND networks.
-  runner.load(
-    str(checkpoint),
-    load_cfg={"actor": True, "critic": True},
-    map_location=device,
-  )
+  runner = make_runner(RslRlVecEnvWrapper(env), agent.to_rsl_rl(), log_dir=None, device=device)
+  # The policy's networks only: a checkpoint of an RND run also holds the RND networks, and a
+  # distilled one the teacher, which inference does not need.
+  load_cfg = {"student": True} if agent.distillation.enabled else {"actor": True, "critic": True}
+  runner.load(str(checkpoint), load_cfg=load_cfg, map_location=device)
   model = runner.get_inference_policy(device=device)
   model.reset()
   return InferencePolicy(model, env.num_envs, env_device=str(env.device), device=device)
@@ -107,9 +115,9 @@ def _drop_log_messages(logger_name: str, prefix: str) -> Iterator[None]:
     logger.removeFilter(keep)
 
 
-def export_policy(runner: Runner, run_dir: Path) -> tuple[Path, Path]:
-  """Write the runner's actor (with its observation normalizer) to run_dir/policy.onnx and
-  run_dir/policy.pt (TorchScript). Returns both paths.
+def export_policy(runner: OnPolicyRunner, run_dir: Path) -> tuple[Path, Path]:
+  """Write the runner's policy (the actor, or a distilled student, with its observation
+  normalizer) to run_dir/policy.onnx and run_dir/policy.pt (TorchScript). Returns both paths.
 
   MLP: both map obs (N, d_actor) -> actions (N, A). Recurrent (rsl-rl's contract): the
   TorchScript module keeps its hidden state, batch 1, as buffers: forward(obs (1, d)) -> actions

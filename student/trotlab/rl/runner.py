@@ -1,4 +1,5 @@
-"""rsl-rl-lib's OnPolicyRunner with a console a student can read.
+"""rsl-rl-lib's runners (PPO's OnPolicyRunner, DistillationRunner) with a console a student can
+read.
 
 Out of the box, rsl-rl prints a block of about 45 lines per training iteration, the actor and
 critic networks whenever a runner is built (also to load a checkpoint for play or evaluate), and
@@ -20,7 +21,7 @@ from collections.abc import Iterator
 
 import torch
 from rsl_rl.env import VecEnv
-from rsl_rl.runners import OnPolicyRunner
+from rsl_rl.runners import DistillationRunner, OnPolicyRunner
 from rsl_rl.utils.logger import Logger
 
 from trotlab.utils.progress import hms
@@ -129,8 +130,9 @@ class ProgressLogger(Logger):
     print(line, flush=True)
 
 
-class Runner(OnPolicyRunner):
-  """OnPolicyRunner with ``ProgressLogger``; the networks are printed only when verbose."""
+class _ReadableConsole:
+  """Mixin for rsl-rl's runners: ``ProgressLogger``; the networks are printed only when
+  verbose."""
 
   def __init__(
     self,
@@ -140,9 +142,9 @@ class Runner(OnPolicyRunner):
     device: str = "cpu",
     verbose: bool = False,
   ) -> None:
-    # rsl-rl prints "Resolved observation sets" and both networks while it builds PPO.
+    # rsl-rl prints "Resolved observation sets" and the networks while it builds the algorithm.
     with quiet_stdout(enabled=not verbose):
-      super().__init__(env, train_cfg, log_dir=log_dir, device=device)
+      super().__init__(env, train_cfg, log_dir=log_dir, device=device)  # type: ignore[call-arg]
     # The base class has built its own Logger by now; it only holds empty buffers, so it is
     # replaced rather than reached into.
     self.logger = ProgressLogger(
@@ -156,3 +158,26 @@ class Runner(OnPolicyRunner):
       device=self.device,
       verbose=verbose,
     )
+
+
+class Runner(_ReadableConsole, OnPolicyRunner):
+  """rsl-rl's OnPolicyRunner (PPO) with a readable console."""
+
+
+class StudentRunner(_ReadableConsole, DistillationRunner):
+  """rsl-rl's DistillationRunner (a student learns from a loaded teacher) with a readable
+  console."""
+
+
+def make_runner(
+  env: VecEnv,
+  train_cfg: dict,
+  log_dir: str | None = None,
+  device: str = "cpu",
+  verbose: bool = False,
+) -> Runner | StudentRunner:
+  """The runner for ``train_cfg`` (``RslRlRunnerCfg.to_rsl_rl()``'s dict): StudentRunner when
+  its algorithm is Distillation, else Runner."""
+  distill = train_cfg["algorithm"]["class_name"] == "Distillation"
+  runner_class = StudentRunner if distill else Runner
+  return runner_class(env, train_cfg, log_dir=log_dir, device=device, verbose=verbose)

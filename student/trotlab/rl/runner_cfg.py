@@ -7,6 +7,9 @@ The choices beyond rsl-rl's defaults the kit exposes (see README.md, "Training o
 - ``algorithm.rnd``: random network distillation (an intrinsic reward for novel states).
 - ``logger``: "tensorboard" (default), "wandb" or "neptune" (rsl-rl's own writers; the last two
   are optional dependency groups: ``uv sync --group wandb`` / ``uv sync --group neptune``).
+- ``actor_obs_group``: "critic" trains a privileged teacher (its actor sees what the critic sees).
+- ``distillation.teacher_checkpoint``: distill a student (the ``actor`` model, on the actor
+  group) from such a teacher with rsl-rl's Distillation and DistillationRunner.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import importlib.util
 from typing import Any, Literal
 
 ModelClass = Literal["MLPModel", "RNNModel"]
+ObsGroup = Literal["actor", "critic"]
 LoggerChoice = Literal["tensorboard", "wandb", "neptune"]
 
 LOG_WRITERS = {
@@ -107,6 +111,46 @@ class RslRlRndCfg:
 
 
 @dataclasses.dataclass(kw_only=True)
+class RslRlDistillationCfg:
+  """Teacher-student distillation (rsl-rl's Distillation, DAgger-style): the student acts in the
+  env and learns, by behavior cloning, the teacher's action mean on the states it visits. The
+  student is the runner's ``actor`` model on the "actor" group (what a real robot senses); the
+  teacher is a PPO policy, typically trained with ``actor_obs_group="critic"`` (privileged)."""
+
+  teacher_checkpoint: str = ""
+  """The teacher's PPO checkpoint (model_<it>.pt of its run folder); "" (default): PPO, no
+  distillation."""
+  teacher: RslRlModelCfg | None = None
+  """The teacher's network (filled in by ``train`` from the teacher run's params/agent.yaml)."""
+  teacher_obs_group: ObsGroup = "critic"
+  """The group the teacher's actor read (filled in by ``train`` from the same file)."""
+  student_noise_std: float = 0.1
+  """Action noise of the student while it collects (fixed: the loss trains the mean only)."""
+  num_learning_epochs: int = 2
+  gradient_length: int = 8
+  """Time steps of the rollout per gradient step; divides num_steps_per_env (24) so that no
+  step of a rollout goes unused."""
+  learning_rate: float = 1.0e-3
+  max_grad_norm: float = 1.0
+  loss_type: Literal["mse", "huber"] = "mse"
+
+  @property
+  def enabled(self) -> bool:
+    return bool(self.teacher_checkpoint)
+
+  def to_rsl_rl(self) -> dict:
+    """rsl-rl's algorithm dict for Distillation."""
+    return {
+      "class_name": "Distillation",
+      "num_learning_epochs": self.num_learning_epochs,
+      "gradient_length": self.gradient_length,
+      "learning_rate": self.learning_rate,
+      "max_grad_norm": self.max_grad_norm,
+      "loss_type": self.loss_type,
+    }
+
+
+@dataclasses.dataclass(kw_only=True)
 class RslRlPpoCfg:
   num_learning_epochs: int = 5
   num_mini_batches: int = 4
@@ -141,6 +185,12 @@ class RslRlRunnerCfg:
     default_factory=lambda: RslRlModelCfg(init_noise_std=1.0)
   )
   critic: RslRlModelCfg = dataclasses.field(default_factory=RslRlModelCfg)
+  actor_obs_group: ObsGroup = "actor"
+  """The observation group the actor reads: "actor" (noisy proprioception, what a robot has) or
+  "critic" (privileged and noise-free: a teacher for distillation)."""
+  distillation: RslRlDistillationCfg = dataclasses.field(default_factory=RslRlDistillationCfg)
+  """Off unless distillation.teacher_checkpoint is set; then ``algorithm`` and ``critic`` are
+  unused."""
   algorithm: RslRlPpoCfg = dataclasses.field(default_factory=RslRlPpoCfg)
   clip_actions: float | None = None
   """Clip policy actions to [-x, x] before the env sees them (None: no clipping)."""
@@ -160,11 +210,21 @@ class RslRlRunnerCfg:
     """Raise ValueError naming the option to change, for choices that cannot work together or a
     logger whose package is not installed; before any env is built."""
     recurrent = [m for m in ("actor", "critic") if getattr(self, m).is_recurrent]
-    if recurrent and self.algorithm.symmetry_function is not None:
+    mirrored = self.algorithm.symmetry_function is not None and not self.distillation.enabled
+    if recurrent and mirrored:
       raise ValueError(
         f"the {' and '.join(recurrent)} is recurrent (RNNModel), and rsl-rl's mirror "
         "augmentation works on single steps, not on hidden states: turn it off with "
         "--agent.algorithm.symmetry-function None"
+      )
+    if self.distillation.enabled and self.algorithm.rnd.enabled:
+      raise ValueError(
+        "rsl-rl's Distillation has no RND: drop --agent.algorithm.rnd.enabled when distilling"
+      )
+    if self.distillation.enabled and self.actor_obs_group != "actor":
+      raise ValueError(
+        "the distilled student reads the actor group (what a robot senses): drop "
+        "--agent.actor-obs-group when --agent.distillation.teacher-checkpoint is set"
       )
     if self.logger in LOG_WRITERS:
       _, package = LOG_WRITERS[self.logger]
@@ -175,16 +235,41 @@ class RslRlRunnerCfg:
         )
 
   def to_rsl_rl(self) -> dict:
-    """The dict rsl_rl's OnPolicyRunner expects."""
+    """The dict rsl_rl's OnPolicyRunner (PPO) or DistillationRunner expects."""
+    if self.distillation.enabled:
+      return self._common_rsl_rl() | self._distillation_rsl_rl()
     ppo = {"class_name": "PPO", **dataclasses.asdict(self.algorithm)}
     symmetry = ppo.pop("symmetry_function")
     if symmetry is not None:
       ppo["symmetry_cfg"] = {"data_augmentation_func": symmetry, "use_data_augmentation": True}
     del ppo["rnd"]
-    obs_groups = {"actor": ["actor"], "critic": ["critic"]}
+    obs_groups = {"actor": [self.actor_obs_group], "critic": ["critic"]}
     if self.algorithm.rnd.enabled:
       ppo["rnd_cfg"] = self.algorithm.rnd.to_rsl_rl()
       obs_groups["rnd_state"] = [self.algorithm.rnd.obs_group]
+    return self._common_rsl_rl() | {
+      "obs_groups": obs_groups,
+      "actor": self.actor.to_rsl_rl(),
+      "critic": self.critic.to_rsl_rl(),
+      "algorithm": ppo,
+    }
+
+  def _distillation_rsl_rl(self) -> dict:
+    teacher = self.distillation.teacher
+    if teacher is None:
+      raise ValueError(
+        f"the teacher's network is unknown: {self.distillation.teacher_checkpoint} has no "
+        "params/agent.yaml beside it (set --agent.distillation.teacher.* by hand)"
+      )
+    student = dataclasses.replace(self.actor, init_noise_std=self.distillation.student_noise_std)
+    return {
+      "obs_groups": {"student": ["actor"], "teacher": [self.distillation.teacher_obs_group]},
+      "student": student.to_rsl_rl(),
+      "teacher": teacher.to_rsl_rl(),
+      "algorithm": self.distillation.to_rsl_rl(),
+    }
+
+  def _common_rsl_rl(self) -> dict:
     if self.logger in LOG_WRITERS:
       writer, _ = LOG_WRITERS[self.logger]
       logger = {"class_name": writer, "project_name": self.log_project or self.experiment_name}
@@ -194,11 +279,13 @@ class RslRlRunnerCfg:
       "seed": self.seed,
       "num_steps_per_env": self.num_steps_per_env,
       "save_interval": self.save_interval,
-      "obs_groups": obs_groups,
-      "actor": self.actor.to_rsl_rl(),
-      "critic": self.critic.to_rsl_rl(),
-      "algorithm": ppo,
       "logger": logger,
       "run_name": self.run_name,
       "experiment_name": self.experiment_name,
     }
+
+  def with_teacher(self, teacher_agent: dict) -> None:
+    """Fill in distillation.teacher and teacher_obs_group from the teacher run's saved agent
+    config (its params/agent.yaml, as a dict)."""
+    self.distillation.teacher = RslRlModelCfg.from_plain(teacher_agent.get("actor", {}), self.actor)
+    self.distillation.teacher_obs_group = teacher_agent.get("actor_obs_group", "actor")

@@ -2,13 +2,18 @@
                      [--sim-backend auto|cpu|warp] [--mdp student|solutions|PATH] [--seed N]
                      [--verbose-log True] [--agent.logger tensorboard|wandb|neptune]
                      [--agent.actor.class-name RNNModel --agent.critic.class-name RNNModel]
-                     [--agent.algorithm.rnd.enabled True]
+                     [--agent.algorithm.rnd.enabled True] [--agent.actor-obs-group critic]
+                     [--agent.distillation.teacher-checkpoint TEACHER_RUN/model_IT.pt]
 
 Trains a policy with rsl-rl-lib's PPO. Logs, checkpoints (model_{it}.pt), TensorBoard events and
 the configs (params/env.yaml, params/agent.yaml) go to logs/rsl_rl/{experiment}/{timestamp}/; the
 final policy is exported to policy.onnx and policy.pt (TorchScript) in the run folder. The console
 gets one line per iteration (progress, reward, episode length, tracking errors); --verbose-log True
 prints rsl-rl's full block instead.
+
+Teacher and student: ``--agent.actor-obs-group critic`` trains a privileged teacher with PPO;
+``--agent.distillation.teacher-checkpoint`` then distills a student on the actor group from it
+(rsl-rl's Distillation; the teacher's network is read from its run's params/agent.yaml).
 """
 
 from __future__ import annotations
@@ -79,11 +84,30 @@ def exit_on_other_models(checkpoint: Path, agent: RslRlRunnerCfg) -> None:
         )
 
 
+def load_teacher_params(agent: RslRlRunnerCfg) -> Path:
+  """Check the teacher checkpoint named by --agent.distillation.teacher-checkpoint and fill in
+  its network from its run's params/agent.yaml; return the checkpoint's path."""
+  import yaml
+
+  option = "--agent.distillation.teacher-checkpoint"
+  checkpoint = Path(agent.distillation.teacher_checkpoint)
+  if not checkpoint.is_file():
+    raise SystemExit(f"error: {option}: no file {checkpoint} (a model_<it>.pt of a PPO run)")
+  params = checkpoint.parent / "params" / "agent.yaml"
+  if not params.is_file():
+    raise SystemExit(f"error: {option}: {params} is missing; the teacher's network is unknown")
+  saved = yaml.safe_load(params.read_text())
+  if (saved.get("distillation") or {}).get("teacher_checkpoint"):
+    raise SystemExit(f"error: {option}: {checkpoint} is a distilled student, not a PPO teacher")
+  agent.with_teacher(saved)
+  return checkpoint
+
+
 def run_train(task: str, cfg: TrainCfg) -> Path:
   """Train; return the run folder."""
   from trotlab.envs.manager_based_rl_env import ManagerBasedRlEnv
   from trotlab.rl.policy import export_policy
-  from trotlab.rl.runner import Runner
+  from trotlab.rl.runner import make_runner
   from trotlab.rl.vecenv_wrapper import RslRlVecEnvWrapper
   from trotlab.scripts.common import find_checkpoint
   from trotlab.utils.serialize import dump_yaml
@@ -105,6 +129,7 @@ def run_train(task: str, cfg: TrainCfg) -> Path:
   )
   if resume_path is not None:
     exit_on_other_models(resume_path, agent)
+  teacher_path = load_teacher_params(agent) if agent.distillation.enabled else None
   stamp = datetime.now().strftime("%Y-%m-%d_%H-%M-%S")
   run_dir = experiment_dir / (f"{stamp}_{agent.run_name}" if agent.run_name else stamp)
   run_dir.mkdir(parents=True, exist_ok=True)
@@ -117,12 +142,15 @@ def run_train(task: str, cfg: TrainCfg) -> Path:
 
   env = ManagerBasedRlEnv(cfg.env)
   vec_env = RslRlVecEnvWrapper(env, clip_actions=agent.clip_actions)
-  runner = Runner(
+  runner = make_runner(
     vec_env, agent.to_rsl_rl(), log_dir=str(run_dir), device=device, verbose=cfg.verbose_log
   )
   if resume_path is not None:
     print(f"[trotlab] resuming from {resume_path}")
     runner.load(str(resume_path))
+  elif teacher_path is not None:
+    print(f"[trotlab] distilling a student from the teacher {teacher_path}")
+    runner.load(str(teacher_path), map_location=device)  # the teacher's actor only
   runner.learn(num_learning_iterations=agent.max_iterations, init_at_random_ep_len=True)
   if cfg.export:
     onnx_path, jit_path = export_policy(runner, run_dir)
