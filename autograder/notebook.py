@@ -8,12 +8,13 @@ gives the points per id; a test keeps the notebook's cell points equal to it.
   generate_student_notebooks(out)             nbgrader generate_assignment; `release` uses it
   autograde_notebook(submitted, workdir)      autograding of one submitted .ipynb
 
-Both run nbgrader in a throw-away course folder, so the repository's notebooks/ never gets a
-gradebook. Autograding does what ``nbgrader autograde`` does, except that the student's code
-never runs in the grader's process: the grader restores the test cells (nbgrader's
-preprocessors, as a library), trotlab.checks.notebook_child executes the notebook in the
-sandbox (autograder/sandbox.py: its own user, limits), and the grader scores the executed
-notebook's test cells. Command line (prints the scores as JSON):
+generate_student_notebooks runs nbgrader in a throw-away course folder, so the repository's
+notebooks/ never gets a gradebook. Autograding keeps nbgrader's cells and points (a test cell
+earns its points when it runs without an error) but never runs the student's code in the same
+process as a test, and never in a Jupyter kernel: the student's answer cells run in one
+sandboxed process that returns the results of the calls the tests make, as data; the source's
+test cells (hidden tests included) run in another, against those results (see
+``autograde_notebook``). Command line (prints the scores as JSON):
 
   uv run python -m autograder.notebook SUBMITTED.ipynb [--workdir DIR]
 """
@@ -21,9 +22,10 @@ notebook's test cells. Command line (prints the scores as JSON):
 from __future__ import annotations
 
 import argparse
+import ast
 import dataclasses
+import functools
 import json
-import logging
 import os
 import re
 import shutil
@@ -33,7 +35,7 @@ import tempfile
 import tomllib
 from pathlib import Path
 
-from autograder.sandbox import ChildResult, Limits, read_child_file, run_in_sandbox
+from autograder.sandbox import Limits, read_child_file, run_in_sandbox
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
@@ -44,21 +46,24 @@ SOURCE = NOTEBOOKS / "source" / ASSIGNMENT / f"{NOTEBOOK}.ipynb"
 RUBRIC = ROOT / "autograder" / "public" / "rubric.toml"
 STUDENT_ID = "student"
 GRADE_ID_RE = re.compile(r"^(?P<id>[NW]\d+)(?:_|$)")
-ANSI_RE = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+SETUP_TAG = "answer-setup"
+"""The tag of the source's code cells that the answers and the tests run after (constants,
+imports): the grader's copy of them, never the student's."""
 NBGRADER_TIMEOUT_S = 900
-CELL_TIMEOUT_S = 120.0
-"""A notebook cell running longer than this is stopped (TimeoutError: its tests fail)."""
-INTERRUPT_GRACE_S = 10.0
-"""After a cell's timeout the kernel is interrupted; not idle this much later, it is stopped."""
-NOTEBOOK_WALL_S = 600.0
-"""The whole execution of a submitted notebook (kernel start-up, imports, every cell)."""
+CELL_TIMEOUT_S = 30.0
+"""An answer cell, or one call of an answer function, running longer than this is stopped
+(TimeoutError: the tests that need it fail)."""
+CHILD_WALL_S = 300.0
+"""Each of the two processes as a whole (start-up, imports, every cell and call)."""
+MAX_RESULTS_BYTES = 4 * 2**20
+"""The largest answers.json / tests.json the grader reads."""
 MAX_MESSAGE = 500
 
 
 def notebook_limits() -> Limits:
-  """The sandbox's limits for executing a notebook: the kernel imports torch and MuJoCo and
-  builds a small scene (well under the default 6 GiB of address space per process)."""
-  return Limits(wall_s=NOTEBOOK_WALL_S, cpu_s=int(NOTEBOOK_WALL_S))
+  """The sandbox's limits for each of the two processes; they import torch and go1_constants
+  (well under the default 6 GiB of address space per process)."""
+  return Limits(wall_s=CHILD_WALL_S, cpu_s=int(CHILD_WALL_S), file_bytes=MAX_RESULTS_BYTES)
 
 
 def notebook_rubric() -> dict[str, dict]:
@@ -129,9 +134,11 @@ def generate_student_notebooks(out: Path) -> list[Path]:
 
 
 def _cells_by_grade_id(notebook: Path) -> dict[str, dict]:
+  """The code and markdown cells of a notebook (untrusted JSON) by nbgrader grade id; a grade
+  id used twice keeps its last cell (as nbgrader's DeduplicateIds does)."""
   try:
     cells = json.loads(notebook.read_text())["cells"]
-  except (OSError, ValueError, KeyError, TypeError):
+  except (OSError, ValueError, KeyError, TypeError, RecursionError):
     return {}
   found = {}
   for cell in cells if isinstance(cells, list) else []:
@@ -144,32 +151,7 @@ def _cells_by_grade_id(notebook: Path) -> dict[str, dict]:
 
 def _source(cell: dict) -> str:
   text = cell.get("source", "")
-  return "".join(text) if isinstance(text, list) else str(text)
-
-
-def _error_of(cell: dict | None) -> str:
-  """'Name: value' and the traceback's last lines of a cell's error output, or ''."""
-  if cell is None:
-    return (
-      "cell missing from the submitted notebook (its nbgrader metadata is gone: submit the "
-      "released notebook with your answers, not cells copied into a new one)"
-    )
-  for output in cell.get("outputs", []):
-    if output.get("output_type") == "error":
-      tail = [ANSI_RE.sub("", str(line)) for line in output.get("traceback", [])][-1:]
-      head = f"{output.get('ename', 'Error')}: {output.get('evalue', '')}".strip()[:MAX_MESSAGE]
-      return head if not tail or tail[0].strip() == head else f"{head}\n{tail[0][:MAX_MESSAGE]}"
-  return ""
-
-
-def _stderr_of(cell: dict) -> str:
-  """The cell's stderr output (nbgrader gives a test cell that writes to stderr no points)."""
-  text = "".join(
-    _source({"source": o.get("text", "")})
-    for o in cell.get("outputs", [])
-    if o.get("output_type") == "stream" and o.get("name") == "stderr"
-  )
-  return ANSI_RE.sub("", text).strip()[-MAX_MESSAGE:]
+  return "".join(map(str, text)) if isinstance(text, list) else str(text)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -193,100 +175,100 @@ def grade_cells(notebook: Path = SOURCE) -> list[GradeCell]:
   return cells
 
 
-def restore_cells(submitted: Path, course: Path):
-  """The notebook to execute: ``submitted`` sanitized as nbgrader autograde does before it runs
-  a notebook (trusted code, nothing of the student's is executed). Its outputs are cleared, a
-  grade id used twice keeps only its last cell, the kernelspec is the source's, and every
-  locked cell (the test cells, hidden tests included, and the read-only questions) gets its
-  source back from the gradebook of ``course`` (made by _make_course), whatever the student
-  changed in it; the points and cell types are the source's. Raises on metadata nbgrader cannot
-  validate."""
-  import nbformat
-  from nbgrader.preprocessors import (
-    CheckCellMetadata,
-    ClearOutput,
-    DeduplicateIds,
-    OverwriteCells,
-    OverwriteKernelspec,
-  )
+@dataclasses.dataclass(frozen=True)
+class SourceParts:
+  """What grading takes from the source notebook (trusted)."""
 
-  nb = nbformat.reads(submitted.read_text(), as_version=4)
-  resources = {
-    "nbgrader": {
-      "notebook": NOTEBOOK,
-      "assignment": ASSIGNMENT,
-      "student": STUDENT_ID,
-      "db_url": f"sqlite:///{course / 'gradebook.db'}",
-    }
-  }
-  quiet = logging.getLogger(f"{__name__}.restore")  # "checksum changed": hidden tests restored
-  quiet.setLevel(logging.ERROR)
-  for step in (ClearOutput, DeduplicateIds, OverwriteKernelspec, OverwriteCells, CheckCellMetadata):
-    nb, resources = step(log=quiet).preprocess(nb, resources)
-  return nb
+  setup: str
+  """The cells tagged SETUP_TAG, joined."""
+  answers: list[dict]
+  """The reference's answer cells (code cells with an nbgrader solution region and no points):
+  [{"grade_id", "source"}], in order."""
+  functions: list[str]
+  """The functions the answer cells define (their top-level ``def`` names)."""
+  tests: list[dict]
+  """The autograded test cells, hidden tests included: [{"grade_id", "source"}], in order."""
 
 
-def execute_in_sandbox(
-  nb_json: str, workdir: Path, cell_timeout_s: float, limits: Limits
-) -> tuple[dict | None, str]:
-  """Run the notebook (JSON text) with trotlab.checks.notebook_child in the sandbox; return the
-  executed notebook (parsed JSON, also written to workdir/executed.ipynb) or None and why."""
-  with tempfile.TemporaryDirectory(prefix="trotlab-nb-run-") as tmp:
+def source_parts(notebook: Path = SOURCE) -> SourceParts:
+  setup, answers, functions, tests = [], [], [], []
+  for cell in json.loads(notebook.read_text())["cells"]:
+    if cell["cell_type"] != "code":
+      continue
+    meta = cell.get("metadata", {})
+    grading = meta.get("nbgrader", {})
+    source = _source(cell)
+    if SETUP_TAG in meta.get("tags", []):
+      setup.append(source)
+    elif grading.get("solution") and not grading.get("grade"):
+      answers.append({"grade_id": grading["grade_id"], "source": source})
+      tree = ast.parse(source)
+      functions += [node.name for node in tree.body if isinstance(node, ast.FunctionDef)]
+    elif grading.get("grade"):
+      tests.append({"grade_id": grading["grade_id"], "source": source})
+  return SourceParts("\n\n".join(setup), answers, functions, tests)
+
+
+def run_child(module: str, job: dict, out_name: str, limits: Limits) -> tuple[dict | None, str]:
+  """``python -I -m module JOB_DIR`` in the sandbox with ``job`` as JOB_DIR/job.json; its
+  out/``out_name`` as a JSON object (read without following links, bounded), or None and why."""
+  with tempfile.TemporaryDirectory(prefix="trotlab-nb-") as tmp:
     Path(tmp).chmod(0o711)  # the sandbox user may pass through to its own job dir, not list
     job_dir = Path(tmp) / "job"
-    for sub in ("in", "out", "work", "home"):
-      (job_dir / sub).mkdir(parents=True)
-    (job_dir / "in" / "notebook.ipynb").write_text(nb_json)
-    job = {"cell_timeout_s": cell_timeout_s, "interrupt_grace_s": INTERRUPT_GRACE_S}
+    (job_dir / "out").mkdir(parents=True)
     (job_dir / "job.json").write_text(json.dumps(job))
-    home = job_dir / "home"
-    env = {
-      "NBGRADER_EXECUTION": "autograde",  # what nbgrader sets: the notebook skips heavy cells
-      "JUPYTER_PLATFORM_DIRS": "1",
-      "JUPYTER_CONFIG_DIR": str(home / ".jupyter"),
-      "JUPYTER_DATA_DIR": str(home / ".local" / "share" / "jupyter"),
-      "JUPYTER_RUNTIME_DIR": str(home / ".local" / "share" / "jupyter" / "runtime"),
-      "IPYTHONDIR": str(home / ".ipython"),
-      "MPLCONFIGDIR": str(home / ".config" / "matplotlib"),
-    }
-    args = ["-m", "trotlab.checks.notebook_child", str(job_dir)]
-    child: ChildResult = run_in_sandbox(args, job_dir, limits, extra_env=env)
+    child = run_in_sandbox(["-m", module, str(job_dir)], job_dir, limits)
     try:
-      data = read_child_file(job_dir, "out", "executed.ipynb", max_bytes=limits.file_bytes)
-      executed = json.loads(data)
-      if not isinstance(executed, dict) or not isinstance(executed.get("cells"), list):
-        raise ValueError("not a notebook")
+      data = read_child_file(job_dir, "out", out_name, max_bytes=MAX_RESULTS_BYTES)
+      parsed = json.loads(data)
+      if not isinstance(parsed, dict):
+        raise ValueError("not a JSON object")
     except (OSError, ValueError, RecursionError, MemoryError) as err:
-      why = f"the notebook's execution {child.describe()}"
+      why = f"{module} {child.describe()}"
       if not child.timed_out and child.returncode in (0, None):
-        why += f" but left no readable executed notebook ({err})"
+        why += f" but left no readable {out_name} ({type(err).__name__})"
       return None, f"{why}. Output tail:\n{child.output[-1500:]}"
-  (Path(workdir) / "executed.ipynb").write_bytes(data)
-  return executed, ""
+  return parsed, ""
 
 
-def _judge(cell: dict | None, points: float = 0.0) -> tuple[float, str]:
-  """(score, error) of an executed test cell worth ``points``, as nbgrader's determine_grade
-  scores it: no error output and nothing on stderr, all the points (or the partial credit of a
-  number it displays). The cell comes from the sandbox: anything malformed scores 0."""
-  from nbformat import from_dict
-  from nbgrader.utils import determine_grade
+@functools.cache
+def recorded_calls() -> tuple[dict, ...]:
+  """The calls of the answer functions that the source's test cells make, recorded with the
+  reference's answers (trusted code; once per grader process). Raises RuntimeError when the
+  reference fails a test: the kit itself is broken."""
+  parts = source_parts()
+  job = {
+    "mode": "record",
+    "setup": parts.setup,
+    "functions": parts.functions,
+    "answers": parts.answers,
+    "tests": parts.tests,
+  }
+  out, why = run_child("trotlab.checks.notebook_tests", job, "calls.json", notebook_limits())
+  if out is None:
+    raise RuntimeError(f"recording the notebook's test calls failed: {why}")
+  failed = {gid: v["error"] for gid, v in out["tests"].items() if not v["passed"]}
+  if failed:
+    raise RuntimeError(f"the source notebook's answers fail its own tests: {failed}")
+  return tuple(out["calls"])
 
-  if cell is None:
-    return 0.0, "the executed notebook does not hold this cell as the grader wrote it"
-  try:
-    error = _error_of(cell)
-    if not isinstance(cell.get("execution_count"), int):
-      return 0.0, error or "the cell was not run"
-    node = from_dict({"cell_type": "code", "outputs": cell.get("outputs", [])})
-    node.metadata = from_dict({"nbgrader": {"grade": True, "solution": False, "points": points}})
-    score = min(max(float(determine_grade(node)[0] or 0.0), 0.0), points)
-    if score == 0.0 and not error:
-      stderr = _stderr_of(cell)
-      error = f"output on stderr: {stderr}" if stderr else "its output gave no points"
-  except (TypeError, ValueError, AttributeError, KeyError, IndexError) as err:
-    return 0.0, f"unreadable output ({type(err).__name__})"
-  return score, error
+
+def _checked_answers(answers: dict) -> tuple[dict[str, str], dict[str, dict]]:
+  """(cell_errors, results) of an answers.json from the sandbox, with bounded messages; raises
+  ValueError on anything else."""
+  errors, results = answers.get("cell_errors"), answers.get("results")
+  if not isinstance(errors, dict) or not isinstance(results, dict):
+    raise ValueError("answers.json lacks cell_errors or results")
+  cell_errors = {str(k)[:100]: str(v)[:MAX_MESSAGE] for k, v in errors.items()}
+  checked = {}
+  for key, result in results.items():
+    if isinstance(result, dict) and isinstance(result.get("error"), str):
+      checked[str(key)] = {"error": result["error"][:MAX_MESSAGE]}
+    elif isinstance(result, dict) and "value" in result:
+      checked[str(key)] = {"value": result["value"]}
+    else:
+      raise ValueError("answers.json holds a result that is neither a value nor an error")
+  return cell_errors, checked
 
 
 def autograde_notebook(
@@ -297,29 +279,28 @@ def autograde_notebook(
 ) -> dict[str, dict]:
   """Autograde one submitted notebook; return the scores per rubric id.
 
-  Three steps, only the second running the student's code:
-  1. (grader) ``nbgrader generate_assignment`` of the source notebook in a fresh course folder
-     under ``workdir`` (created if needed, left for inspection), whose gradebook holds the test
-     cells with their hidden tests; ``restore_cells`` sanitizes ``submitted`` (a .ipynb made from
-     the student version) as nbgrader autograde does: outputs cleared, test cells and read-only
-     cells restored from the source. Written to workdir/to_execute.ipynb.
-  2. (sandbox) trotlab.checks.notebook_child runs it in a Jupyter kernel, as the sandbox user
-     with its limits, with NBGRADER_EXECUTION set, which the notebook reads to skip its set-up,
-     training and videos (about 20 s); a cell is stopped after ``cell_timeout_s`` and the whole
-     run after ``limits.wall_s``. The executed notebook comes back as JSON
-     (workdir/executed.ipynb).
-  3. (grader) each autograded test cell of the source earns its points, as in nbgrader
-     (nbgrader.utils.determine_grade), when its restored copy ran and has no error output (and
-     nothing on stderr).
+  Three processes, the student's code in one of them only, and no Jupyter kernel:
+  1. (sandbox, the grader's code; once per grader process) the source notebook's test cells
+     run against the reference's answers and record which calls of the answer functions they
+     make (``recorded_calls``).
+  2. (sandbox, the student's code) trotlab.checks.notebook_answers runs the setup cells (the
+     source's), then the student's answer cells (read from ``submitted`` by grade id, nothing
+     else of it), each stopped after ``cell_timeout_s``, then makes the recorded calls; their
+     results come back as data (answers.json, checked and bounded here).
+  3. (sandbox, the grader's code) trotlab.checks.notebook_tests runs the source's test cells,
+     hidden tests included, with the answer functions replaced by those results; a test cell
+     earns its points when it runs without an error, as in nbgrader.
+  An answer cell can therefore neither change a test's outcome (no shared interpreter, no
+  IPython hooks) nor read a test; the feedback quotes errors, never test source. workdir gets
+  answers.json and tests.json, for inspection.
 
   Returns, for every id of the rubric's [notebook] section (N1, N2, N3, W1, W2, W3):
     {"score": float | None, "max_score": float, "output": str}
-  N ids: the sum of the points of their test cells (partial credit per cell) and, in "output",
-  one line per test cell ("N2_damping 0/2: AssertionError: ..."), after the error of the answer
-  cell if it raised one. W ids are graded by hand: score None, "output" holds the student's
-  answer. A submission that cannot be read, restored or run (the sandbox's time or memory
-  limit) scores 0 on every N id, with the reason in "output"; this function does not raise for
-  a bad submission.
+  N ids: the sum of the points of their passing test cells and, in "output", one line per test
+  cell ("N2_damping 0/2: AssertionError: ..."), after the error of the answer cell if it raised
+  one. W ids are graded by hand: score None, "output" holds the student's answer. A submission
+  that cannot be read or run (the sandbox's time or memory limit) scores 0 on every N id, with
+  the reason in "output"; this function does not raise for a bad submission.
   """
   limits = limits or notebook_limits()
   rubric = notebook_rubric()
@@ -341,7 +322,7 @@ def autograde_notebook(
   submitted = Path(submitted)
   try:
     json.loads(submitted.read_text())
-  except (OSError, ValueError) as err:
+  except (OSError, ValueError, RecursionError) as err:
     return fail(f"the notebook could not be read: {err}")
   submitted_cells = _cells_by_grade_id(submitted)
   for rid, item in results.items():
@@ -353,64 +334,59 @@ def autograde_notebook(
       else:
         item["output"] = f"graded by hand; the answer:\n{text}"
 
-  workdir = Path(workdir)
-  course = workdir / "course"
-  if course.exists():
-    shutil.rmtree(course)
-  _make_course(course)
-  import nbformat
-
-  try:
-    nb = restore_cells(submitted, course)
-  except Exception as err:  # noqa: BLE001  (any malformed notebook costs its points, no more)
-    return fail(f"the notebook could not be prepared for grading (nbgrader metadata?): {err}")
-  restored = {  # grade id -> (index, source) of the restored cells
-    cell.metadata.nbgrader["grade_id"]: (index, cell.source)
-    for index, cell in enumerate(nb.cells)
-    if cell.metadata.get("nbgrader", {}).get("grade_id")
-  }
-  nb_json = nbformat.writes(nb)
-  (workdir / "to_execute.ipynb").write_text(nb_json)
-  executed, why = execute_in_sandbox(nb_json, workdir, cell_timeout_s, limits)
-  if executed is None:
-    return fail(why)
-  cells = executed["cells"]
-
-  def ran_cell(grade_id: str) -> dict | None:
-    """The executed copy of a restored cell (None: missing, or not the cell the grader wrote)."""
-    if grade_id not in restored or len(cells) != len(nb.cells):
-      return None
-    index, source = restored[grade_id]
-    cell = cells[index]
-    if not isinstance(cell, dict) or _source(cell) != source:
-      return None
-    return cell
-
-  graded = grade_cells()
-  graded_ids = {g.grade_id for g in graded}
+  parts = source_parts()
   lines: dict[str, list[str]] = {rid: [] for rid in results}
-  for rid in results:  # the answer cells' errors first: why every test of the id fails
-    if results[rid]["score"] is not None:
-      for grade_id in sorted(restored):
-        if rubric_id(grade_id) == rid and grade_id not in graded_ids:
-          cell = ran_cell(grade_id)
-          try:
-            error = _error_of(cell) if cell is not None else ""
-          except (TypeError, ValueError, AttributeError):
-            error = "an unreadable error output"
-          if error:
-            lines[rid].append(f"{grade_id} raised {error}")
-  for grade in sorted(graded, key=lambda g: g.grade_id):
+  answers = []
+  for cell in parts.answers:
+    theirs = submitted_cells.get(cell["grade_id"])
+    if theirs is None or theirs.get("cell_type") != "code":
+      lines[rubric_id(cell["grade_id"])].append(
+        f"{cell['grade_id']} is missing from the submitted notebook (its nbgrader metadata is "
+        "gone: submit the released notebook with your answers, not cells copied into a new one)"
+      )
+      continue
+    answers.append({"grade_id": cell["grade_id"], "source": _source(theirs)})
+  job = {
+    "setup": parts.setup,
+    "answers": answers,
+    "calls": list(recorded_calls()),
+    "timeout_s": cell_timeout_s,
+  }
+  workdir = Path(workdir)
+  workdir.mkdir(parents=True, exist_ok=True)
+  ran, why = run_child("trotlab.checks.notebook_answers", job, "answers.json", limits)
+  if ran is None:
+    return fail(f"running your answers: {why}")
+  try:
+    cell_errors, answered = _checked_answers(ran)
+  except ValueError as err:
+    return fail(f"running your answers: {err}")
+  (workdir / "answers.json").write_text(json.dumps(answered))
+  for grade_id, error in sorted(cell_errors.items()):
+    if rubric_id(grade_id) in lines:
+      lines[rubric_id(grade_id)].append(f"{grade_id} raised {error}")
+
+  job = {
+    "mode": "replay",
+    "setup": parts.setup,
+    "functions": parts.functions,
+    "results": answered,
+    "tests": parts.tests,
+  }
+  verdicts, why = run_child("trotlab.checks.notebook_tests", job, "tests.json", limits)
+  if verdicts is None:
+    return fail(f"running the tests: {why}")
+  (workdir / "tests.json").write_text(json.dumps(verdicts))
+  for grade in grade_cells():
     if not grade.autograded or results.get(grade.rubric_id, {}).get("score") is None:
       continue
-    if grade.grade_id not in restored:
-      score, error = 0.0, _error_of(None)
-    else:
-      cell = ran_cell(grade.grade_id)
-      score, error = _judge(cell, grade.points)
+    verdict = verdicts.get(grade.grade_id)
+    passed = isinstance(verdict, dict) and verdict.get("passed") is True
+    score = grade.points if passed else 0.0
+    error = "" if passed else str(verdict.get("error", "not run"))[:MAX_MESSAGE]
     results[grade.rubric_id]["score"] += score
-    verdict = f"{grade.grade_id} {score:g}/{grade.points:g}"
-    lines[grade.rubric_id].append(verdict + (f": {error}" if error else ": passed"))
+    verdict_line = f"{grade.grade_id} {score:g}/{grade.points:g}"
+    lines[grade.rubric_id].append(verdict_line + (f": {error}" if error else ": passed"))
   for rid, item in results.items():
     if item["score"] is not None:
       item["output"] = "\n".join(lines[rid]) or "no test cell of this id was graded"

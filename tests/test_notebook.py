@@ -1,9 +1,10 @@
 """The Colab notebook (notebooks/source/, nbgrader format): its grade cells carry the rubric's
 points; the student version made by nbgrader generate_assignment hides the solutions and, once
 answered, runs top to bottom in smoke mode on the CPU with the reference MDP in under 5 minutes;
-autograding (test cells restored as nbgrader does, the notebook executed in the sandbox) gives
+autograding (the answer cells in one sandboxed process, the source's tests in another) gives
 full marks to the solutions, 0 to the untouched student version, and partial credit per test
-cell; the student's code cannot read the source notebook and a cell that hangs is stopped."""
+cell; the student's code cannot read the source notebook, a cell that hangs is stopped, and an
+answer cell can neither pass a test it fails (IPython hooks, patched modules) nor read one."""
 
 from __future__ import annotations
 
@@ -131,9 +132,9 @@ def test_autograde_gives_the_untouched_student_version_zero(student_notebook, tm
     assert scores[rid]["score"] is None and scores[rid]["output"] == "graded by hand; no answer"
 
 
-def test_autograde_partial_credit_and_restored_tests(student_notebook, tmp_path):
+def test_autograde_partial_credit_and_the_source_tests(student_notebook, tmp_path):
   """N1 right, N2 with a wrong damping, N3 unanswered but its test cells emptied by the student:
-  nbgrader restores the tests from the source, so N3 still scores 0."""
+  the tests come from the source, so N3 still scores 0."""
   source = {
     nbgrader_meta(c).get("grade_id"): c.source
     for c in nbformat.read(notebook.SOURCE, as_version=4).cells
@@ -157,14 +158,14 @@ def test_autograde_partial_credit_and_restored_tests(student_notebook, tmp_path)
   assert scores["N2"]["score"] == 2.0 and "N2_damping 0/2: AssertionError" in scores["N2"]["output"]
   assert scores["N3"]["score"] == 0.0
   assert "Shaping helps." in scores["W1"]["output"]
-  executed = json.loads((tmp_path / "work" / "executed.ipynb").read_text())
-  assert "HIDDEN TESTS" in json.dumps(executed["cells"]), "the hidden tests ran"
+  verdicts = json.loads((tmp_path / "work" / "tests.json").read_text())
+  assert set(verdicts) == {g.grade_id for g in notebook.grade_cells() if g.autograded}
 
 
 def test_autograde_runs_the_student_code_in_the_sandbox(student_notebook, tmp_path):
   """N1's answer reads the source notebook (solutions, hidden tests): as root the sandbox's
   user may not. N2's answer hangs: the cell is stopped after the per-cell limit, N2 scores 0,
-  and the kernel, interrupted, goes on with N3."""
+  and N3 is graded as usual."""
   source = ROOT / "notebooks" / "source" / "go1_velocity" / "go1_velocity.ipynb"
   path = answered(
     student_notebook,
@@ -194,7 +195,7 @@ def test_autograde_when_the_sandbox_stops_the_run(student_notebook, tmp_path):
   scores = notebook.autograde_notebook(student_notebook, tmp_path, limits=limits)
   for rid in ("N1", "N2", "N3"):
     assert scores[rid]["score"] == 0.0
-    assert "execution stopped after" in scores[rid]["output"], scores[rid]["output"]
+    assert "notebook_answers stopped after" in scores[rid]["output"], scores[rid]["output"]
     assert "(time limit)" in scores[rid]["output"]
 
 
@@ -204,3 +205,63 @@ def test_autograde_of_an_unreadable_file(tmp_path):
   scores = notebook.autograde_notebook(bad, tmp_path / "work")
   assert all(scores[rid]["score"] == 0.0 for rid in ("N1", "N2", "N3"))
   assert "could not be read" in scores["N1"]["output"]
+
+
+STUBS = {
+  "N1_answer": "def reflected_inertia(rotor_inertia, gear_ratio):\n  raise NotImplementedError\n\n\n"
+  "def go1_armatures():\n  raise NotImplementedError\n",
+  "N2_answer": "def pd_gains(inertia, natural_frequency, damping_ratio):\n"
+  "  raise NotImplementedError\n",
+  "N3_answer": "def action_scale(effort_limit, stiffness):\n  raise NotImplementedError\n\n\n"
+  "def joint_target(default_pos, scale, action):\n  raise NotImplementedError\n",
+}
+
+
+def test_answer_cells_cannot_pass_the_tests_they_fail(student_notebook, tmp_path):
+  """Issue 18's attacks on the notebook: an IPython input transformer that turns later cells into
+  ``pass``, and patched math.isclose / torch.allclose, with every answer left unimplemented: no
+  point (the tests run in another process, without IPython)."""
+  patches = (
+    "import math, torch\n"
+    "math.isclose = lambda *args, **kwargs: True\n"
+    "torch.allclose = lambda *args, **kwargs: True\n"
+  )
+  hook = "get_ipython().input_transformers_cleanup.append(lambda lines: ['pass\\n'])\n"
+  answers = dict(STUBS)
+  answers["N1_answer"] = STUBS["N1_answer"] + patches + hook  # the functions exist, then the hook
+  answers["N2_answer"] = patches + STUBS["N2_answer"]
+  path = answered(student_notebook, tmp_path / "submitted.ipynb", answers)
+  scores = notebook.autograde_notebook(path, tmp_path / "work")
+  for rid in ("N1", "N2", "N3"):
+    assert scores[rid]["score"] == 0.0, scores[rid]["output"]
+    assert "NotImplementedError" in scores[rid]["output"], scores[rid]["output"]
+  assert "N1_answer raised NameError: name 'get_ipython' is not defined" in scores["N1"]["output"]
+
+
+def test_answer_cells_cannot_read_the_tests(student_notebook, tmp_path):
+  """An answer that searches its process (every string object, the call stack, the files of its
+  job) for the tests and raises what it found: the feedback holds none of the hidden tests."""
+  snoop = (
+    "import gc, inspect, pathlib\n\n\n"
+    "def pd_gains(inertia, natural_frequency, damping_ratio):\n"
+    "  strings = [o for o in gc.get_objects() if isinstance(o, str) and 'HIDDEN' in o]\n"
+    "  frames = [repr(f.code_context) + repr(f.frame.f_globals.keys()) for f in inspect.stack()]\n"
+    "  files = [p.read_text() for p in pathlib.Path('.').rglob('*') if p.is_file()]\n"
+    "  raise RuntimeError(repr(strings) + repr(frames) + repr(files))\n"
+  )
+  path = answered(student_notebook, tmp_path / "submitted.ipynb", {"N2_answer": snoop})
+  scores = notebook.autograde_notebook(path, tmp_path / "work")
+  assert scores["N2"]["score"] == 0.0 and "RuntimeError" in scores["N2"]["output"]
+  hidden = [
+    line.strip()
+    for cell in notebook.source_parts().tests
+    for part in cell["source"].split("### BEGIN HIDDEN TESTS")[1:]
+    for line in part.splitlines()
+    if line.strip().startswith("assert")
+  ]
+  assert hidden, "the source has hidden tests"
+  feedback = json.dumps(scores)
+  for line in hidden:
+    assert line not in feedback, line
+  assert "HIDDEN" not in feedback and "0.56" not in feedback  # N2_damping's hidden expected kd
+  assert scores["N1"]["score"] == 3.0 and scores["N3"]["score"] == 3.0
