@@ -18,6 +18,6 @@ c.CourseDirectory.release_directory = "release"
 # What a solution region becomes in the student version.
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
-# Autograding runs the notebook with NBGRADER_EXECUTION set, which skips training and videos:
-# importing torch and MuJoCo is the slowest cell left.
+# `nbgrader autograde` by hand runs the notebook with NBGRADER_EXECUTION set, which skips
+# training and videos (the kit's grader runs no kernel: autograder/notebook.py).
 c.Execute.timeout = 300
