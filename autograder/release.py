@@ -10,7 +10,7 @@ stubs, the framework and, as package data, the public cases: trotlab/grading/pub
 autograder/public/ (the rubric),
 handouts/, notebooks/ (the student version of the Colab notebook, generated from
 notebooks/source/ by nbgrader generate_assignment) and a student README. Left out: solutions/,
-autograder/ apart from public/ (hidden cases, grader, instructor tools), tests/, docs/, logs.
+autograder/ apart from public/ (hidden cases, grader, instructor tools), bench/, tests/, docs/, logs.
 Before finishing, every file written is scanned for lines of the solution regions, hidden paths
 and case files other than the public ones; a hit aborts.
 """
@@ -101,7 +101,7 @@ def student_pyproject(text: str) -> str:
     if not any(re.match(rf"^{name}\s*=", line) for name in INSTRUCTOR_SCRIPTS)
   ]
   out = "\n".join(lines) + "\n"
-  instructor = 'packages = ["student/trotlab", "autograder", "solutions"]'
+  instructor = 'packages = ["student/trotlab", "autograder", "solutions", "bench"]'
   if instructor not in out:
     raise ValueError(f"pyproject.toml has no line {instructor!r}: update student_pyproject")
   return out.replace(instructor, 'packages = ["student/trotlab"]')

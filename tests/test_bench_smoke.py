@@ -1,6 +1,6 @@
 """The sim benchmark runs end to end (figures are recorded in docs/benchmarks.md, not tested)."""
 
-from trotlab.bench import SimBench, run_sim_bench
+from bench import SimBench, run_sim_bench
 
 
 def test_sim_bench_prints_both_rates_and_the_ratio(capsys):
@@ -15,7 +15,7 @@ def test_train_bench_overrides_reach_the_configs():
   """`bench train --set PATH=VALUE` changes the task's configs without editing the task."""
   import pytest
 
-  from trotlab.bench.training import apply_overrides
+  from bench.training import apply_overrides
   from trotlab.tasks import get_task
 
   spec = get_task("Mjlab-Velocity-Flat-Unitree-Go1")
@@ -41,7 +41,7 @@ def test_train_bench_overrides_reach_the_configs():
 
 
 def test_iteration_bench_times_each_setting(capsys):
-  from trotlab.bench.iteration import IterationBench, run_iteration_bench
+  from bench.iteration import IterationBench, run_iteration_bench
 
   small = "env.scene.num_envs=8 agent.num_steps_per_env=4"
   settings = (small, f"{small} agent.algorithm.num_learning_epochs=1")
@@ -54,7 +54,7 @@ def test_iteration_bench_times_each_setting(capsys):
 
 def test_reset_bench_times_all_envs_and_a_subset(capsys):
   """(run_reset_bench loads the reference MDP for its own config.)"""
-  from trotlab.bench.reset import ResetBench, run_reset_bench
+  from bench.reset import ResetBench, run_reset_bench
 
   results = run_reset_bench(ResetBench(num_envs=8, subset=2, repeats=1, nthread=1))
   out = capsys.readouterr().out

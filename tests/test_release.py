@@ -130,10 +130,6 @@ ALLOWED = {
   ("student/trotlab/scripts/common.py", "train the reference with --mdp solutions"): (
     "printed only where the solutions folder exists (exit_on_todos checks)"
   ),
-  ("student/trotlab/bench/training.py", 'Path("docs/'): (
-    "the benchmarks' own output folder: bench train creates and writes it, bench curves reads "
-    "what it wrote"
-  ),
 }
 """(file, text on the line) -> why that mention is fine. Every entry must still match."""
 

@@ -157,7 +157,7 @@ def test_contact_capacity_bounds_the_go1():
 def test_full_task_runs_on_the_warp_backend(capsys):
   """The GPU benchmark's path (the velocity task's env, reference MDP, friction randomization,
   resets, pushes) on Warp's CPU device: the managers only see the Simulation's tensors."""
-  from trotlab.bench.gpu import GpuBench, run_gpu_bench
+  from bench.gpu import GpuBench, run_gpu_bench
 
   with pytest.warns(UserWarning, match="CPU device"):
     results = run_gpu_bench(GpuBench(device="cpu", num_envs=(3,), warmup=1, steps=2, repeats=1))

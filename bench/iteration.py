@@ -1,6 +1,6 @@
 """Cost of one PPO iteration: collection (simulation, managers, policy inference) and update.
 
-  uv run python -m trotlab.bench iteration --settings "" "agent.algorithm.num_learning_epochs=3"
+  uv run python -m bench iteration --settings "" "agent.algorithm.num_learning_epochs=3"
 
 Each setting is the task's CPU default changed by space-separated ``PATH=VALUE`` items (the
 syntax of ``bench train --set``; "" is the default itself). For each, in the order given, a fresh
@@ -36,7 +36,7 @@ def _record(times: list, collect_time: float, learn_time: float, **_) -> None:
 
 
 def run_iteration_bench(cfg: IterationBench) -> list[dict]:
-  from trotlab.bench.training import apply_overrides
+  from bench.training import apply_overrides
   from trotlab.envs.manager_based_rl_env import ManagerBasedRlEnv
   from trotlab.rl.runner import Runner
   from trotlab.rl.vecenv_wrapper import RslRlVecEnvWrapper

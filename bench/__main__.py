@@ -1,6 +1,6 @@
 import tyro
 
-from trotlab.bench import (
+from bench import (
   BackendsBench,
   CurvesPlot,
   GpuBench,
