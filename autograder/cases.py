@@ -1,6 +1,6 @@
 """The grader's canned cases: which states, which parameters, for which TODO.
 
-Snapshot cases are sequences of env states (see trotlab.checks.snapshot) recorded by
+Snapshot cases are sequences of env states (see trotlab.grading.snapshot) recorded by
 ``record_cases.py`` from real rollouts and crafted poses. Every term TODO is probed on every
 snapshot case, with the parameters below (hidden cases use other values than the public one, so
 a hard-coded constant does not pass). The command TODOs and the curricula have their own cases.

@@ -244,7 +244,7 @@ def recorded_calls() -> tuple[dict, ...]:
     "answers": parts.answers,
     "tests": parts.tests,
   }
-  out, why = run_child("trotlab.checks.notebook_tests", job, "calls.json", notebook_limits())
+  out, why = run_child("trotlab.grading.notebook_tests", job, "calls.json", notebook_limits())
   if out is None:
     raise RuntimeError(f"recording the notebook's test calls failed: {why}")
   failed = {gid: v["error"] for gid, v in out["tests"].items() if not v["passed"]}
@@ -283,11 +283,11 @@ def autograde_notebook(
   1. (sandbox, the grader's code; once per grader process) the source notebook's test cells
      run against the reference's answers and record which calls of the answer functions they
      make (``recorded_calls``).
-  2. (sandbox, the student's code) trotlab.checks.notebook_answers runs the setup cells (the
+  2. (sandbox, the student's code) trotlab.grading.notebook_answers runs the setup cells (the
      source's), then the student's answer cells (read from ``submitted`` by grade id, nothing
      else of it), each stopped after ``cell_timeout_s``, then makes the recorded calls; their
      results come back as data (answers.json, checked and bounded here).
-  3. (sandbox, the grader's code) trotlab.checks.notebook_tests runs the source's test cells,
+  3. (sandbox, the grader's code) trotlab.grading.notebook_tests runs the source's test cells,
      hidden tests included, with the answer functions replaced by those results; a test cell
      earns its points when it runs without an error, as in nbgrader.
   An answer cell can therefore neither change a test's outcome (no shared interpreter, no
@@ -354,7 +354,7 @@ def autograde_notebook(
   }
   workdir = Path(workdir)
   workdir.mkdir(parents=True, exist_ok=True)
-  ran, why = run_child("trotlab.checks.notebook_answers", job, "answers.json", limits)
+  ran, why = run_child("trotlab.grading.notebook_answers", job, "answers.json", limits)
   if ran is None:
     return fail(f"running your answers: {why}")
   try:
@@ -373,7 +373,7 @@ def autograde_notebook(
     "results": answered,
     "tests": parts.tests,
   }
-  verdicts, why = run_child("trotlab.checks.notebook_tests", job, "tests.json", limits)
+  verdicts, why = run_child("trotlab.grading.notebook_tests", job, "tests.json", limits)
   if verdicts is None:
     return fail(f"running the tests: {why}")
   (workdir / "tests.json").write_text(json.dumps(verdicts))

@@ -25,11 +25,10 @@ import torch
 
 from autograder import cases as C
 from autograder.mutants import MUTANTS, write_mutant
-from trotlab.checks import canned, child
-from trotlab.checks.snapshot import capture_snapshot, stack_snapshots
 from trotlab.envs.manager_based_rl_env import ManagerBasedRlEnv
-from trotlab.grading import protocol
+from trotlab.grading import canned, child, protocol
 from trotlab.grading.judge import PUBLIC_CASES_DIR
+from trotlab.grading.snapshot import capture_snapshot, stack_snapshots
 from trotlab.tasks import get_task
 from trotlab.tasks.velocity.mdp import load_mdp, resolve_mdp_dir
 from trotlab.utils.math import quat_from_euler_xyz

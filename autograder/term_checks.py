@@ -1,7 +1,7 @@
 """Term checks: run a submission's TODOs on the canned cases in the sandbox and score them.
 
 Each TODO's points (the registry, trotlab.grading.todos) are split evenly over its cases (public
-and hidden). The sandboxed child (trotlab.checks.child) runs the probes and writes their arrays;
+and hidden). The sandboxed child (trotlab.grading.child) runs the probes and writes their arrays;
 this module reads them back (untrusted data: numbers only) and hands them to the judge
 (trotlab.grading.judge), the same rules ``uv run check`` applies to the public cases. The public
 cases are the student package's (trotlab/grading/public_cases/), the hidden ones are

@@ -1,6 +1,6 @@
 """The training check: train the submission's MDP briefly, then score the tracking evaluation.
 
-The submission trains in a sandboxed child (trotlab.checks.train_child) with the provided
+The submission trains in a sandboxed child (trotlab.grading.train_child) with the provided
 config, a fixed seed and the profile's budget (a number of PPO iterations); the same child runs
 DESIGN.md's tracking evaluation on the trained policy (CPU backend) and returns the trajectory:
 the physics state before every step and the action of every step. Nothing the child computes is
@@ -251,7 +251,7 @@ def run_training_check(
     log(f"  training check ({profile.name}: {profile.iterations} iterations, seed {profile.seed})")
     threads = str(profile.threads)  # the sandbox's default is one
     child = run_in_sandbox(
-      ["-m", "trotlab.checks.train_child", str(job_dir)],
+      ["-m", "trotlab.grading.train_child", str(job_dir)],
       job_dir,
       limits,
       extra_env={"OMP_NUM_THREADS": threads, "MKL_NUM_THREADS": threads},

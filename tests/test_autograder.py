@@ -171,7 +171,7 @@ def recorded_trajectory(tmp_path_factory, reference_mdp):
   pattern as the policy (no training needed), 2 envs."""
   import torch
 
-  from trotlab.checks.train_child import record_evaluation
+  from trotlab.grading.train_child import record_evaluation
   from trotlab.tasks import get_task
 
   path = tmp_path_factory.mktemp("replay") / "trajectory.npz"
@@ -242,9 +242,10 @@ def test_the_child_protocol_is_named_in_one_place():
   """Job file, marker and output names: trotlab.grading.protocol's, no literal copy elsewhere."""
   from trotlab.grading import protocol
 
-  literals = ('"job.json"', '.started"', '.loading"', '.loaded"', '"trotlab.checks.child"')
+  literals = ('"job.json"', '.started"', '.loading"', '.loaded"', '"trotlab.grading.child"')
   sides = [ROOT / "autograder" / "term_checks.py", ROOT / "autograder" / "record_cases.py"]
-  sides += [ROOT / "student" / "trotlab" / "checks" / n for n in ("child.py", "public.py")]
+  sides += [ROOT / "student" / "trotlab" / "grading" / "child.py"]
+  sides += [ROOT / "student" / "trotlab" / "checks" / "public.py"]
   for path in sides:
     text = path.read_text()
     assert "protocol." in text, path

@@ -1,1 +1,1 @@
-"""Term checks on canned states: the public self-check (uv run check) and, later, the grader."""
+"""The public self-check (uv run check): the grader's probes and judge on the public cases."""

@@ -3,7 +3,7 @@ judges.
 
 The public cases (trotlab/grading/public_cases/*.npz) are recorded env states with the reference
 MDP's outputs, visible to you. Each TODO runs through the same probe as in the grader
-(trotlab.checks.child.run_task) and its outputs go through the same judge
+(trotlab.grading.child.run_task) and its outputs go through the same judge
 (trotlab.grading.judge): shape, dtype, device, inputs left untouched, no dependence on other envs,
 then the values. The grader adds other, hidden cases, never other rules.
 """
@@ -13,8 +13,7 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
-from trotlab.checks import child
-from trotlab.grading import protocol
+from trotlab.grading import child, protocol
 from trotlab.grading.judge import LABELS, Case, TodoResult, judge_todo, load_public_cases
 from trotlab.grading.todos import TODOS
 from trotlab.tasks.velocity.mdp import MDP_FILES, Mdp

@@ -1,1 +1,3 @@
-"""Grading: the TODO registry, the judge and the public cases (shared by the grader and `uv run check`)."""
+"""Grading, shared by the grader and `uv run check`: the TODO registry, the probes and the judge,
+the public cases, and the side of the grader's sandboxed children (the term-check, training and
+notebook processes and their protocols)."""

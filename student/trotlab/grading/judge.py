@@ -1,7 +1,7 @@
 """The judge: one set of rules that decides whether a TODO's output on a canned case passes.
 
 The autograder (its term checks) and the public self-check (``uv run check``) both call these
-functions on what a probe (trotlab.checks.probes) recorded, so a mistake fails both the same
+functions on what a probe (trotlab.grading.probes) recorded, so a mistake fails both the same
 way. The grader's hidden cases add cases, never other rules.
 
 A case of a value TODO passes when the output has the reference's shape, holds no NaN, has the
@@ -15,7 +15,7 @@ show the first mismatching entry, expected vs got; the grader's hidden cases sho
 only.
 
 Case files (``.npz``, numpy only, no pickles): ``meta`` (JSON: name, public, num_envs, todos:
-{TODO id: params}), ``in/<key>`` (the snapshot sequence, see trotlab.checks.snapshot),
+{TODO id: params}), ``in/<key>`` (the snapshot sequence, see trotlab.grading.snapshot),
 ``expected/<todo>/<key>`` (the reference's probe outputs) and ``diag/<category>/<todo>/value``
 (outputs of known mistakes). The public ones ship in ``public_cases/`` next to this module.
 """

@@ -12,14 +12,14 @@ and, written by the child (untrusted: the grader reads them with limits, numbers
   out/<todo>.npz        the probe's arrays, keys "<case>/<field>" (``array_key``)
   out/<todo>.json       {"status": ok | todo | error | missing, "message", "case_errors": {case:
                         message}}
-The child runs as ``python -m trotlab.checks.child JOB_DIR`` (``CHILD_MODULE``).
+The child runs as ``python -m trotlab.grading.child JOB_DIR`` (``CHILD_MODULE``).
 """
 
 from __future__ import annotations
 
 from trotlab.grading.todos import Todo
 
-CHILD_MODULE = "trotlab.checks.child"
+CHILD_MODULE = "trotlab.grading.child"
 JOB_FILE = "job.json"
 SUBMISSION_DIR = "submission"
 INPUTS_DIR = "inputs"

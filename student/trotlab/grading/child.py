@@ -1,10 +1,10 @@
 """The process that runs a submission's code for the autograder (untrusted side).
 
-  python -m trotlab.checks.child JOB_DIR     (protocol.CHILD_MODULE)
+  python -m trotlab.grading.child JOB_DIR     (protocol.CHILD_MODULE)
 
 The job folder's files (the job, the submission, the inputs, the markers and outputs the child
 writes) are trotlab.grading.protocol's. For each TODO, in order, the child marks its start, runs
-its probe (trotlab.checks.probes) on every case and writes the arrays and the status. It never
+its probe (trotlab.grading.probes) on every case and writes the arrays and the status. It never
 sees expected values and never scores: the grader reads the arrays (numpy, allow_pickle=False)
 and judges them (trotlab.grading.judge).
 """
@@ -22,8 +22,7 @@ from types import ModuleType
 import numpy as np
 import torch
 
-from trotlab.checks import probes
-from trotlab.grading import protocol
+from trotlab.grading import probes, protocol
 from trotlab.tasks.velocity.mdp import load_mdp_file
 from trotlab.utils.todo import TodoNotImplemented
 

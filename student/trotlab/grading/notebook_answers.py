@@ -1,13 +1,13 @@
 """The process that runs a submitted notebook's answers for the autograder (untrusted side).
 
-  python -I -m trotlab.checks.notebook_answers JOB_DIR
+  python -I -m trotlab.grading.notebook_answers JOB_DIR
 
 The grader starts it in its sandbox. It runs no notebook and no kernel: the setup cell (the
 grader's copy, not the student's) and then the student's answer cells (N<k>_answer) run as plain
 Python in one namespace, each translated by IPython's transformer first (a magic becomes a call
 that fails without a kernel). It then makes the calls the grader asks for and writes their
 results as data. The tests never come here: they run in another process
-(trotlab.checks.notebook_tests), which gets these results only.
+(trotlab.grading.notebook_tests), which gets these results only.
 
 JOB_DIR/job.json:
   {"setup": source, "answers": [{"grade_id", "source"}], "calls": [encoded call, ...],
@@ -15,7 +15,7 @@ JOB_DIR/job.json:
 JOB_DIR/out/answers.json (rewritten after every cell and call, so a killed run keeps what it had):
   {"cell_errors": {grade_id: "Name: message"},
    "results": {call_key: {"value": encoded} | {"error": "Name: message"}}}
-Encoding: trotlab.checks.notebook_calls. A cell or call that runs longer than timeout_s is
+Encoding: trotlab.grading.notebook_calls. A cell or call that runs longer than timeout_s is
 stopped with a TimeoutError (SIGALRM).
 """
 
@@ -27,7 +27,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from trotlab.checks import notebook_calls
+from trotlab.grading import notebook_calls
 
 MAX_MESSAGE = 500
 MAX_VALUE_CHARS = 100_000

@@ -1,6 +1,6 @@
 """The autograder's training run (untrusted side: it runs the submission's MDP).
 
-  python -m trotlab.checks.train_child JOB_DIR
+  python -m trotlab.grading.train_child JOB_DIR
 
 JOB_DIR/job.json gives the profile: task, seed, device, threads (CPU threads of torch and of
 MuJoCo's pool), num_envs (null: the task default),

@@ -1,6 +1,6 @@
 """Calls of the notebook's answer functions as JSON: what passes between the two processes that
-grade a notebook (trotlab.checks.notebook_answers runs the student's answers,
-trotlab.checks.notebook_tests runs the tests), so that neither sees the other's code.
+grade a notebook (trotlab.grading.notebook_answers runs the student's answers,
+trotlab.grading.notebook_tests runs the tests), so that neither sees the other's code.
 
 A value is encoded as JSON with tags for what JSON lacks: ``{"tuple": [...]}``,
 ``{"tensor": nested list, "dtype": "float32"}`` (a torch tensor, on the CPU) and

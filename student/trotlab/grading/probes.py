@@ -26,9 +26,9 @@ from typing import Any
 import numpy as np
 import torch
 
-from trotlab.checks import canned
-from trotlab.checks.snapshot import apply_snapshot, replace_env, snapshot_at
 from trotlab.envs.manager_based_rl_env import ManagerBasedRlEnv
+from trotlab.grading import canned
+from trotlab.grading.snapshot import apply_snapshot, replace_env, snapshot_at
 from trotlab.managers import SceneEntityCfg
 
 Arrays = dict[str, np.ndarray]

@@ -1,12 +1,12 @@
 """The process that runs the notebook's test cells for the autograder (grader's code only).
 
-  python -I -m trotlab.checks.notebook_tests JOB_DIR
+  python -I -m trotlab.grading.notebook_tests JOB_DIR
 
 Test cells call the answer functions (``pd_gains(2.0, 3.0, 0.5)``). Here those names are
 stand-ins, in one of two modes:
 
 - "record": the stand-ins call the reference's answers (the source notebook's solution cells)
-  and note each call; out/calls.json lists the calls, for trotlab.checks.notebook_answers to
+  and note each call; out/calls.json lists the calls, for trotlab.grading.notebook_answers to
   make with the student's answers.
 - "replay": the stand-ins return the student's results from answers.json (that process's
   output, read and checked by the grader) or raise the student's error; out/tests.json holds
@@ -32,7 +32,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from trotlab.checks import notebook_calls
+from trotlab.grading import notebook_calls
 
 MAX_MESSAGE = 500
 
