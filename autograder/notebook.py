@@ -142,7 +142,8 @@ def _cells_by_grade_id(notebook: Path) -> dict[str, dict]:
     return {}
   found = {}
   for cell in cells if isinstance(cells, list) else []:
-    meta = cell.get("metadata", {}).get("nbgrader", {}) if isinstance(cell, dict) else {}
+    meta = cell.get("metadata") if isinstance(cell, dict) else None
+    meta = meta.get("nbgrader") if isinstance(meta, dict) else None
     grade_id = meta.get("grade_id") if isinstance(meta, dict) else None
     if isinstance(grade_id, str) and grade_id:
       found[grade_id] = cell
