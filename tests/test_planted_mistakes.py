@@ -2,8 +2,9 @@
 of the reference (autograder.mutants.write_mutant), each fails its TODO in `uv run check`, with
 the judge's category, the case that showed it and what that case's states are; the other TODOs
 still pass. Planted: the grader's own mutants (hidden/mutants.toml: flipped sign, wrong frame,
-missing clip, ...) and the checks of the judge (dtype, in-place write, shape, NaN, leak) and
-the rules of the docstrings no mutant covers (ignored arguments, the heading wrap)."""
+missing clip, ...) and the checks of the judge (dtype, in-place write, shape, NaN, leak, a
+stateful term's reset) and the rules of the docstrings no mutant covers (ignored arguments, the
+heading wrap)."""
 
 from __future__ import annotations
 
@@ -83,6 +84,11 @@ PLANTS = [
     "error = self.heading_target[ids] - self.robot.data.heading_w[ids]",
   ),
   Mutant("C1", "heading_flag", C, "heading & self.cfg.heading_command", "heading"),
+  # a stateful term's reset: forgetting nothing, or every env's memory
+  Mutant("R7", "reset", R, "    self.peak_height[env_ids] = 0.0\n", "    pass\n"),
+  Mutant(
+    "R7", "reset", R, "    self.peak_height[env_ids] = 0.0\n", "    self.peak_height[:] = 0.0\n"
+  ),
 ]
 
 

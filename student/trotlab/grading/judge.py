@@ -57,6 +57,7 @@ HINTS = {
   "nan": "the output holds NaN or inf",
   "in_place": "the term modified its inputs in place (e.g. `x -= ...` on a view of the robot's state)",
   "leak": "an env's output depends on other envs (use per-env operations, dim=1, not whole-batch ones)",
+  "reset": "reset(env_ids) must clear the term's memory of those envs, and only theirs: after it, an env's outputs are those of a new term",
   "error": "raised an exception",
   "todo": "not implemented",
   "missing": "the file is missing from the submission",
@@ -89,6 +90,7 @@ LABELS = {
   "nan": "NaN or inf",
   "in_place": "input modified in place",
   "leak": "mixes envs",
+  "reset": "reset wrong",
   "range": "out of range",
   "distribution": "not uniform",
   "fraction": "wrong fraction",
@@ -254,6 +256,20 @@ def categorize(
   return "value"
 
 
+def _reset_kept(got: dict[str, np.ndarray], rtol: float, atol: float) -> bool:
+  """A stateful term's reset (probes: env 0 reset halfway): env 0 as before up to the reset and
+  as a new term after it, every other env as without the reset."""
+  value, reset, fresh = got["value"], got["reset_value"], got.get("fresh_value")
+  if fresh is None or reset.shape != value.shape or fresh.shape[1:] != value.shape[1:]:
+    return False
+  half = value.shape[0] - fresh.shape[0]
+  return (
+    _close(reset[:half], value[:half], rtol, atol)
+    and _close(reset[half:, :1], fresh[:, :1], rtol, atol)
+    and _close(reset[:, 1:], value[:, 1:], rtol, atol)
+  )
+
+
 def judge_value(todo: str, case: Case, got: dict[str, np.ndarray]) -> CaseResult:
   """Judge a probe with a "value" output (terms, C2, C3, curricula)."""
   rtol, atol = TOLERANCE.get(todo, DEFAULT_TOLERANCE)
@@ -293,6 +309,8 @@ def judge_value(todo: str, case: Case, got: dict[str, np.ndarray]) -> CaseResult
     ):
       return fail("leak")
   if _close(value, ref, rtol, atol):
+    if "reset_value" in got and not _reset_kept(got, rtol, atol):
+      return fail("reset")
     return CaseResult(case.name, case.public, True)
   category = categorize(todo, case, value, ref, rtol, atol)
   message = HINTS[category]

@@ -11,6 +11,11 @@ Every probe of a term also reports:
   inputs_kept  (T,) 1.0 where the call left the simulator state, sensors, timers, actions and
                command bit-identical (terms must not modify their inputs in place)
   leak_value   (T, N, ...) outputs when env 0 holds another env's data (other envs must not move)
+and every probe of a stateful term (a class with ``reset``):
+  reset_value  (T, N, ...) the outputs along the same sequence when env 0 is reset before
+               every call from t = T // 2 on (so its memory never outlives one step there)
+  fresh_value  (T - T // 2, N, ...) the first output of a new term at each of those steps
+               (what env 0 must see right after its reset)
 
 Parameters arrive as JSON; a SceneEntityCfg is written {"scene_entity": {...its fields...}}.
 """
@@ -169,7 +174,27 @@ def probe_term(
     }
     leak_values, _, _ = _call_along(env, make_term, params, swapped)
     out["leak_value"] = np.stack(leak_values)
+  if isinstance(term, type):
+    out.update(_probe_reset(env, make_term, params, sequence))
   return out
+
+
+def _probe_reset(
+  env: ManagerBasedRlEnv, make_term: Callable[[], Callable], params: dict, sequence: Arrays
+) -> Arrays:
+  """reset_value and fresh_value of a stateful term (see the module docstring)."""
+  steps = sequence["qpos"].shape[0]
+  env_0 = torch.tensor([0], dtype=torch.long, device=env.device)
+  term = make_term()
+  reset_values, fresh_values = [], []
+  for t in range(steps):
+    if t >= steps // 2:
+      term.reset(env_0)  # type: ignore[attr-defined]
+      apply_snapshot(env, snapshot_at(sequence, t))
+      fresh_values.append(to_array(make_term()(env, **params), "a new term"))
+    apply_snapshot(env, snapshot_at(sequence, t))
+    reset_values.append(to_array(term(env, **params), "the term after reset"))
+  return {"reset_value": np.stack(reset_values), "fresh_value": np.stack(fresh_values)}
 
 
 def _command_term(cls: type, env: ManagerBasedRlEnv, cfg_cls: type, cfg_params: dict):
