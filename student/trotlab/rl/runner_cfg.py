@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import dataclasses
 import importlib.util
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
+
+import tyro
 
 ModelClass = Literal["MLPModel", "RNNModel"]
 ObsGroup = Literal["actor", "critic"]
@@ -120,10 +122,11 @@ class RslRlDistillationCfg:
   teacher_checkpoint: str = ""
   """The teacher's PPO checkpoint (model_<it>.pt of its run folder); "" (default): PPO, no
   distillation."""
-  teacher: RslRlModelCfg | None = None
-  """The teacher's network (filled in by ``train`` from the teacher run's params/agent.yaml)."""
-  teacher_obs_group: ObsGroup = "critic"
-  """The group the teacher's actor read (filled in by ``train`` from the same file)."""
+  # Not options: `train` fills both in from the teacher run's params/agent.yaml (with_teacher).
+  teacher: Annotated[RslRlModelCfg | None, tyro.conf.Suppress] = None
+  """The teacher's network."""
+  teacher_obs_group: Annotated[ObsGroup, tyro.conf.Suppress] = "critic"
+  """The observation group the teacher's actor read."""
   student_noise_std: float = 0.1
   """Action noise of the student while it collects (fixed: the loss trains the mean only)."""
   num_learning_epochs: int = 2
@@ -258,8 +261,8 @@ class RslRlRunnerCfg:
     teacher = self.distillation.teacher
     if teacher is None:
       raise ValueError(
-        f"the teacher's network is unknown: {self.distillation.teacher_checkpoint} has no "
-        "params/agent.yaml beside it (set --agent.distillation.teacher.* by hand)"
+        "distillation.teacher is unset: fill it in from the teacher run's params/agent.yaml "
+        "with with_teacher (train does)"
       )
     student = dataclasses.replace(self.actor, init_noise_std=self.distillation.student_noise_std)
     return {
