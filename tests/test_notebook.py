@@ -265,3 +265,46 @@ def test_answer_cells_cannot_read_the_tests(student_notebook, tmp_path):
     assert line not in feedback, line
   assert "HIDDEN" not in feedback and "0.56" not in feedback  # N2_damping's hidden expected kd
   assert scores["N1"]["score"] == 3.0 and scores["N3"]["score"] == 3.0
+
+
+def test_answer_values_cross_as_json_and_back():
+  """The answers' results reach the tests as JSON (trotlab.grading.notebook_calls): what the
+  tests compare comes back with its type, and the call key does not depend on dict order."""
+  import math
+
+  import torch
+
+  from trotlab.grading import notebook_calls as calls
+
+  values = [
+    1.5,
+    -3,
+    True,
+    None,
+    "text",
+    (0.25, [1.0, 2.0]),
+    {"kp": 1.0, "kd": (2.0,)},
+    torch.tensor([0.3, 0.9, -1.9]),
+    torch.tensor([[1, 2]], dtype=torch.int64),
+    torch.tensor(2.5),
+  ]
+  for value in values:
+    back = calls.decode(json.loads(json.dumps(calls.encode(value))))
+    if isinstance(value, torch.Tensor):
+      assert back.dtype == value.dtype and torch.equal(back, value)
+    else:
+      assert back == value and type(back) is type(value)
+  assert math.isnan(calls.decode(calls.encode(float("nan"))))
+  assert calls.decode(calls.encode(float("-inf"))) == float("-inf")
+  with pytest.raises(calls.Unencodable):
+    calls.encode(object())
+  with pytest.raises(ValueError):
+    calls.decode({"tensor": [1.0], "dtype": "not_a_dtype"})
+  deep: list = []
+  for _ in range(calls.MAX_DEPTH + 5):
+    deep = [deep]
+  with pytest.raises(calls.Unencodable):
+    calls.encode(deep)
+  a = calls.call_key(calls.call("f", (1.0,), {"x": 1, "y": 2}))
+  b = calls.call_key(calls.call("f", (1.0,), {"y": 2, "x": 1}))
+  assert a == b
