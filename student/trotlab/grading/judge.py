@@ -6,13 +6,14 @@ way. The grader's hidden cases add cases, never other rules.
 
 A case of a value TODO passes when the output has the reference's shape, holds no NaN, has the
 contract's dtype and the reference's device, left its inputs untouched, does not depend on other
-envs, and matches the reference values within tolerance. C1 is judged by rules on many random
-draws (ranges, uniformity, fractions, untouched envs, the heading flag). A failing case gets a
-category: the fingerprint of a known mistake it matches (the case's ``diag`` arrays), else sign,
-scale or value; or the check it failed (shape, dtype, nan, in_place, leak, error, todo, missing,
-timeout, crash; too_large, bad_output: the grader could not use the output). Public cases also
-show the first mismatching entry, expected vs got; the grader's hidden cases show the category
-only.
+envs, and matches the reference values within tolerance; a stateful term's ``reset(env_ids)``
+must also leave a reset env as a new term would have it, and every other env as it was. C1 is
+judged by rules on many random draws (ranges, uniformity, fractions, untouched envs, the heading
+flag). A failing case gets a category: the fingerprint of a known mistake it matches (the case's
+``diag`` arrays), else sign, scale or value; or the check it failed (shape, dtype, nan, in_place,
+leak, reset, error, todo, missing, timeout, crash; too_large, bad_output: the grader could not
+use the output). Public cases also show the first mismatching entry, expected vs got; the
+grader's hidden cases show the category only.
 
 Case files (``.npz``, numpy only, no pickles): ``meta`` (JSON: name, public, num_envs, todos:
 {TODO id: params}), ``in/<key>`` (the snapshot sequence, see trotlab.grading.snapshot),
@@ -257,8 +258,9 @@ def categorize(
 
 
 def _reset_kept(got: dict[str, np.ndarray], rtol: float, atol: float) -> bool:
-  """A stateful term's reset (probes: env 0 reset halfway): env 0 as before up to the reset and
-  as a new term after it, every other env as without the reset."""
+  """A stateful term's reset (the probe resets env 0 before each step of the second half): env 0
+  as without resets up to then and as a new term's first output after each reset, every other
+  env as without resets."""
   value, reset, fresh = got["value"], got["reset_value"], got.get("fresh_value")
   if fresh is None or reset.shape != value.shape or fresh.shape[1:] != value.shape[1:]:
     return False
