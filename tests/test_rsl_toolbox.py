@@ -330,3 +330,16 @@ def test_distillation_errors_name_the_fix(monkeypatch, tmp_path):
   with pytest.raises(SystemExit, match="drop --agent.algorithm.rnd.enabled"):
     rnd = ["--agent.algorithm.rnd.enabled", "True"]
     run_main(train, monkeypatch, *TINY_TRAINING, *missing, *rnd, "--log-root", str(tmp_path))
+  with pytest.raises(SystemExit, match="drop --agent.actor-obs-group"):
+    critic = ["--agent.actor-obs-group", "critic"]
+    run_main(train, monkeypatch, *TINY_TRAINING, *missing, *critic, "--log-root", str(tmp_path))
+  # A distilled student's checkpoint is no teacher (its params name a teacher of its own).
+  student = tmp_path / "student_run"
+  (student / "params").mkdir(parents=True)
+  (student / "model_1.pt").write_bytes(b"")
+  (student / "params" / "agent.yaml").write_text(
+    "distillation:\n  teacher_checkpoint: teacher_run/model_9.pt\n"
+  )
+  distilled = ["--agent.distillation.teacher-checkpoint", str(student / "model_1.pt")]
+  with pytest.raises(SystemExit, match="is a distilled student, not a PPO teacher"):
+    run_main(train, monkeypatch, *TINY_TRAINING, *distilled, "--log-root", str(tmp_path / "logs"))
