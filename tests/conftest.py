@@ -6,7 +6,6 @@ from __future__ import annotations
 import dataclasses
 import math
 import shutil
-import textwrap
 from pathlib import Path
 
 import pytest
@@ -66,22 +65,6 @@ def make_scene(
 
 def quiet(*args) -> None:
   """A grader log that drops its lines."""
-
-
-def plant(folder: Path, attacks: dict) -> None:
-  """Put each attack at the top of its function's body, in whichever of ``folder``'s files
-  defines it. ``attacks``: {key: (function name, Python source, ...)}."""
-  for path in folder.glob("*.py"):
-    lines = path.read_text().splitlines(keepends=True)
-    for function, attack, *_ in attacks.values():
-      starts = [i for i, line in enumerate(lines) if line.startswith(f"def {function}(")]
-      if not starts:
-        continue
-      i = starts[0]
-      while not lines[i].rstrip().endswith(":"):  # the signature may span lines
-        i += 1
-      lines.insert(i + 1, textwrap.indent(textwrap.dedent(attack).strip() + "\n", "  "))
-    path.write_text("".join(lines))
 
 
 def training_check_of_forger(folder: Path, forge: str):

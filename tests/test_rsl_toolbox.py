@@ -49,12 +49,6 @@ def run_main(module, monkeypatch, *args: str) -> None:
   module.main()
 
 
-def play_briefly(monkeypatch, checkpoint) -> None:
-  """play's CLI: 3 steps of 2 envs with ``checkpoint`` and the reference MDP."""
-  args = ["--checkpoint-file", str(checkpoint), "--mdp", "solutions", "--num-envs", "2"]
-  run_main(play, monkeypatch, *args, "--steps", "3")
-
-
 def runs(log_root):
   return sorted((log_root / "go1_velocity").iterdir())
 
@@ -169,7 +163,18 @@ def test_recurrent_train_resume_export_play_evaluate(monkeypatch, tmp_path):
   env.close()
 
   # play (its loop resets the state of the envs that end) and a short tracking evaluation.
-  play_briefly(monkeypatch, run / "model_1.pt")
+  run_main(
+    play,
+    monkeypatch,
+    "--checkpoint-file",
+    str(run / "model_1.pt"),
+    "--mdp",
+    "solutions",
+    "--num-envs",
+    "2",
+    "--steps",
+    "3",
+  )
   eval_cfg = TrackingEvalCfg(
     num_envs=2,
     phases=(Phase("stand", 0.1, (0.0, 0.0, 0.0)), Phase("forward", 0.2, (0.5, 0.0, 0.0))),
@@ -304,7 +309,18 @@ def test_teacher_then_distilled_student(monkeypatch, tmp_path):
     with torch.inference_mode():
       assert policy(obs).shape == (3, 12)
   env.close()
-  play_briefly(monkeypatch, student_run / "model_1.pt")
+  run_main(
+    play,
+    monkeypatch,
+    "--checkpoint-file",
+    str(student_run / "model_1.pt"),
+    "--mdp",
+    "solutions",
+    "--num-envs",
+    "2",
+    "--steps",
+    "3",
+  )
 
 
 def test_distillation_errors_name_the_fix(monkeypatch, tmp_path):

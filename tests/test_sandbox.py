@@ -22,7 +22,7 @@ from autograder.sandbox import (
 )
 from autograder.term_checks import grade_terms
 
-from conftest import ROOT, SOLUTIONS, plant, quiet, training_check_of_forger
+from conftest import ROOT, SOLUTIONS, quiet, training_check_of_forger
 
 RESULTS_DIR = Path("/tmp/trotlab-test-results")
 
@@ -52,6 +52,22 @@ ATTACKS = {
 }
 
 
+def _plant(folder: Path) -> None:
+  """Put each attack at the top of its function's body."""
+  for name in ("rewards", "observations", "curriculums"):
+    path = folder / f"{name}.py"
+    lines = path.read_text().splitlines(keepends=True)
+    for function, attack in (v for v in ATTACKS.values()):
+      starts = [i for i, line in enumerate(lines) if line.startswith(f"def {function}(")]
+      if not starts:
+        continue
+      i = starts[0]
+      while not lines[i].rstrip().endswith(":"):  # the signature may span lines
+        i += 1
+      lines.insert(i + 1, f"  {attack}\n")
+    path.write_text("".join(lines))
+
+
 def _sandbox_pids_alive() -> list[int]:
   """Processes of the sandbox users this test process made (sandbox.sandbox_user: the uid holds
   the grader's pid), so another grader on the machine (a calibration run) does not count.
@@ -72,7 +88,7 @@ def _sandbox_pids_alive() -> list[int]:
 def attacked(tmp_path_factory):
   folder = tmp_path_factory.mktemp("evil") / "sub"
   shutil.copytree(SOLUTIONS, folder)
-  plant(folder, ATTACKS)
+  _plant(folder)
   shutil.rmtree(RESULTS_DIR, ignore_errors=True)
   RESULTS_DIR.mkdir(mode=0o755)
   limits = Limits(per_task_s=8.0, wall_s=300.0)
