@@ -14,37 +14,43 @@ import dataclasses
 import math
 from typing import Any
 
+from trotlab.grading.protocol import ACTION, COMMAND, NONFOOT_SENSOR, ROBOT
+from trotlab.grading.protocol import FEET_SENSOR as SENSOR
 from trotlab.grading.todos import BY_ID, FILES, TODOS, Todo  # noqa: F401  (the registry, re-exported)
 
 FEET = ["FR", "FL", "RR", "RL"]
-SENSOR = "feet_ground_contact"
-NONFOOT = "nonfoot_ground_contact"
 
 
 def feet(order: list[str] = FEET) -> dict:
-  return {"scene_entity": {"name": "robot", "site_names": order, "preserve_order": True}}
+  return {"scene_entity": {"name": ROBOT, "site_names": order, "preserve_order": True}}
+
+
+def robot(**selection) -> dict:
+  """The canned env's robot as an asset_cfg (its name is not the task's "robot", so every case
+  passes it, also where the term's default would do in the task)."""
+  return {"scene_entity": {"name": ROBOT, **selection}}
 
 
 # Term parameters: (public values, hidden values).
 TERM_PARAMS: dict[str, tuple[dict, dict]] = {
-  "R1": ({"std": 0.5, "command_name": "twist"}, {"std": 0.35, "command_name": "twist"}),
-  "R2": ({"std": 0.5, "command_name": "twist"}, {"std": 0.7, "command_name": "twist"}),
-  "R3": ({"std": 0.3}, {"std": 0.45}),
+  "R1": (
+    {"std": 0.5, "command_name": COMMAND, "asset_cfg": robot()},
+    {"std": 0.35, "command_name": COMMAND, "asset_cfg": robot()},
+  ),
+  "R2": (
+    {"std": 0.5, "command_name": COMMAND, "asset_cfg": robot()},
+    {"std": 0.7, "command_name": COMMAND, "asset_cfg": robot()},
+  ),
+  "R3": ({"std": 0.3, "asset_cfg": robot()}, {"std": 0.45, "asset_cfg": robot()}),
   "R4": (
-    {},
+    {"asset_cfg": robot()},
     {
-      "asset_cfg": {
-        "scene_entity": {
-          "name": "robot",
-          "joint_names": [".*_calf_joint", ".*_hip_joint"],
-          "preserve_order": True,
-        }
-      }
+      "asset_cfg": robot(joint_names=[".*_calf_joint", ".*_hip_joint"], preserve_order=True),
     },
   ),
   "R5": (
-    {"sensor_name": SENSOR, "command_name": "twist", "threshold": 0.2},
-    {"sensor_name": SENSOR, "command_name": "twist", "threshold": 0.12, "command_threshold": 0.3},
+    {"sensor_name": SENSOR, "command_name": COMMAND, "threshold": 0.2},
+    {"sensor_name": SENSOR, "command_name": COMMAND, "threshold": 0.12, "command_threshold": 0.3},
   ),
   "R6": (
     {"target_height": 0.08, "tanh_mult": 2.0, "asset_cfg": feet()},
@@ -58,20 +64,26 @@ TERM_PARAMS: dict[str, tuple[dict, dict]] = {
     {"sensor_name": SENSOR, "asset_cfg": feet()},
     {"sensor_name": SENSOR, "asset_cfg": feet()},
   ),
-  "O1": ({}, {}),
-  "O2": ({}, {}),
-  "O3": ({}, {}),
-  "O4": ({}, {"asset_cfg": {"scene_entity": {"name": "robot", "joint_names": [".*_thigh_joint"]}}}),
-  "O5": ({}, {}),
+  "O1": ({"asset_cfg": robot()}, {"asset_cfg": robot()}),
+  "O2": ({"asset_cfg": robot()}, {"asset_cfg": robot()}),
+  "O3": ({"asset_cfg": robot()}, {"asset_cfg": robot()}),
+  "O4": ({"asset_cfg": robot()}, {"asset_cfg": robot(joint_names=[".*_thigh_joint"])}),
+  "O5": ({"asset_cfg": robot()}, {"asset_cfg": robot()}),
   "O6": ({}, {}),
-  "O7": ({"command_name": "twist"}, {"command_name": "twist"}),
+  "O7": ({"command_name": COMMAND}, {"command_name": COMMAND}),
   "O8": ({"asset_cfg": feet()}, {"asset_cfg": feet(["RL", "FR"])}),
   "O9": ({"sensor_name": SENSOR}, {"sensor_name": SENSOR}),
   "O10": ({"sensor_name": SENSOR}, {"sensor_name": SENSOR}),
   "O11": ({"sensor_name": SENSOR}, {"sensor_name": SENSOR}),
-  "T1": ({"limit_angle": math.radians(10.0)}, {"limit_angle": math.radians(40.0)}),
-  "T2": ({"minimum_height": 0.25}, {"minimum_height": 0.2}),
-  "T3": ({"sensor_name": NONFOOT}, {"sensor_name": NONFOOT}),
+  "T1": (
+    {"limit_angle": math.radians(10.0), "asset_cfg": robot()},
+    {"limit_angle": math.radians(40.0), "asset_cfg": robot()},
+  ),
+  "T2": (
+    {"minimum_height": 0.25, "asset_cfg": robot()},
+    {"minimum_height": 0.2, "asset_cfg": robot()},
+  ),
+  "T3": ({"sensor_name": NONFOOT_SENSOR}, {"sensor_name": NONFOOT_SENSOR}),
 }
 
 
@@ -121,40 +133,26 @@ SNAPSHOT_CASES = [
       " raw_action differs from action_manager.action"
     ),
     params={
-      "R1": {"std": 0.4, "command_name": "twist"},
-      "R2": {"std": 0.6, "command_name": "twist"},
-      "R3": {"std": 0.6},
+      "R1": {"std": 0.4, "command_name": COMMAND, "asset_cfg": robot()},
+      "R2": {"std": 0.6, "command_name": COMMAND, "asset_cfg": robot()},
+      "R3": {"std": 0.6, "asset_cfg": robot()},
       "R4": {
-        "asset_cfg": {
-          "scene_entity": {
-            "name": "robot",
-            "joint_names": [".*_thigh_joint", "FR_hip_joint"],
-            "preserve_order": True,
-          }
-        }
+        "asset_cfg": robot(joint_names=[".*_thigh_joint", "FR_hip_joint"], preserve_order=True)
       },
       "R5": {
         "sensor_name": SENSOR,
-        "command_name": "twist",
+        "command_name": COMMAND,
         "threshold": 0.15,
         "command_threshold": 0.35,
       },
-      "R6": {"target_height": 0.1, "tanh_mult": 4.0, "asset_cfg": feet()},
+      "R6": {"target_height": 0.1, "tanh_mult": 4.0, "asset_cfg": feet(["RL", "FR"])},
       "R7": {"sensor_name": SENSOR, "target_height": 0.11, "asset_cfg": feet()},
-      "O4": {"asset_cfg": {"scene_entity": {"name": "robot", "joint_names": [".*_calf_joint"]}}},
-      "O5": {
-        "asset_cfg": {
-          "scene_entity": {
-            "name": "robot",
-            "joint_names": ["RL_.*", "FR_hip_joint"],
-            "preserve_order": True,
-          }
-        }
-      },
-      "O6": {"action_name": "joint_pos"},
+      "O4": {"asset_cfg": robot(joint_names=[".*_calf_joint"])},
+      "O5": {"asset_cfg": robot(joint_names=["RL_.*", "FR_hip_joint"], preserve_order=True)},
+      "O6": {"action_name": ACTION},
       "O8": {"asset_cfg": feet(["FL", "RR", "FR"])},
-      "T1": {"limit_angle": math.radians(6.0)},
-      "T2": {"minimum_height": 0.24},
+      "T1": {"limit_angle": math.radians(6.0), "asset_cfg": robot()},
+      "T2": {"minimum_height": 0.24, "asset_cfg": robot()},
     },
   ),
   SnapshotCase(
@@ -200,10 +198,11 @@ def term_params(todo: str, case: str | SnapshotCase) -> dict[str, Any]:
 
 
 def update_command_params(case: SnapshotCase) -> dict:
-  """C2 on a snapshot case: half the envs are heading envs, every third one turns in place (env
-  2 is a turning heading env; in a case of fewer than 3 envs all turn), one stands, and the
+  """C2 on a snapshot case: the even envs and env 1 are heading envs, every third one turns in
+  place (env 2 is a turning heading env; in a case of fewer than 3 envs all turn), env 1 stands
+  (a standing heading env: it must end at rest, whatever its heading error), and the
   controller's raw output leaves the yaw range for some env in every case (so a missing clip
-  shows)."""
+  shows). The probe runs each step with the heading flag on and again with it off."""
   n = case.num_envs
   if case.start == "turned":  # env 0: target 2.9 rad, facing -2.8 rad; env 2: -2.6 vs 2.7
     heading_target = [2.9, 0.0, -2.6]
@@ -223,7 +222,7 @@ def update_command_params(case: SnapshotCase) -> dict:
   return {
     "cfg": cfg,
     "heading_target": heading_target,
-    "is_heading_env": [i % 2 == 0 for i in range(n)],
+    "is_heading_env": [i % 2 == 0 or i == 1 for i in range(n)],
     "is_turning_env": [i % 3 == 2 or n < 3 for i in range(n)],
     "is_standing_env": [i == 1 or (n == 1) for i in range(n)] if n > 1 else [False],
   }
@@ -346,14 +345,17 @@ PARAM_CASES = [
     3,
     {
       "initial_ranges": {},
-      "steps": [0, 99, 100, 250],
+      "steps": [0, 10, 99, 100, 250],
       "stages": [
-        {"step": 0, "lin_vel_x": [-0.5, 0.5], "ang_vel_z": [-0.4, 0.4]},
+        {"step": 10, "lin_vel_x": [-0.5, 0.5], "ang_vel_z": [-0.4, 0.4]},
         {"step": 100, "lin_vel_x": [-1.0, 1.0], "lin_vel_y": [-0.6, 0.6]},
         {"step": 250, "ang_vel_z": [-1.5, 1.5]},
       ],
     },
-    description="K1: stages from steps 0, 100 and 250, the counter at 0, 99, 100 and 250",
+    description=(
+      "K1: stages from steps 10, 100 and 250, the counter at 0 (before the first), 10, 99, 100"
+      " and 250"
+    ),
   ),
   ParamCase(
     "stages",
@@ -379,14 +381,17 @@ PARAM_CASES = [
     3,
     {
       "initial_weight": -0.01,
-      "steps": [0, 99, 100, 250],
+      "steps": [0, 10, 99, 100, 250],
       "stages": [
-        {"step": 0, "weight": -0.02},
+        {"step": 10, "weight": -0.02},
         {"step": 100, "weight": -0.1},
         {"step": 250, "weight": -0.3},
       ],
     },
-    description="K2: weight stages from steps 0, 100 and 250, the counter at 0, 99, 100 and 250",
+    description=(
+      "K2: weight stages from steps 10, 100 and 250, the counter at 0 (before the first), 10,"
+      " 99, 100 and 250"
+    ),
   ),
   ParamCase(
     "weights",

@@ -19,6 +19,8 @@ class Mutant:
   file: str
   old: str
   new: str
+  rule: str | None = None
+  """The rule of the TODO's registry entry (trotlab.grading.todos) the mistake breaks, if one."""
 
   @property
   def key(self) -> str:

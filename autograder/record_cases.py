@@ -28,7 +28,7 @@ from autograder.mutants import MUTANTS, write_mutant
 from trotlab.envs.manager_based_rl_env import ManagerBasedRlEnv
 from trotlab.grading import canned, child, protocol
 from trotlab.grading.judge import PUBLIC_CASES_DIR
-from trotlab.grading.snapshot import capture_snapshot, stack_snapshots
+from trotlab.grading.snapshot import capture_snapshot, command_term, stack_snapshots
 from trotlab.tasks import get_task
 from trotlab.tasks.velocity.mdp import load_mdp, resolve_mdp_dir
 from trotlab.utils.math import quat_from_euler_xyz
@@ -54,7 +54,7 @@ def _set_root(
   dz: list[float],
   vel: list[list[float]],
 ) -> None:
-  robot = env.scene["robot"]
+  (robot,) = env.scene.entities.values()  # the task's env (policy cases) or the canned one
   root = robot.data.default_root_state.clone()
   r, p, y = (torch.tensor(v) for v in zip(*rpy, strict=True))
   root[:, 3:7] = quat_from_euler_xyz(r, p, y)
@@ -64,7 +64,7 @@ def _set_root(
 
 
 def _start(env: ManagerBasedRlEnv, case: C.SnapshotCase) -> None:
-  robot = env.scene["robot"]
+  (robot,) = env.scene.entities.values()
   n = env.num_envs
   if case.start == "tumble":
     canned.start_state(env)
@@ -128,7 +128,7 @@ def record_sequence(case: C.SnapshotCase, policy_file: Path | None) -> dict[str,
     env = canned.build_env(case.num_envs)
   obs = env.reset()
   _start(env, case)
-  env.command_manager.get_term("twist").vel_command_b[:] = torch.tensor(case.commands)
+  command_term(env).vel_command_b[:] = torch.tensor(case.commands)
   obs = env.observation_manager.compute() if policy else obs
   snapshots = []
   warmup = 25 if policy else 0  # the policy walks for 0.5 s before recording starts

@@ -50,6 +50,11 @@ class TrainBench:
   """Config changes, PATH=VALUE each (see the module docstring)."""
   candidate: Literal["gait_penalty_ramp"] | None = None
   """A named change of the env config (``CANDIDATES``), applied before ``set``."""
+  init_checkpoint: Path | None = None
+  """Start from this checkpoint (a runner's model_IT.pt: actor, critic, optimizer) instead of
+  fresh networks: the warm-start lever of issue 15. The env's curricula still start at step 0."""
+  save_checkpoints: bool = False
+  """Also save the runner at every evaluation (``out``/seed{seed}/model_IT.pt)."""
   out: Path = Path("docs/data")
 
 
@@ -149,6 +154,9 @@ def run_train_bench(cfg: TrainBench) -> dict:
   configure_sim(eval_env_config.sim, cfg.sim_backend, device)
   eval_env_config.sim.nthread = cfg.threads
   eval_env = ManagerBasedRlEnv(eval_env_config, verbose=False)
+  if cfg.init_checkpoint is not None:
+    runner.load(str(cfg.init_checkpoint), map_location=device)
+    runner.current_learning_iteration = 0
   model = runner.alg.get_policy()
 
   def policy(obs):
@@ -161,6 +169,7 @@ def run_train_bench(cfg: TrainBench) -> dict:
     f"actor {agent.actor.hidden_dims}, {samples_per_iter} samples/iteration"
     + (f", candidate {cfg.candidate}" if cfg.candidate else "")
     + (f", changed: {' '.join(cfg.set)}" if cfg.set else "")
+    + (f", from {cfg.init_checkpoint}" if cfg.init_checkpoint else "")
   )
   curve, train_time, iteration, first_pass = [], 0.0, 0, None
   max_iterations = cfg.max_iterations or float("inf")
@@ -187,6 +196,10 @@ def run_train_bench(cfg: TrainBench) -> dict:
       },
     }
     curve.append(point)
+    seed_dir = cfg.out / f"seed{cfg.seed}"
+    if cfg.save_checkpoints:
+      seed_dir.mkdir(parents=True, exist_ok=True)
+      runner.save(str(seed_dir / f"model_{iteration}.pt"))
     print(
       f"[bench train] it {iteration:4d}  {train_time / 60:5.2f} min  "
       f"worst |v_xy err| {point['worst_xy_error']:.3f}  worst |wz err| {point['worst_wz_error']:.3f}  "
@@ -194,7 +207,6 @@ def run_train_bench(cfg: TrainBench) -> dict:
     )
     if metrics["passed"] and first_pass is None:
       first_pass = point
-      seed_dir = cfg.out / f"seed{cfg.seed}"
       seed_dir.mkdir(parents=True, exist_ok=True)
       runner.save(str(seed_dir / f"model_{iteration}.pt"))
       save_tracking_outputs(
@@ -212,6 +224,7 @@ def run_train_bench(cfg: TrainBench) -> dict:
     "num_envs": env.num_envs,
     "candidate": cfg.candidate,
     "changed": list(cfg.set),
+    "init_checkpoint": str(cfg.init_checkpoint) if cfg.init_checkpoint else None,
     "samples_per_iteration": samples_per_iter,
     "time_to_pass_s": first_pass["train_time_s"] if first_pass else None,
     "iterations_to_pass": first_pass["iteration"] if first_pass else None,

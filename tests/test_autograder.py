@@ -230,7 +230,9 @@ def test_an_in_place_write_to_robot_constants_costs_only_its_own_todo(tmp_path):
   text = rewards.read_text()
   anchor = '  """TODO(R4)'
   body = text.index('"""', text.index(anchor) + len(anchor)) + 3
-  text = text[:body] + '\n  env.scene["robot"].data.default_joint_pos.add_(0.01)' + text[body:]
+  text = (
+    text[:body] + "\n  env.scene[asset_cfg.name].data.default_joint_pos.add_(0.01)" + text[body:]
+  )
   rewards.write_text(text)
   results = {r.todo: r for r in grade_terms(folder, todos=["R4", "O4"], log=QUIET)}
   assert results["R4"].score == 0

@@ -36,7 +36,7 @@ _ROBOT = SceneEntityCfg("robot")
 def base_lin_vel(env: ManagerBasedRlEnv, asset_cfg: SceneEntityCfg = _ROBOT) -> torch.Tensor:
   """TODO(O1): the trunk's linear velocity in its own (body) frame [m/s]. Returns (N, 3).
 
-  Hint: one line, EntityData has it.
+  Hint: one line: the EntityData env.scene[asset_cfg.name].data has it.
   """
   ### BEGIN SOLUTION
   return env.scene[asset_cfg.name].data.root_link_lin_vel_b
@@ -46,7 +46,7 @@ def base_lin_vel(env: ManagerBasedRlEnv, asset_cfg: SceneEntityCfg = _ROBOT) -> 
 def base_ang_vel(env: ManagerBasedRlEnv, asset_cfg: SceneEntityCfg = _ROBOT) -> torch.Tensor:
   """TODO(O2): the trunk's angular velocity in its body frame [rad/s]. Returns (N, 3).
 
-  Hint: one line, EntityData has it.
+  Hint: one line: the EntityData env.scene[asset_cfg.name].data has it.
   """
   ### BEGIN SOLUTION
   return env.scene[asset_cfg.name].data.root_link_ang_vel_b
@@ -56,7 +56,7 @@ def base_ang_vel(env: ManagerBasedRlEnv, asset_cfg: SceneEntityCfg = _ROBOT) -> 
 def projected_gravity(env: ManagerBasedRlEnv, asset_cfg: SceneEntityCfg = _ROBOT) -> torch.Tensor:
   """TODO(O3): the unit gravity direction in the body frame; (0, 0, -1) when level. (N, 3).
 
-  Hint: one line, EntityData has it.
+  Hint: one line: the EntityData env.scene[asset_cfg.name].data has it.
   """
   ### BEGIN SOLUTION
   return env.scene[asset_cfg.name].data.projected_gravity_b
@@ -67,7 +67,8 @@ def joint_pos_rel(env: ManagerBasedRlEnv, asset_cfg: SceneEntityCfg = _ROBOT) ->
   """TODO(O4): joint positions relative to the stand pose, q - q_default [rad], for the joints
   asset_cfg.joint_ids (all 12 by default). Returns (N, J).
 
-  Hint: data.joint_pos and data.default_joint_pos, columns [:, asset_cfg.joint_ids].
+  Hint: with data = env.scene[asset_cfg.name].data: data.joint_pos and data.default_joint_pos,
+  columns [:, asset_cfg.joint_ids].
   """
   ### BEGIN SOLUTION
   data = env.scene[asset_cfg.name].data
@@ -79,7 +80,8 @@ def joint_vel_rel(env: ManagerBasedRlEnv, asset_cfg: SceneEntityCfg = _ROBOT) ->
   """TODO(O5): joint velocities relative to the default, qd - qd_default [rad/s], for the joints
   asset_cfg.joint_ids (all 12 by default). Returns (N, J).
 
-  Hint: data.joint_vel and data.default_joint_vel, columns [:, asset_cfg.joint_ids].
+  Hint: with data = env.scene[asset_cfg.name].data: data.joint_vel and data.default_joint_vel,
+  columns [:, asset_cfg.joint_ids].
   """
   ### BEGIN SOLUTION
   data = env.scene[asset_cfg.name].data
@@ -114,7 +116,8 @@ def foot_height(env: ManagerBasedRlEnv, asset_cfg: SceneEntityCfg) -> torch.Tens
   """TODO(O8): world height z [m] of the foot sites asset_cfg.site_ids (the ground is z = 0).
   Returns (N, F).
 
-  Hint: index the last axis: [..., 2] or [:, ids, 2].
+  Hint: env.scene[asset_cfg.name].data.site_pos_w is (N, sites, 3); index the last axis:
+  [:, asset_cfg.site_ids, 2].
   """
   ### BEGIN SOLUTION
   return env.scene[asset_cfg.name].data.site_pos_w[:, asset_cfg.site_ids, 2]
@@ -138,7 +141,7 @@ def foot_air_time(env: ManagerBasedRlEnv, sensor_name: str) -> torch.Tensor:
 def foot_contact(env: ManagerBasedRlEnv, sensor_name: str) -> torch.Tensor:
   """TODO(O10): 1.0 for each foot touching the ground (found > 0), else 0.0. Returns (N, F).
 
-  Hint: compare, then .float().
+  Hint: env.scene[sensor_name].data.found; compare, then .float().
   """
   ### BEGIN SOLUTION
   return (env.scene[sensor_name].data.found > 0).float()
@@ -149,7 +152,7 @@ def foot_contact_forces(env: ManagerBasedRlEnv, sensor_name: str) -> torch.Tenso
   """TODO(O11): the net contact force on each foot [N], world frame, flattened foot by foot:
   (f_FR_x, f_FR_y, f_FR_z, f_FL_x, ...). The sensor's force is (N, F, 3). Returns (N, 3 F).
 
-  Hint: Tensor.flatten(start_dim=1) keeps the env axis.
+  Hint: env.scene[sensor_name].data.force; Tensor.flatten(start_dim=1) keeps the env axis.
   """
   ### BEGIN SOLUTION
   return env.scene[sensor_name].data.force.flatten(start_dim=1)

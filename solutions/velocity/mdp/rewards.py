@@ -70,7 +70,8 @@ def track_angular_velocity(
   learns to trot they are large, and folding them in here would hide the yaw signal).
 
   Returns: (N,) float32.
-  Hint: the yaw rate is root_link_ang_vel_b[:, 2]; the command's is command[:, 2].
+  Hint: the yaw rate is env.scene[asset_cfg.name].data.root_link_ang_vel_b[:, 2]; the command's
+  is command[:, 2].
   """
   ### BEGIN SOLUTION
   command = env.command_manager.get_command(command_name)
@@ -108,7 +109,8 @@ def default_joint_position(
       penalty = sum_j (q_j - q_default_j)^2        # q: joint_pos, q_default: default_joint_pos [rad]
 
   Returns: (N,) float32, >= 0 (the config gives it a negative weight).
-  Hint: select columns with [:, asset_cfg.joint_ids] (a list of indices, or slice(None)).
+  Hint: data = env.scene[asset_cfg.name].data; select columns with [:, asset_cfg.joint_ids] (a
+  list of indices, or slice(None)).
   """
   ### BEGIN SOLUTION
   data = env.scene[asset_cfg.name].data
@@ -166,7 +168,8 @@ def feet_clearance(
   The tanh factor is ~0 for a planted foot and ~1 for a moving one, so only swinging feet count.
 
   Returns: (N,) float32, >= 0.
-  Hint: data.site_pos_w[:, asset_cfg.site_ids, 2] is (N, F); torch.tanh, torch.linalg.norm(..., dim=-1).
+  Hint: with data = env.scene[asset_cfg.name].data, data.site_pos_w[:, asset_cfg.site_ids, 2] is
+  (N, F); torch.tanh, torch.linalg.norm(..., dim=-1).
   """
   ### BEGIN SOLUTION
   data = env.scene[asset_cfg.name].data
@@ -254,7 +257,8 @@ def feet_slip(env: ManagerBasedRlEnv, sensor_name: str, asset_cfg: SceneEntityCf
   sensor is not indexed by site_ids.
 
   Returns: (N,) float32, >= 0.
-  Hint: (env.scene[sensor_name].data.found > 0).float() is (N, F).
+  Hint: (env.scene[sensor_name].data.found > 0).float() is (N, F); the sites' velocities are
+  env.scene[asset_cfg.name].data.site_lin_vel_w[:, asset_cfg.site_ids, :2].
   """
   ### BEGIN SOLUTION
   in_contact = (env.scene[sensor_name].data.found > 0).float()

@@ -6,17 +6,25 @@ recipe (the grader's recorder steps it 30 times, 0.6 s): env 0 steps in place ya
 from 15 cm pitched and rolled, env 2 starts rolled by 75 degrees and topples onto its side
 (non-foot contacts). Terms are called on these states through the same EntityData,
 ContactSensor and manager objects as in training.
+
+The canned env names its robot, sensors, command, action term and reward unlike the task does
+(trotlab.grading.protocol's ``ROBOT`` ... ``REWARD``), and the cases pass these names.
 """
 
 from __future__ import annotations
+
+import dataclasses
 
 import torch
 
 from trotlab.envs.manager_based_rl_env import ManagerBasedRlEnv
 from trotlab.envs.mdp import action_rate_l2
 from trotlab.evaluation.scripted_command import ScriptedVelocityCommandCfg
+from trotlab.grading.protocol import ACTION, COMMAND, FEET_SENSOR, NONFOOT_SENSOR, REWARD, ROBOT
 from trotlab.managers import RewardTermCfg
 from trotlab.tasks import get_task
+from trotlab.tasks.velocity.velocity_env_cfg import FEET_SENSOR as TASK_FEET_SENSOR
+from trotlab.tasks.velocity.velocity_env_cfg import NONFOOT_SENSOR as TASK_NONFOOT_SENSOR
 from trotlab.utils.math import quat_from_euler_xyz
 
 TASK = "Mjlab-Velocity-Flat-Unitree-Go1"
@@ -25,14 +33,26 @@ COMMANDS = ((0.5, 0.2, 0.3), (0.0, 0.0, 0.0), (-0.4, 0.1, -0.6))
 
 
 def build_env(num_envs: int = NUM_ENVS, ranges=None) -> ManagerBasedRlEnv:
-  """The canned env: Go1 play config, ``num_envs`` envs (3 for the recipe), a scripted "twist" command, one framework reward
-  (action_rate, for curricula), no observations, terminations, events or curricula."""
+  """The canned env: Go1 play config, ``num_envs`` envs (3 for the recipe), a scripted command,
+  one framework reward (action_rate_l2, for curricula), no observations, terminations, events or
+  curricula; every name is the canned one (module docstring)."""
   cfg = get_task(TASK).env_cfg(play=True, device="cpu")
   cfg.scene.num_envs = num_envs
+  (robot,) = cfg.scene.entities.values()
+  cfg.scene.entities = {ROBOT: robot}
+  renamed = {TASK_FEET_SENSOR: FEET_SENSOR, TASK_NONFOOT_SENSOR: NONFOOT_SENSOR}
+  cfg.scene.sensors = {
+    renamed[name]: dataclasses.replace(
+      sensor, primary=dataclasses.replace(sensor.primary, entity=ROBOT)
+    )
+    for name, sensor in cfg.scene.sensors.items()
+  }
+  (action,) = cfg.actions.values()
+  cfg.actions = {ACTION: dataclasses.replace(action, entity_name=ROBOT)}
   cfg.observations = {}
-  cfg.rewards = {"action_rate": RewardTermCfg(func=action_rate_l2, weight=-0.01)}
+  cfg.rewards = {REWARD: RewardTermCfg(func=action_rate_l2, weight=-0.01)}
   cfg.terminations, cfg.events, cfg.curriculum = {}, {}, {}
-  cfg.commands = {"twist": ScriptedVelocityCommandCfg(ranges=ranges)}
+  cfg.commands = {COMMAND: ScriptedVelocityCommandCfg(ranges=ranges)}
   cfg.seed = 0
   return ManagerBasedRlEnv(cfg, verbose=False)
 
@@ -43,7 +63,7 @@ def actions_at(step: int) -> torch.Tensor:
 
 
 def start_state(env: ManagerBasedRlEnv) -> None:
-  robot = env.scene["robot"]
+  robot = env.scene[ROBOT]
   root = robot.data.default_root_state.clone()
   root[:, 3:7] = quat_from_euler_xyz(
     torch.tensor([0.0, -0.15, 1.3]), torch.tensor([0.0, 0.2, 0.0]), torch.tensor([0.7, -1.2, 0.0])
@@ -53,5 +73,5 @@ def start_state(env: ManagerBasedRlEnv) -> None:
   robot.write_root_state_to_sim(root)
   offsets = 0.1 * torch.sin(torch.arange(NUM_ENVS * 12, dtype=torch.float32).reshape(NUM_ENVS, 12))
   robot.write_joint_state_to_sim(robot.data.default_joint_pos + offsets, torch.zeros(NUM_ENVS, 12))
-  env.scene["feet_ground_contact"].reset()
-  env.command_manager.get_term("twist").vel_command_b[:] = torch.tensor(COMMANDS)
+  env.scene[FEET_SENSOR].reset()
+  env.command_manager.get_term(COMMAND).vel_command_b[:] = torch.tensor(COMMANDS)

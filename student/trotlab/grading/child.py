@@ -23,13 +23,19 @@ import numpy as np
 import torch
 
 from trotlab.grading import probes, protocol
+from trotlab.grading.todos import FILES
 from trotlab.tasks.velocity.mdp import load_mdp_file
 from trotlab.utils.todo import TodoNotImplemented
 
 
+STUDENT_FILES = {f"{name}.py" for name in FILES}
+
+
 def _where(err: BaseException) -> str:
+  """" (file.py:line)" of the deepest frame in a student's file (the grader's copy or the
+  student's own tree), else of the deepest frame."""
   frames = traceback.extract_tb(err.__traceback__)
-  student = [f for f in frames if "/submission/" in f.filename] or frames[-1:]
+  student = [f for f in frames if Path(f.filename).name in STUDENT_FILES] or frames[-1:]
   if not student:
     return ""
   last = student[-1]

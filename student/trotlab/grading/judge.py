@@ -101,13 +101,16 @@ LABELS = {
 """The mistake a failure category names, in a few words (the self-check's table shows it)."""
 
 COLUMNS = {
-  "C2": ("vx", "vy", "wz"),
+  "C2": (
+    *("vx", "vy", "wz"),
+    *(f"{c} with cfg.heading_command False" for c in ("vx", "vy", "wz")),
+  ),
   "C3": ('metrics["error_vel_xy"]', 'metrics["error_vel_yaw"]'),
   "K1": (
     *(f'returned["{k}_max"]' for k in ("lin_vel_x", "lin_vel_y", "ang_vel_z")),
     *(f"ranges.{k}[{i}]" for k in ("lin_vel_x", "lin_vel_y", "ang_vel_z") for i in (0, 1)),
   ),
-  "K2": ("returned weight", 'the "action_rate" term\'s weight'),
+  "K2": ("returned weight", "the reward term's weight"),
 }
 """What the last axis of a probe's value holds, where it is not the term's own output."""
 

@@ -32,7 +32,7 @@ import numpy as np
 import torch
 
 from trotlab.envs.manager_based_rl_env import ManagerBasedRlEnv
-from trotlab.grading import canned
+from trotlab.grading import canned, protocol
 from trotlab.grading.snapshot import apply_snapshot, replace_env, snapshot_at
 from trotlab.managers import SceneEntityCfg
 
@@ -93,7 +93,7 @@ def _watched(env: ManagerBasedRlEnv) -> list[torch.Tensor]:
       tensors += [sensor.data.current_air_time, sensor.data.last_air_time]
       tensors += [sensor.data.current_contact_time, sensor.data.last_contact_time]
   tensors += [env.action_manager.action, env.action_manager.prev_action]
-  tensors.append(env.command_manager.get_command("twist"))
+  tensors.append(env.command_manager.get_command(protocol.COMMAND))
   return tensors
 
 
@@ -103,7 +103,7 @@ class _RobotConstants:
   write cannot spoil the TODOs graded after it."""
 
   def __init__(self, env: ManagerBasedRlEnv) -> None:
-    self.data = env.scene["robot"].data
+    self.data = env.scene[protocol.ROBOT].data
     self.saved = {
       name: (getattr(self.data, name), getattr(self.data, name).clone()) for name in ROBOT_CONSTANTS
     }
@@ -198,7 +198,10 @@ def _probe_reset(
 
 
 def _command_term(cls: type, env: ManagerBasedRlEnv, cfg_cls: type, cfg_params: dict):
-  cfg = cfg_cls(resampling_time_range=tuple(cfg_params.get("resampling_time_range", (2.0, 4.0))))
+  cfg = cfg_cls(
+    resampling_time_range=tuple(cfg_params.get("resampling_time_range", (2.0, 4.0))),
+    entity_name=protocol.ROBOT,
+  )
   for key, value in cfg_params.items():
     if key == "ranges":
       value = type(cfg.ranges)(**{k: tuple(v) for k, v in value.items()})
@@ -251,18 +254,26 @@ def probe_resample(env: ManagerBasedRlEnv, cls: type, cfg_cls: type, params: dic
 def probe_update_command(
   env: ManagerBasedRlEnv, cls: type, cfg_cls: type, params: dict, sequence: Arrays
 ) -> Arrays:
-  """C2: the heading controller, turning and standing envs, at every snapshot of the sequence."""
+  """C2: the heading controller, turning and standing envs, at every snapshot of the sequence;
+  each step twice, with the case's cfg.heading_command and then with it False (value: (T, N, 6),
+  columns vx, vy, wz of each)."""
   cmd = _command_term(cls, env, cfg_cls, params["cfg"])
+  flags = (cmd.cfg.heading_command, False)
   values = []
   for t in range(sequence["qpos"].shape[0]):
     apply_snapshot(env, snapshot_at(sequence, t))
-    cmd.vel_command_b[:] = torch.as_tensor(sequence["command"][t])
-    cmd.heading_target[:] = torch.as_tensor(params["heading_target"])
-    cmd.is_heading_env[:] = torch.as_tensor(params["is_heading_env"])
-    cmd.is_turning_env[:] = torch.as_tensor(params["is_turning_env"])
-    cmd.is_standing_env[:] = torch.as_tensor(params["is_standing_env"])
-    cmd._update_command()
-    values.append(to_array(cmd.vel_command_b, "vel_command_b"))
+    step = []
+    for flag in flags:
+      cmd.cfg.heading_command = flag
+      cmd.vel_command_b[:] = torch.as_tensor(sequence["command"][t])
+      cmd.heading_target[:] = torch.as_tensor(params["heading_target"])
+      cmd.is_heading_env[:] = torch.as_tensor(params["is_heading_env"])
+      cmd.is_turning_env[:] = torch.as_tensor(params["is_turning_env"])
+      cmd.is_standing_env[:] = torch.as_tensor(params["is_standing_env"])
+      cmd._update_command()
+      step.append(to_array(cmd.vel_command_b, "vel_command_b"))
+    values.append(np.concatenate(step, axis=-1))
+  cmd.cfg.heading_command = flags[0]
   return {"value": np.stack(values)}
 
 
@@ -288,19 +299,19 @@ def probe_curriculum(env: ManagerBasedRlEnv, func: Callable, todo: str, params: 
   for step in params["steps"]:
     env.common_step_counter = int(step)
     if todo == "K1":
-      out = func(env, ids, "twist", params["stages"])
+      out = func(env, ids, protocol.COMMAND, params["stages"])
       if not isinstance(out, dict):
         raise ProbeError(f"commands_vel returned {type(out).__name__}, expected a dict")
       keys = ("lin_vel_x_max", "lin_vel_y_max", "ang_vel_z_max")
       if set(out) != set(keys):
         raise ProbeError(f"commands_vel returned keys {sorted(out)}, expected {list(keys)}")
       returned.append([float(out[k]) for k in keys])
-      r = env.command_manager.get_term("twist").cfg.ranges
+      r = env.command_manager.get_term(protocol.COMMAND).cfg.ranges
       state.append([float(x) for x in (*r.lin_vel_x, *r.lin_vel_y, *r.ang_vel_z)])
     else:
-      out = func(env, ids, "action_rate", params["stages"])
+      out = func(env, ids, protocol.REWARD, params["stages"])
       returned.append([float(out)])
-      state.append([float(env.reward_manager.get_term_cfg("action_rate").weight)])
+      state.append([float(env.reward_manager.get_term_cfg(protocol.REWARD).weight)])
   return {"value": np.concatenate((np.asarray(returned), np.asarray(state)), axis=1)}
 
 
@@ -312,5 +323,5 @@ def build_env(num_envs: int, todo: str, params: dict) -> ManagerBasedRlEnv:
     )
   env = canned.build_env(num_envs)
   if todo == "K2":
-    env.reward_manager.get_term_cfg("action_rate").weight = float(params["initial_weight"])
+    env.reward_manager.get_term_cfg(protocol.REWARD).weight = float(params["initial_weight"])
   return env

@@ -13,6 +13,10 @@ and, written by the child (untrusted: the grader reads them with limits, numbers
   out/<todo>.json       {"status": ok | todo | error | missing, "message", "case_errors": {case:
                         message}}
 The child runs as ``python -m trotlab.grading.child JOB_DIR`` (``CHILD_MODULE``).
+
+A case's parameters name the canned env's robot, sensors, command and reward (``ROBOT`` ...
+``REWARD``): names unlike the task's, so a term that ignores a name parameter and writes the
+task's name ("robot", "twist", ...) fails.
 """
 
 from __future__ import annotations
@@ -34,6 +38,18 @@ STATUS = ".json"
 """out/<todo>.json: the TODO's status."""
 ARRAYS = ".npz"
 """out/<todo>.npz: the probe's arrays."""
+ROBOT = "go1"
+"""The canned env's scene entity (the task: "robot")."""
+FEET_SENSOR = "foot_contacts"
+"""Its feet's contact sensor, with air time (the task: "feet_ground_contact")."""
+NONFOOT_SENSOR = "body_contacts"
+"""Trunk, hips, thighs and calves against the ground (the task: "nonfoot_ground_contact")."""
+COMMAND = "base_twist"
+"""Its scripted velocity command (the task: "twist")."""
+ACTION = "legs"
+"""Its joint-position action term (the task: "joint_pos")."""
+REWARD = "smooth_actions"
+"""Its one reward, action_rate_l2, for the reward-weight curriculum (the task: "action_rate")."""
 TEXT_FIELDS = ("dtype", "device")
 """Outputs the child reports as text (np.str_ arrays); every other output must be numeric."""
 

@@ -8,10 +8,14 @@ autograder records snapshot sequences from rollouts and crafted poses and replay
 
 Array keys (N envs; a sequence adds a leading T axis):
   qpos (N, nq), qvel (N, nv)                       simulator state
-  contact/<sensor>/<timer> (N, P)                  current/last air/contact time [s]
-  action, prev_action, raw_action (N, A)           action manager buffers (term "joint_pos")
-  command (N, 3)                                   the "twist" command, body frame
+  contact/<timer> (N, P)                           current/last air/contact time [s] of the
+                                                   contact sensor that tracks air time
+  action, prev_action, raw_action (N, A)           action manager buffers (its one term)
+  command (N, 3)                                   the one command, body frame
   episode_length_buf (N,), common_step_counter ()  counters
+
+The keys name roles, not the env's names: a snapshot recorded in the task's env (a policy
+drives it) is put back into the canned env, whose names differ (trotlab.grading.canned).
 """
 
 from __future__ import annotations
@@ -22,24 +26,40 @@ import torch
 from trotlab.envs.manager_based_rl_env import ManagerBasedRlEnv
 
 TIMERS = ("current_air_time", "last_air_time", "current_contact_time", "last_contact_time")
-ACTION_TERM = "joint_pos"
-COMMAND = "twist"
 
 
-def _contact_sensors(env: ManagerBasedRlEnv) -> dict:
-  return {name: s for name, s in env.scene.sensors.items() if s.cfg.track_air_time}
+def _only(kind: str, names: list[str]) -> str:
+  if len(names) != 1:
+    raise ValueError(f"a snapshot needs exactly one {kind}; the env has {names}")
+  return names[0]
+
+
+def air_time_sensor(env: ManagerBasedRlEnv):
+  """The env's contact sensor that tracks air time (the feet's)."""
+  sensors = env.scene.sensors
+  return sensors[_only("air-time sensor", [n for n, s in sensors.items() if s.cfg.track_air_time])]
+
+
+def command_term(env: ManagerBasedRlEnv):
+  """The env's velocity command term."""
+  return env.command_manager.get_term(_only("command", env.command_manager.active_terms))
+
+
+def action_term(env: ManagerBasedRlEnv):
+  """The env's joint-position action term."""
+  return env.action_manager.get_term(_only("action term", env.action_manager.active_terms))
 
 
 def capture_snapshot(env: ManagerBasedRlEnv) -> dict[str, np.ndarray]:
   """The env's current state as float32/int64 numpy arrays (keys in the module docstring)."""
   out = {"qpos": env.sim.qpos, "qvel": env.sim.qvel}
-  for name, sensor in _contact_sensors(env).items():
-    for timer in TIMERS:
-      out[f"contact/{name}/{timer}"] = getattr(sensor.data, timer)
+  sensor = air_time_sensor(env)
+  for timer in TIMERS:
+    out[f"contact/{timer}"] = getattr(sensor.data, timer)
   out["action"] = env.action_manager.action
   out["prev_action"] = env.action_manager.prev_action
-  out["raw_action"] = env.action_manager.get_term(ACTION_TERM).raw_action
-  out["command"] = env.command_manager.get_command(COMMAND)
+  out["raw_action"] = action_term(env).raw_action
+  out["command"] = command_term(env).command
   arrays = {k: v.detach().cpu().numpy().astype(np.float32).copy() for k, v in out.items()}
   arrays["episode_length_buf"] = env.episode_length_buf.cpu().numpy().astype(np.int64)
   arrays["common_step_counter"] = np.asarray(env.common_step_counter, dtype=np.int64)
@@ -67,14 +87,14 @@ def apply_snapshot(env: ManagerBasedRlEnv, snapshot: dict[str, np.ndarray]) -> N
   if snapshot["qpos"].shape[0] != env.num_envs:
     raise ValueError(f"snapshot holds {snapshot['qpos'].shape[0]} envs, the env has {env.num_envs}")
   env.scene.sim.write_state(None, qpos=tensor("qpos"), qvel=tensor("qvel"))
-  for name, sensor in _contact_sensors(env).items():
-    sensor.update(0.0)  # re-read found/force at the written state; timers are overwritten next
-    for timer in TIMERS:
-      setattr(sensor.data, timer, tensor(f"contact/{name}/{timer}").clone())
+  sensor = air_time_sensor(env)
+  sensor.update(0.0)  # re-read found/force at the written state; timers are overwritten next
+  for timer in TIMERS:
+    setattr(sensor.data, timer, tensor(f"contact/{timer}").clone())
   env.action_manager.action[:] = tensor("action")
   env.action_manager.prev_action[:] = tensor("prev_action")
-  env.action_manager.get_term(ACTION_TERM).raw_action[:] = tensor("raw_action")
-  env.command_manager.get_command(COMMAND)[:] = tensor("command")
+  action_term(env).raw_action[:] = tensor("raw_action")
+  command_term(env).command[:] = tensor("command")
   env.episode_length_buf[:] = tensor("episode_length_buf")
   env.common_step_counter = int(snapshot["common_step_counter"])
 

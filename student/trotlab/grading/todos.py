@@ -6,6 +6,12 @@ has its handout id, its kind (how it is probed and judged), the student file and
 class or method to fill in, its points (term checks: 100 in all, split evenly over the TODO's
 canned cases) and the contract its output must meet.
 
+Each TODO lists the rules its docstring states that a plain value comparison on the nominal
+robot could miss (``rules``: a parameter used as given, a stateful term's reset, an order the
+docstring fixes, ...); every term TODO also keeps ``TERM_RULES``. Each rule has a case that
+code breaking only that rule fails: the tests plant such a mistake for every rule
+(tests/test_planted_mistakes.py), and a rule without one fails the tests.
+
 Kinds: ``term`` (a reward, observation or termination function or class, called on env states),
 ``resample`` (C1, judged by rules on many random draws), ``update_command`` and ``metrics``
 (C2, C3: the command's state after the call), ``curriculum`` (K1, K2: returned value and the
@@ -34,45 +40,126 @@ class Todo:
   """The output's shape per call (``num_envs`` envs), as the docstrings state it."""
   dtype: str | None = None
   """The output's dtype where the contract fixes one (terms); the grader checks it."""
+  rules: dict[str, str] = dataclasses.field(default_factory=dict, hash=False)
+  """Rule id -> the rule, as the docstring states it. A parameter's rule has the parameter's
+  name as its id (every parameter of the TODO's signature has one)."""
 
 
-def _reward(todo: str, name: str, points: int) -> Todo:
-  return Todo(todo, "term", "rewards", name, points, f"({N},)", "float32")
+TERM_RULES: dict[str, str] = {
+  "shape": "returns the shape the docstring states",
+  "dtype": "returns the dtype the docstring states",
+  "inputs_kept": "leaves its inputs (the robot's state, sensors, actions, command) untouched",
+  "independent": "each env's output depends on that env's data only",
+  "finite": "returns finite numbers",
+}
+"""The rules of every term TODO (the handout's section on what the grader checks)."""
+
+ASSET = "reads the entity env.scene[asset_cfg.name]"
+SELECTED = "uses the {} asset_cfg selects, in its order"
+SENSOR = "reads the sensor env.scene[sensor_name]"
+COMMAND_NAME = "reads the command named command_name"
 
 
-def _obs(todo: str, name: str, points: int, width: str) -> Todo:
-  return Todo(todo, "term", "observations", name, points, f"({N}, {width})", "float32")
+def _reward(todo: str, name: str, points: int, **rules: str) -> Todo:
+  return Todo(todo, "term", "rewards", name, points, f"({N},)", "float32", rules)
 
 
-def _termination(todo: str, name: str, points: int) -> Todo:
-  return Todo(todo, "term", "terminations", name, points, f"({N},)", "bool")
+def _obs(todo: str, name: str, points: int, width: str, **rules: str) -> Todo:
+  return Todo(todo, "term", "observations", name, points, f"({N}, {width})", "float32", rules)
+
+
+def _termination(todo: str, name: str, points: int, **rules: str) -> Todo:
+  return Todo(todo, "term", "terminations", name, points, f"({N},)", "bool", rules)
 
 
 COMMAND = "velocity_command"
 
 TODOS: tuple[Todo, ...] = (
-  _reward("R1", "track_linear_velocity", 7),
-  _reward("R2", "track_angular_velocity", 6),
-  _reward("R3", "flat_orientation", 4),
-  _reward("R4", "default_joint_position", 3),
-  _reward("R5", "feet_air_time", 9),
-  _reward("R6", "feet_clearance", 5),
-  _reward("R7", "feet_swing_height", 8),
-  _reward("R8", "feet_slip", 5),
-  _obs("O1", "base_lin_vel", 2, "3"),
-  _obs("O2", "base_ang_vel", 2, "3"),
-  _obs("O3", "projected_gravity", 2, "3"),
-  _obs("O4", "joint_pos_rel", 2, "selected joints"),
-  _obs("O5", "joint_vel_rel", 2, "selected joints"),
-  _obs("O6", "last_action", 2, "action dim"),
-  _obs("O7", "generated_commands", 2, "3"),
-  _obs("O8", "foot_height", 2, "selected feet"),
-  _obs("O9", "foot_air_time", 2, "feet"),
-  _obs("O10", "foot_contact", 2, "feet"),
-  _obs("O11", "foot_contact_forces", 2, "3 x feet"),
-  _termination("T1", "bad_orientation", 4),
-  _termination("T2", "root_height_below_minimum", 2),
-  _termination("T3", "illegal_contact", 3),
+  _reward(
+    "R1",
+    "track_linear_velocity",
+    7,
+    std="divides the error by std^2, the std given",
+    command_name=COMMAND_NAME,
+    asset_cfg=ASSET,
+    body_frame="compares body-frame velocities (root_link_lin_vel_b)",
+    vertical="counts the vertical velocity v_z^2 as error",
+  ),
+  _reward(
+    "R2",
+    "track_angular_velocity",
+    6,
+    std="divides the error by std^2, the std given",
+    command_name=COMMAND_NAME,
+    asset_cfg=ASSET,
+    yaw_only="only the yaw rate counts, not the roll and pitch rates",
+  ),
+  _reward("R3", "flat_orientation", 4, std="divides by std^2, the std given", asset_cfg=ASSET),
+  _reward("R4", "default_joint_position", 3, asset_cfg=SELECTED.format("joints")),
+  _reward(
+    "R5",
+    "feet_air_time",
+    9,
+    sensor_name=SENSOR,
+    command_name=COMMAND_NAME,
+    threshold="subtracts the threshold given",
+    command_threshold="0 where ||(c_vx, c_vy)|| + |c_wz| <= command_threshold, the one given",
+    flight="pays the flight that just ended (last_air_time), on touch-down steps only",
+  ),
+  _reward(
+    "R6",
+    "feet_clearance",
+    5,
+    target_height="compares with the target_height given",
+    tanh_mult="scales the speed by the tanh_mult given",
+    asset_cfg=SELECTED.format("foot sites"),
+  ),
+  _reward(
+    "R7",
+    "feet_swing_height",
+    8,
+    sensor_name=SENSOR,
+    target_height="compares with the target_height given",
+    asset_cfg=ASSET,
+    order="updates the peak before the penalty: the landing step's height counts",
+    reset="reset(env_ids) forgets the peaks of those envs only",
+  ),
+  _reward("R8", "feet_slip", 5, sensor_name=SENSOR, asset_cfg=ASSET),
+  _obs("O1", "base_lin_vel", 2, "3", asset_cfg=ASSET),
+  _obs("O2", "base_ang_vel", 2, "3", asset_cfg=ASSET),
+  _obs("O3", "projected_gravity", 2, "3", asset_cfg=ASSET),
+  _obs("O4", "joint_pos_rel", 2, "selected joints", asset_cfg=SELECTED.format("joints")),
+  _obs("O5", "joint_vel_rel", 2, "selected joints", asset_cfg=SELECTED.format("joints")),
+  _obs(
+    "O6",
+    "last_action",
+    2,
+    "action dim",
+    action_name="with action_name given, that term's raw_action; else action_manager.action",
+  ),
+  _obs("O7", "generated_commands", 2, "3", command_name=COMMAND_NAME),
+  _obs("O8", "foot_height", 2, "selected feet", asset_cfg=SELECTED.format("foot sites")),
+  _obs("O9", "foot_air_time", 2, "feet", sensor_name=SENSOR),
+  _obs("O10", "foot_contact", 2, "feet", sensor_name=SENSOR),
+  _obs(
+    "O11",
+    "foot_contact_forces",
+    2,
+    "3 x feet",
+    sensor_name=SENSOR,
+    foot_by_foot="flattens foot by foot: (f_FR_x, f_FR_y, f_FR_z, f_FL_x, ...)",
+  ),
+  _termination("T1", "bad_orientation", 4, limit_angle="the limit_angle given", asset_cfg=ASSET),
+  _termination(
+    "T2", "root_height_below_minimum", 2, minimum_height="the height given", asset_cfg=ASSET
+  ),
+  _termination(
+    "T3",
+    "illegal_contact",
+    3,
+    sensor_name=SENSOR,
+    count="touching is found > 0: found counts contacts and can exceed 1",
+  ),
   Todo(
     "C1",
     "resample",
@@ -80,6 +167,12 @@ TODOS: tuple[Todo, ...] = (
     "UniformVelocityCommand._resample_command",
     6,
     "fills vel_command_b, heading_target and the env flags of env_ids",
+    rules={
+      "env_ids": "draws for the envs env_ids only; the other envs keep theirs",
+      "ranges": "draws each of vx, vy, wz and the heading in its own range",
+      "heading_command": "no heading envs when cfg.heading_command is False",
+      "fractions": "each flag is true for its fraction of envs (rel_*_envs), drawn independently",
+    },
   ),
   Todo(
     "C2",
@@ -88,6 +181,13 @@ TODOS: tuple[Todo, ...] = (
     "UniformVelocityCommand._update_command",
     5,
     f"updates vel_command_b ({N}, 3)",
+    rules={
+      "wrap": "wraps the heading error to [-pi, pi)",
+      "clip": "clips the yaw rate to ranges.ang_vel_z",
+      "heading_command": "heading envs get a yaw rate only when cfg.heading_command is True",
+      "turning": "turning envs: (vx, vy) = 0, the yaw rate stays",
+      "standing_last": "standing envs are zeroed last, so a standing heading env stands still",
+    },
   ),
   Todo(
     "C3",
@@ -96,9 +196,38 @@ TODOS: tuple[Todo, ...] = (
     "UniformVelocityCommand._update_metrics",
     3,
     f'accumulates metrics["error_vel_xy"], metrics["error_vel_yaw"] ({N},)',
+    rules={
+      "accumulate": "adds to the metrics; never sets them",
+      "max_command_step": "divides by resampling_time_range[1] / step_dt",
+    },
   ),
-  Todo("K1", "curriculum", "curriculums", "commands_vel", 5, "dict of 3 floats"),
-  Todo("K2", "curriculum", "curriculums", "reward_weight", 3, "float"),
+  Todo(
+    "K1",
+    "curriculum",
+    "curriculums",
+    "commands_vel",
+    5,
+    "dict of 3 floats",
+    rules={
+      "command_name": COMMAND_NAME,
+      "velocity_stages": "a stage starts at its step exactly; the last one reached is active",
+      "before_first": "before the first stage, the ranges stay as they are",
+      "given_keys": "copies only the ranges the active stage gives",
+    },
+  ),
+  Todo(
+    "K2",
+    "curriculum",
+    "curriculums",
+    "reward_weight",
+    3,
+    "float",
+    rules={
+      "reward_name": "sets the weight of the reward named reward_name",
+      "weight_stages": "a stage starts at its step exactly; the last one reached is active",
+      "before_first": "before the first stage, the weight stays as it is",
+    },
+  ),
 )
 BY_ID: dict[str, Todo] = {t.todo: t for t in TODOS}
 IDS: tuple[str, ...] = tuple(BY_ID)

@@ -30,7 +30,8 @@ def bad_orientation(
   """TODO(T1): the trunk tilted more than ``limit_angle`` [rad] from upright.
 
   The tilt is the angle between the body z axis and the world's up direction. With the gravity
-  direction in the body frame g = projected_gravity_b (unit, (0, 0, -1) when level):
+  direction in the body frame g = projected_gravity_b of env.scene[asset_cfg.name].data (unit,
+  (0, 0, -1) when level):
 
       tilt = arccos(-g_z)          (clamp -g_z to [-1, 1] first: float32 can exceed 1)
 
@@ -46,7 +47,7 @@ def root_height_below_minimum(
   """TODO(T2): the trunk origin's world height root_link_pos_w z [m] is below minimum_height.
   Returns (N,) bool.
 
-  Hint: root_link_pos_w[:, 2].
+  Hint: env.scene[asset_cfg.name].data.root_link_pos_w[:, 2].
   """
   raise TodoNotImplemented("T2")
 
@@ -54,8 +55,9 @@ def root_height_below_minimum(
 def illegal_contact(env: ManagerBasedRlEnv, sensor_name: str) -> torch.Tensor:
   """TODO(T3): any of the contact sensor's primaries touches the ground (found > 0).
 
-  The sensor's found is (N, P): one column per watched geom (trunk, hips, thighs, calves).
+  The sensor's found is (N, P): one column per watched geom (trunk, hips, thighs, calves), the
+  number of its contacts with the ground (a calf lying on the ground has 2).
   Returns (N,) bool.
-  Hint: torch.any(x, dim=1).
+  Hint: env.scene[sensor_name].data.found; torch.any(x, dim=1).
   """
   raise TodoNotImplemented("T3")
