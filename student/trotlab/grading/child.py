@@ -31,8 +31,8 @@ STUDENT_FILES = {f"{name}.py" for name in FILES}
 
 
 def _where(err: BaseException) -> str:
-  """ " (file.py:line)" of the deepest frame in a student's file (the grader's copy or the
-  student's own tree), else of the deepest frame."""
+  """Where the error happened, as " (file.py:line)": the deepest frame in a student's file (the
+  grader's copy or the student's own tree), else the deepest frame."""
   frames = traceback.extract_tb(err.__traceback__)
   student = [f for f in frames if Path(f.filename).name in STUDENT_FILES] or frames[-1:]
   if not student:
