@@ -188,13 +188,20 @@ SNAPSHOT_CASES = [
 ]
 
 
+CANNED_NAMES = {"asset_cfg": robot(), "sensor_name": SENSOR, "command_name": COMMAND}
+"""The canned env's name for a name parameter that a TODO's parameters above do not give (a TODO
+without an entry gets these only)."""
+
+
 def term_params(todo: str, case: str | SnapshotCase) -> dict[str, Any]:
   if isinstance(case, SnapshotCase):
     if todo in case.params:
       return case.params[todo]
     case = case.name
-  public, hidden = TERM_PARAMS[todo]
-  return public if case.startswith("public_") else hidden
+  public, hidden = TERM_PARAMS.get(todo, ({}, {}))
+  params = public if case.startswith("public_") else hidden
+  names = {k: v for k, v in CANNED_NAMES.items() if k in BY_ID[todo].rules and k not in params}
+  return {**params, **names}
 
 
 def update_command_params(case: SnapshotCase) -> dict:
