@@ -36,6 +36,7 @@ import tomllib
 from pathlib import Path
 
 from autograder.sandbox import Limits, read_child_file, run_in_sandbox
+from trotlab.grading.notebook_calls import MAX_MESSAGE
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
@@ -57,7 +58,6 @@ CHILD_WALL_S = 300.0
 """Each of the two processes as a whole (start-up, imports, every cell and call)."""
 MAX_RESULTS_BYTES = 4 * 2**20
 """The largest answers.json / tests.json the grader reads."""
-MAX_MESSAGE = 500
 
 
 def notebook_limits() -> Limits:

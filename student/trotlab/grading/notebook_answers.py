@@ -29,7 +29,6 @@ from typing import Any
 
 from trotlab.grading import notebook_calls
 
-MAX_MESSAGE = 500
 MAX_VALUE_CHARS = 100_000
 """A result larger than this as JSON is refused (the tests' values are a few numbers)."""
 
@@ -46,7 +45,7 @@ def describe(err: BaseException, timeout_s: float) -> str:
   if isinstance(err, AnswerTimeout):
     limit = "the time limit per cell or call"
     return f"TimeoutError: ran longer than {timeout_s:g} s and was stopped ({limit})"
-  return f"{type(err).__name__}: {err}"[:MAX_MESSAGE]
+  return f"{type(err).__name__}: {err}"[: notebook_calls.MAX_MESSAGE]
 
 
 def run_limited(timeout_s: float, func, *args, **kwargs) -> Any:

@@ -17,6 +17,8 @@ from typing import Any
 
 MAX_DEPTH = 32
 """Deeper values are refused (the encoder and the decoder recurse)."""
+MAX_MESSAGE = 500
+"""An error message of an answer or a test is cut to this many characters on either side."""
 
 
 class Unencodable(TypeError):

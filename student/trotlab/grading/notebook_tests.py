@@ -34,8 +34,6 @@ from typing import Any
 
 from trotlab.grading import notebook_calls
 
-MAX_MESSAGE = 500
-
 
 class AnswerError(Exception):
   """The student's function raised, or returned what the tests cannot use, for this call."""
@@ -81,7 +79,7 @@ def run_tests(tests: list[dict], scope: dict[str, Any]) -> dict[str, dict]:
       verdicts[cell["grade_id"]] = {"passed": True, "error": ""}
     except Exception as err:  # noqa: BLE001  (a failed test; the message holds no test source)
       message = f"{type(err).__name__}: {err}".rstrip(": ")
-      verdicts[cell["grade_id"]] = {"passed": False, "error": message[:MAX_MESSAGE]}
+      verdicts[cell["grade_id"]] = {"passed": False, "error": message[: notebook_calls.MAX_MESSAGE]}
   return verdicts
 
 
