@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import shutil
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -90,3 +91,20 @@ def reference_mdp():
 @pytest.fixture
 def scene() -> Scene:
   return make_scene(num_envs=2)
+
+
+def plant(folder: Path, attacks: dict) -> None:
+  """Put each attack at the top of its function's body, in whichever MDP file of ``folder``
+  defines it. ``attacks``: id -> (function, code, ...); the code's lines are relative to the
+  body (its first line unindented), and are indented into it."""
+  for path in folder.glob("*.py"):
+    lines = path.read_text().splitlines(keepends=True)
+    for function, attack, *_ in attacks.values():
+      starts = [i for i, line in enumerate(lines) if line.startswith(f"def {function}(")]
+      if not starts:
+        continue
+      i = starts[0]
+      while not lines[i].rstrip().endswith(":"):  # the signature may span lines
+        i += 1
+      lines.insert(i + 1, textwrap.indent(textwrap.dedent(attack).strip() + "\n", "  "))
+    path.write_text("".join(lines))

@@ -102,3 +102,24 @@ def test_readme_and_handout_list_the_same_training_options():
   handout = training_options_table(HANDOUT)
   assert any("--agent.distillation.teacher-checkpoint" in row for row in handout)
   assert training_options_table(ROOT / "README.md") == handout
+
+
+def layout_paths(path: Path, prefix: str) -> set[str]:
+  """The folders named in the first column of ``path``'s layout table (rows "| `folder/` | ...")."""
+  rows = re.findall(r"^\| `([\w./]+/)` \|", path.read_text(), re.M)
+  return {row.removeprefix(prefix) for row in rows}
+
+
+def test_the_layout_tables_match_the_tree():
+  """Every package of trotlab is in the README's and the handout's layout tables, and every
+  folder they name exists."""
+  package = ROOT / "student" / "trotlab"
+  packages = {f"{p.name}/" for p in package.iterdir() if (p / "__init__.py").is_file()}
+  readme = layout_paths(ROOT / "README.md", "student/trotlab/")
+  handout = layout_paths(HANDOUT, "")
+  for named in (readme, handout):
+    top = {name.split("/")[0] + "/" for name in named}
+    assert packages <= top, packages - top
+  missing = [n for n in readme if not ((package / n).is_dir() or (ROOT / n).is_dir())]
+  missing += [n for n in handout if not (package / n).is_dir()]
+  assert not missing, missing

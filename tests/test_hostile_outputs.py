@@ -15,7 +15,6 @@ import stat
 import subprocess
 import sys
 import tempfile
-import textwrap
 import time
 import zipfile
 from pathlib import Path
@@ -27,7 +26,7 @@ from autograder import npz
 from autograder.sandbox import Limits, running_as_root
 from autograder.term_checks import grade_terms
 
-from conftest import ROOT, SOLUTIONS, quiet, training_check_of_forger
+from conftest import ROOT, SOLUTIONS, plant, quiet, training_check_of_forger
 
 MAX_MESSAGE = 2000
 """term_checks.MAX_MESSAGE: the longest message from the child a report quotes."""
@@ -69,21 +68,6 @@ ATTACKS = {
     {"error"},
   ),
 }
-
-
-def plant(folder: Path, attacks: dict) -> None:
-  """Put each attack at the top of its function's body (in whichever file defines it)."""
-  for path in folder.glob("*.py"):
-    lines = path.read_text().splitlines(keepends=True)
-    for function, attack, *_ in attacks.values():
-      starts = [i for i, line in enumerate(lines) if line.startswith(f"def {function}(")]
-      if not starts:
-        continue
-      i = starts[0]
-      while not lines[i].rstrip().endswith(":"):  # the signature may span lines
-        i += 1
-      lines.insert(i + 1, textwrap.indent(textwrap.dedent(attack).strip() + "\n", "  "))
-    path.write_text("".join(lines))
 
 
 def _deflated_npz(declared: int, written: int) -> bytes:

@@ -5,6 +5,7 @@ iterations of 8 envs through the train CLI's main(), in this process."""
 
 import importlib.util
 import sys
+from pathlib import Path
 
 import onnx
 import pytest
@@ -112,6 +113,22 @@ def test_a_missing_logger_package_names_the_install_command(logger, monkeypatch,
 
 
 @pytest.mark.filterwarnings("ignore:`torch.jit.load` is deprecated:FutureWarning")
+def play_briefly(monkeypatch, checkpoint: Path) -> None:
+  """``uv run play`` on the checkpoint: 2 envs, 3 steps, the reference MDP."""
+  run_main(
+    play,
+    monkeypatch,
+    "--checkpoint-file",
+    str(checkpoint),
+    "--mdp",
+    "solutions",
+    "--num-envs",
+    "2",
+    "--steps",
+    "3",
+  )
+
+
 def test_recurrent_train_resume_export_play_evaluate(monkeypatch, tmp_path):
   log_root = tmp_path / "logs"
   run_main(train, monkeypatch, *TINY_TRAINING, *RECURRENT, "--log-root", str(log_root))
@@ -163,18 +180,7 @@ def test_recurrent_train_resume_export_play_evaluate(monkeypatch, tmp_path):
   env.close()
 
   # play (its loop resets the state of the envs that end) and a short tracking evaluation.
-  run_main(
-    play,
-    monkeypatch,
-    "--checkpoint-file",
-    str(run / "model_1.pt"),
-    "--mdp",
-    "solutions",
-    "--num-envs",
-    "2",
-    "--steps",
-    "3",
-  )
+  play_briefly(monkeypatch, run / "model_1.pt")
   eval_cfg = TrackingEvalCfg(
     num_envs=2,
     phases=(Phase("stand", 0.1, (0.0, 0.0, 0.0)), Phase("forward", 0.2, (0.5, 0.0, 0.0))),
@@ -309,18 +315,7 @@ def test_teacher_then_distilled_student(monkeypatch, tmp_path):
     with torch.inference_mode():
       assert policy(obs).shape == (3, 12)
   env.close()
-  run_main(
-    play,
-    monkeypatch,
-    "--checkpoint-file",
-    str(student_run / "model_1.pt"),
-    "--mdp",
-    "solutions",
-    "--num-envs",
-    "2",
-    "--steps",
-    "3",
-  )
+  play_briefly(monkeypatch, student_run / "model_1.pt")
 
 
 def test_distillation_errors_name_the_fix(monkeypatch, tmp_path):

@@ -22,7 +22,7 @@ from autograder.sandbox import (
 )
 from autograder.term_checks import grade_terms
 
-from conftest import ROOT, SOLUTIONS, quiet, training_check_of_forger
+from conftest import ROOT, SOLUTIONS, plant, quiet, training_check_of_forger
 
 RESULTS_DIR = Path("/tmp/trotlab-test-results")
 
@@ -42,30 +42,14 @@ ATTACKS = {
   ),
   "R4": ("default_joint_position", "import time; time.sleep(10**6)"),
   "R6": ("feet_clearance", "blocks = [bytearray(2**30) for _ in range(50)]"),
-  "R8": ("feet_slip", "import sys\n  for _ in range(1100): sys.stdout.write('x' * 2**20)"),
+  "R8": ("feet_slip", "import sys\nfor _ in range(1100): sys.stdout.write('x' * 2**20)"),
   # Last in grading order: a fork bomb can still starve the next child of threads (seen in CI).
   "K2": (
     "reward_weight",
     # forks on through refused forks (the process limit), then every copy sleeps forever
-    "import os, time\n  for _ in range(64):\n    try: os.fork()\n    except OSError: pass\n  time.sleep(10**6)",
+    "import os, time\nfor _ in range(64):\n  try: os.fork()\n  except OSError: pass\ntime.sleep(10**6)",
   ),
 }
-
-
-def _plant(folder: Path) -> None:
-  """Put each attack at the top of its function's body."""
-  for name in ("rewards", "observations", "curriculums"):
-    path = folder / f"{name}.py"
-    lines = path.read_text().splitlines(keepends=True)
-    for function, attack in (v for v in ATTACKS.values()):
-      starts = [i for i, line in enumerate(lines) if line.startswith(f"def {function}(")]
-      if not starts:
-        continue
-      i = starts[0]
-      while not lines[i].rstrip().endswith(":"):  # the signature may span lines
-        i += 1
-      lines.insert(i + 1, f"  {attack}\n")
-    path.write_text("".join(lines))
 
 
 def _sandbox_pids_alive() -> list[int]:
@@ -88,7 +72,7 @@ def _sandbox_pids_alive() -> list[int]:
 def attacked(tmp_path_factory):
   folder = tmp_path_factory.mktemp("evil") / "sub"
   shutil.copytree(SOLUTIONS, folder)
-  _plant(folder)
+  plant(folder, ATTACKS)
   shutil.rmtree(RESULTS_DIR, ignore_errors=True)
   RESULTS_DIR.mkdir(mode=0o755)
   limits = Limits(per_task_s=8.0, wall_s=300.0)

@@ -9,8 +9,8 @@ canned cases) and the contract its output must meet.
 Each TODO lists the rules its docstring states that a plain value comparison on the nominal
 robot could miss (``rules``: a parameter used as given, a stateful term's reset, an order the
 docstring fixes, ...); every term TODO also keeps ``TERM_RULES``. Each rule has a case that
-code breaking only that rule fails: the tests plant such a mistake for every rule
-(tests/test_planted_mistakes.py), and a rule without one fails the tests.
+code breaking only that rule fails: the course's own tests plant such a mistake for every rule,
+and a rule without one fails them.
 
 Kinds: ``term`` (a reward, observation or termination function or class, called on env states),
 ``resample`` (C1, judged by rules on many random draws), ``update_command`` and ``metrics``
