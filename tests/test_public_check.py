@@ -97,3 +97,19 @@ def test_one_judge_dtype_and_in_place_fail_the_self_check_and_the_grader_alike(t
     assert {c.category for c in graded[todo].cases} == {category}, graded[todo].feedback()
     assert graded[todo].score == 0
   assert all(r.status == "pass" for todo, r in checked.items() if todo not in ("R3", "R4"))
+
+
+def test_a_parameter_ignored_is_named_with_its_rule(tmp_path):
+  """A value hard-coded where the case gives the parameter another value: the failure names the
+  parameter, the case's value and the registry's rule for it."""
+  folder = _reference_copy(tmp_path / "sub")
+  rewards, observations = folder / "rewards.py", folder / "observations.py"
+  rewards.write_text(rewards.read_text().replace("-error / std**2)", "-error / 0.5**2)"))
+  observations.write_text(
+    observations.read_text().replace("  if action_name is None:\n", "  if True:\n")
+  )
+  results = {r.todo: r for r in public.run_public_checks(mdp.load_mdp(str(folder)))}
+  assert results["R1"].status == results["O6"].status == "fail"
+  assert "std = 0.4: divides the error by std^2, the std given" in results["R1"].detail
+  assert 'action_name = "legs": with action_name given' in results["O6"].detail
+  assert "does your code use each one as given?" not in results["R2"].detail

@@ -11,11 +11,12 @@ then the values. The grader adds other, hidden cases, never other rules.
 from __future__ import annotations
 
 import dataclasses
+import json
 from pathlib import Path
 
 from trotlab.grading import child, protocol
 from trotlab.grading.judge import LABELS, Case, TodoResult, judge_todo, load_public_cases
-from trotlab.grading.todos import TODOS
+from trotlab.grading.todos import BY_ID, TODOS
 from trotlab.tasks.velocity.mdp import MDP_FILES, Mdp
 from trotlab.utils.todo import scan_todos
 
@@ -66,7 +67,36 @@ def _summary(result: TodoResult, cases: dict[str, Case], stubs: dict[str, str]) 
     detail = f"[{first.category}] " + (detail if named else f"{label}: {detail}")
   description = cases[first.case].description if first.case in cases else ""
   detail += f"\ncase {first.case}" + (f": {description}" if description else "")
+  if status == "fail":
+    detail += _parameter_hint(result, cases)
   return Result(result.todo, result.name, status, detail)
+
+
+def _parameter_hint(result: TodoResult, cases: dict[str, Case]) -> str:
+  """When one case fails and the others pass, the parameters that case gives other values than
+  a passing one, with the rule each states (a value hard-coded where a parameter is given)."""
+  failed = [c.case for c in result.cases if not c.passed]
+  passed = [c.case for c in result.cases if c.passed]
+  if len(failed) != 1 or not passed or BY_ID[result.todo].kind != "term":
+    return ""
+  mine = cases[failed[0]].todos.get(result.todo, {})
+  others = [cases[name].todos.get(result.todo, {}) for name in passed]
+  rules = BY_ID[result.todo].rules
+  differ = [k for k in mine if k in rules and any(o.get(k) != mine[k] for o in others)]
+  if not differ:
+    return ""
+  lines = [f"\n  {k} = {_short(mine[k])}: {rules[k]}" for k in differ]
+  return (
+    "\nthe other public cases pass; this one gives these parameters other values: does your "
+    "code use each one as given?" + "".join(lines)
+  )
+
+
+def _short(value) -> str:
+  if isinstance(value, dict) and "scene_entity" in value:
+    value = value["scene_entity"]
+  text = json.dumps(value) if not isinstance(value, float) else f"{value:g}"
+  return text if len(text) <= 80 else text[:77] + "..."
 
 
 def run_todos(folder: Path, cases: list[Case]) -> list[TodoResult]:
