@@ -27,7 +27,7 @@ from autograder import cases as C
 from autograder.mutants import MUTANTS, write_mutant
 from trotlab.envs.manager_based_rl_env import ManagerBasedRlEnv
 from trotlab.grading import canned, child, protocol
-from trotlab.grading.judge import PUBLIC_CASES_DIR
+from trotlab.grading.case_files import PUBLIC_CASES_DIR
 from trotlab.grading.snapshot import capture_snapshot, command_term, stack_snapshots
 from trotlab.tasks import get_task
 from trotlab.tasks.velocity.mdp import load_mdp, resolve_mdp_dir

@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from autograder import make_student, notebook
-from trotlab.grading.judge import PUBLIC_CASES_DIR
+from trotlab.grading.case_files import PUBLIC_CASES_DIR
 
 ROOT = Path(__file__).resolve().parents[1]
 COPY = ("student", "autograder/public", "handouts", "uv.lock", ".gitignore")

@@ -24,13 +24,8 @@ from autograder import cases as C
 from autograder.npz import OutputTooLarge, read_npz
 from autograder.sandbox import ChildResult, Limits, read_child_file, run_in_sandbox
 from trotlab.grading import protocol
-from trotlab.grading.judge import (
-  PUBLIC_CASES_DIR,
-  Case,
-  TodoResult,
-  case_from_arrays,
-  judge_todo,
-)
+from trotlab.grading.case_files import PUBLIC_CASES_DIR, Case, case_from_arrays
+from trotlab.grading.judge import TodoResult, judge_todo
 
 ROOT = Path(__file__).resolve().parents[1]
 RUBRIC_FILE = ROOT / "autograder" / "public" / "rubric.toml"

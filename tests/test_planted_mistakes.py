@@ -16,7 +16,7 @@ import pytest
 from autograder.mutants import MUTANTS, SOLUTIONS, Mutant, write_mutant
 from trotlab.checks import public
 from trotlab.grading import todos
-from trotlab.grading.judge import load_public_cases
+from trotlab.grading.case_files import load_public_cases
 from trotlab.tasks.velocity.mdp import load_mdp
 
 R, OBS, T, C = "rewards.py", "observations.py", "terminations.py", "velocity_command.py"

@@ -6,7 +6,7 @@ import shutil
 
 from autograder.term_checks import grade_terms
 from trotlab.checks import public
-from trotlab.grading.judge import PUBLIC_CASES_DIR, load_public_cases
+from trotlab.grading.case_files import PUBLIC_CASES_DIR, load_public_cases
 from trotlab.grading.todos import IDS, TODOS
 from trotlab.scripts import check
 from trotlab.tasks.velocity import mdp

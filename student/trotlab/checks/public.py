@@ -15,7 +15,8 @@ import json
 from pathlib import Path
 
 from trotlab.grading import child, protocol
-from trotlab.grading.judge import LABELS, Case, TodoResult, judge_todo, load_public_cases
+from trotlab.grading.case_files import Case, load_public_cases
+from trotlab.grading.judge import LABELS, TodoResult, judge_todo
 from trotlab.grading.todos import BY_ID, TODOS
 from trotlab.tasks.velocity.mdp import MDP_FILES, Mdp
 from trotlab.utils.todo import scan_todos

@@ -28,7 +28,7 @@ def main(argv: list[str] | None = None) -> int:
 
   mdp = select_mdp(["--mdp", args.mdp])
   from trotlab.checks.public import run_public_checks
-  from trotlab.grading.judge import PUBLIC_CASES_DIR
+  from trotlab.grading.case_files import PUBLIC_CASES_DIR
 
   if not any(PUBLIC_CASES_DIR.glob("*.npz")):
     print(f"error: no public cases in {PUBLIC_CASES_DIR}; they ship with the kit.", file=sys.stderr)
