@@ -26,10 +26,7 @@ import ast
 import dataclasses
 import functools
 import json
-import os
 import re
-import shutil
-import subprocess
 import sys
 import tempfile
 import tomllib
@@ -50,7 +47,6 @@ GRADE_ID_RE = re.compile(r"^(?P<id>[NW]\d+)(?:_|$)")
 SETUP_TAG = "answer-setup"
 """The tag of the source's code cells that the answers and the tests run after (constants,
 imports): the grader's copy of them, never the student's."""
-NBGRADER_TIMEOUT_S = 900
 CELL_TIMEOUT_S = 30.0
 """An answer cell, or one call of an answer function, running longer than this is stopped
 (TimeoutError: the tests that need it fail)."""
@@ -88,49 +84,6 @@ def cell_points(notebook: Path = SOURCE) -> dict[str, float]:
         raise ValueError(f"grade cell {meta['grade_id']!r} does not start with a rubric id")
       points[rid] = points.get(rid, 0.0) + float(meta["points"])
   return points
-
-
-def _nbgrader(course: Path, *args: str) -> subprocess.CompletedProcess:
-  """Run an nbgrader command in the course folder ``course`` (its own config, its own db)."""
-  env = {k: v for k, v in os.environ.items() if not k.startswith("NBGRADER_")}
-  return subprocess.run(
-    [sys.executable, "-m", "nbgrader", *args, f"--CourseDirectory.root={course}"],
-    cwd=course,
-    env=env,
-    capture_output=True,
-    text=True,
-    timeout=NBGRADER_TIMEOUT_S,
-  )
-
-
-def _make_course(course: Path) -> Path:
-  """A fresh nbgrader course folder holding the source notebook; generate_assignment run in it
-  (which also records the grade cells, with their points and hidden tests, in its gradebook)."""
-  course.mkdir(parents=True, exist_ok=True)
-  shutil.copy2(NOTEBOOKS / "nbgrader_config.py", course / "nbgrader_config.py")
-  source = course / "source" / ASSIGNMENT
-  if source.exists():
-    shutil.rmtree(source)
-  shutil.copytree(SOURCE.parent, source, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
-  result = _nbgrader(course, "generate_assignment", ASSIGNMENT, "--force")
-  if result.returncode != 0:
-    raise RuntimeError(f"nbgrader generate_assignment failed:\n{result.stdout}{result.stderr}")
-  return course
-
-
-def generate_student_notebooks(out: Path) -> list[Path]:
-  """Write the student version of the notebook(s) (solutions and hidden tests removed) to
-  ``out``; return the files written."""
-  out.mkdir(parents=True, exist_ok=True)
-  with tempfile.TemporaryDirectory(prefix="trotlab-nbgrader-") as tmp:
-    course = _make_course(Path(tmp) / "course")
-    written = []
-    for path in sorted((course / "release" / ASSIGNMENT).glob("*.ipynb")):
-      shutil.copy2(path, out / path.name)
-      written.append(out / path.name)
-  if not written:
-    raise RuntimeError("nbgrader generate_assignment wrote no notebook")
-  return written
 
 
 def _cells_by_grade_id(notebook: Path) -> dict[str, dict]:

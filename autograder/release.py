@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-from autograder import make_student, notebook
+from autograder import make_student, nbgrader_course, notebook
 from trotlab.grading.case_files import PUBLIC_CASES_DIR
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -208,7 +208,7 @@ def build_release(out: Path, force: bool = False, kit_url: str | None = None) ->
       (out / rel).parent.mkdir(parents=True, exist_ok=True)
       shutil.copy2(src, out / rel)
   if notebook.SOURCE.is_file():  # the student version, made by nbgrader generate_assignment
-    notebook.generate_student_notebooks(out / "notebooks")
+    nbgrader_course.generate_student_notebooks(out / "notebooks")
     set_kit_url(out / "notebooks", kit_url)
   (out / "pyproject.toml").write_text(student_pyproject((ROOT / "pyproject.toml").read_text()))
   (out / "README.md").write_text(STUDENT_README)

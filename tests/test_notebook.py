@@ -17,7 +17,7 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from autograder import notebook
+from autograder import nbgrader_course, notebook
 from trotlab.grading.todos import TODOS
 
 SMOKE_LIMIT_S = 300
@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 @pytest.fixture(scope="module")
 def student_notebook(tmp_path_factory) -> Path:
-  [path] = notebook.generate_student_notebooks(tmp_path_factory.mktemp("student"))
+  [path] = nbgrader_course.generate_student_notebooks(tmp_path_factory.mktemp("student"))
   return path
 
 
