@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import torch
 
 from trotlab.managers.manager_term_config import ActionTermCfg
-from trotlab.utils.names import resolve_values
+from trotlab.utils.names import NAMES_COME_FROM_PARAMETERS, resolve_values
 
 if TYPE_CHECKING:
   from trotlab.envs.manager_based_rl_env import ManagerBasedRlEnv
@@ -75,7 +75,9 @@ class ActionManager:
 
   def get_term(self, name: str):
     if name not in self._terms:
-      raise KeyError(f"No action term {name!r}; terms: {self.active_terms}")
+      raise KeyError(
+        f"No action term {name!r}; terms: {self.active_terms}. {NAMES_COME_FROM_PARAMETERS}"
+      )
     return self._terms[name]
 
   def process_action(self, action: torch.Tensor) -> None:

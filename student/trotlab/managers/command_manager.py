@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 import torch
 
 from trotlab.managers.manager_term_config import CommandTermCfg
+from trotlab.utils.names import NAMES_COME_FROM_PARAMETERS
 from trotlab.utils.todo import TodoNotImplemented
 
 if TYPE_CHECKING:
@@ -91,7 +92,9 @@ class CommandManager:
 
   def get_term(self, name: str) -> CommandTerm:
     if name not in self._terms:
-      raise KeyError(f"No command {name!r}; commands: {self.active_terms}")
+      raise KeyError(
+        f"No command {name!r}; commands: {self.active_terms}. {NAMES_COME_FROM_PARAMETERS}"
+      )
     return self._terms[name]
 
   def get_command(self, name: str) -> torch.Tensor:

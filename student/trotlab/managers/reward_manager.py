@@ -11,6 +11,7 @@ import torch
 
 from trotlab.managers.manager_base import ManagerTerm
 from trotlab.managers.manager_term_config import RewardTermCfg
+from trotlab.utils.names import NAMES_COME_FROM_PARAMETERS
 
 if TYPE_CHECKING:
   from trotlab.envs.manager_based_rl_env import ManagerBasedRlEnv
@@ -35,7 +36,9 @@ class RewardManager:
 
   def get_term_cfg(self, name: str) -> RewardTermCfg:
     if name not in self._terms:
-      raise KeyError(f"No reward term {name!r}; terms: {self.active_terms}")
+      raise KeyError(
+        f"No reward term {name!r}; terms: {self.active_terms}. {NAMES_COME_FROM_PARAMETERS}"
+      )
     return self._terms[name].cfg  # type: ignore[return-value]
 
   def compute(self, dt: float) -> torch.Tensor:

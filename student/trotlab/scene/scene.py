@@ -26,6 +26,7 @@ from trotlab.sensors.contact_sensor import (
   resolve_match,
 )
 from trotlab.sim import EnvIds, Simulation, SimulationCfg
+from trotlab.utils.names import NAMES_COME_FROM_PARAMETERS
 
 
 @dataclasses.dataclass(kw_only=True)
@@ -165,7 +166,7 @@ class Scene:
       return self.sensors[key]
     raise KeyError(
       f"Scene has no entity or sensor {key!r}. Entities: {list(self.entities)}; "
-      f"sensors: {list(self.sensors)}."
+      f"sensors: {list(self.sensors)}. {NAMES_COME_FROM_PARAMETERS}"
     )
 
   @property

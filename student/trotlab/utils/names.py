@@ -5,6 +5,13 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+NAMES_COME_FROM_PARAMETERS = (
+  "A term takes every name from its parameters (env.scene[asset_cfg.name], "
+  "env.scene[sensor_name], get_command(command_name), ...), never as a literal: the grader's and "
+  "`uv run check`'s cases name the robot, sensors, command and reward unlike the task."
+)
+"""Appended to the errors of a name lookup: the usual cause is a name written into a term."""
+
 
 def resolve_names(
   patterns: str | Sequence[str], names: Sequence[str], *, what: str, preserve_order: bool = False
