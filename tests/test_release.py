@@ -120,9 +120,6 @@ INSTRUCTOR_MARKERS = ("instructor repository", "instructor's repository")
 """A line that names where the thing lives tells the student it is not in the kit: fine."""
 
 ALLOWED = {
-  (".gitignore", "docs/data/grading/policies/"): (
-    "an ignore pattern, harmless where the folder does not exist"
-  ),
   ("student/trotlab/tasks/velocity/mdp/__init__.py", '"--mdp solutions: the reference MDP'): (
     "the error that --mdp solutions gives in the kit; its next line says that the reference "
     "ships only with the instructor repository"

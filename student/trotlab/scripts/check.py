@@ -33,7 +33,8 @@ def main(argv: list[str] | None = None) -> int:
   if not any(PUBLIC_CASES_DIR.glob("*.npz")):
     print(f"error: no public cases in {PUBLIC_CASES_DIR}; they ship with the kit.", file=sys.stderr)
     return 2
-  print(f"Public self-check of the MDP from '{args.mdp}' ({PUBLIC_CASES_DIR}):\n")
+  print(f"Public self-check of the MDP in {mdp.folder}")
+  print(f"on the public cases in {PUBLIC_CASES_DIR}:\n")
   results = run_public_checks(mdp)
   print(f"{'TODO':<5} {'term':<42} {'status':<6} what to look at")
   for r in results:
