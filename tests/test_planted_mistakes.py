@@ -42,14 +42,17 @@ def _value(todo: str, file: str, old: str, new: str, rule: str) -> Mutant:
   return Mutant(todo, VALUE, file, old, new, rule)
 
 
-C2_SOLUTION = """    if self.cfg.heading_command:
-      ids = self.is_heading_env.nonzero().flatten()
-      error = wrap_to_pi(self.heading_target[ids] - self.robot.data.heading_w[ids])
-      lo, hi = self.cfg.ranges.ang_vel_z
-      self.vel_command_b[ids, 2] = torch.clamp(self.cfg.heading_control_stiffness * error, lo, hi)
-    self.vel_command_b[self.is_turning_env, :2] = 0.0
-    self.vel_command_b[self.is_standing_env] = 0.0
-"""
+def _solution_of(file: str, name: str) -> str:
+  """The solution region (between the markers, without them) of the function ``name``."""
+  text = (SOLUTIONS / file).read_text()
+  start = text.index("### BEGIN SOLUTION\n", text.index(f"def {name}(")) + len(
+    "### BEGIN SOLUTION\n"
+  )
+  return text[start : text.index("### END SOLUTION", start)].rsplit("\n", 1)[0] + "\n"
+
+
+C2_SOLUTION = _solution_of(C, "_update_command")
+STANDING = "    self.vel_command_b[self.is_standing_env] = 0.0\n"
 
 PLANTS = [
   *MUTANTS,
@@ -363,8 +366,7 @@ PLANTS = [
     "C2",
     C,
     C2_SOLUTION,
-    "    self.vel_command_b[self.is_standing_env] = 0.0\n"
-    + C2_SOLUTION.replace("    self.vel_command_b[self.is_standing_env] = 0.0\n", ""),
+    STANDING + C2_SOLUTION.replace(STANDING, ""),
     "standing_last",
   ),
   _value(
