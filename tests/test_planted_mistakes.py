@@ -445,7 +445,7 @@ def _problem(plant: Mutant | None, result: public.Result, descriptions: dict) ->
     return f"does not fail with a category: {where}"
   if plant.category is not VALUE and category[1] != plant.category:
     return f"category is not {plant.category}: {where}"
-  case = re.search(r"\ncase (public_\w+): (.+)$", result.detail)
+  case = re.search(r"^case (public_\w+): (.+)$", result.detail, re.M)
   if not (case and case[2] == descriptions[case[1]] != ""):
     return f"no case description: {where}"
   if "expected -0," in result.detail or "got -0\n" in result.detail:
