@@ -5,6 +5,9 @@ Snapshot cases are sequences of env states (see trotlab.grading.snapshot) record
 snapshot case, with the parameters below (hidden cases use other values than the public one, so
 a hard-coded constant does not pass). The command TODOs and the curricula have their own cases.
 Public cases (names starting with "public_") ship to students with their expected values.
+Parameters are written with the canned names (trotlab.grading.protocol.CANNED); a case whose
+``names`` is "task" runs in a canned env named as the task is, and its parameters say the task's
+names instead (``in_names``). Each TODO has public cases of both name sets.
 The TODOs themselves (ids, files, names, kinds, points) are trotlab.grading.todos's registry.
 """
 
@@ -14,9 +17,12 @@ import dataclasses
 import math
 from typing import Any
 
-from trotlab.grading.protocol import ACTION, COMMAND, NONFOOT_SENSOR, ROBOT
-from trotlab.grading.protocol import FEET_SENSOR as SENSOR
+from trotlab.grading.canned import names_of
+from trotlab.grading.protocol import CANNED
 from trotlab.grading.todos import BY_ID, FILES, TODOS, Todo  # noqa: F401  (the registry, re-exported)
+
+ROBOT, SENSOR, NONFOOT_SENSOR = CANNED.robot, CANNED.feet_sensor, CANNED.nonfoot_sensor
+COMMAND, ACTION = CANNED.command, CANNED.action
 
 FEET = ["FR", "FL", "RR", "RL"]
 
@@ -103,6 +109,8 @@ class SnapshotCase:
   failing case with it."""
   params: dict = dataclasses.field(default_factory=dict, hash=False)
   """TODO id -> parameters, in place of the default ones (term_params, update_command_params)."""
+  names: str = "canned"
+  """The name set of its canned env (trotlab.grading.protocol.NAME_SETS)."""
 
   @property
   def public(self) -> bool:
@@ -120,6 +128,7 @@ SNAPSHOT_CASES = [
       "3 robots, 30 steps: env 0 steps in place yawed 40 deg, env 1 falls from 15 cm pitched,"
       " rolled and yawed -69 deg, env 2 starts rolled 75 deg and topples onto its side"
     ),
+    names="task",
   ),
   SnapshotCase(
     name="public_params",
@@ -193,15 +202,32 @@ CANNED_NAMES = {"asset_cfg": robot(), "sensor_name": SENSOR, "command_name": COM
 without an entry gets these only)."""
 
 
-def term_params(todo: str, case: str | SnapshotCase) -> dict[str, Any]:
-  if isinstance(case, SnapshotCase):
-    if todo in case.params:
-      return case.params[todo]
-    case = case.name
-  public, hidden = TERM_PARAMS.get(todo, ({}, {}))
-  params = public if case.startswith("public_") else hidden
-  names = {k: v for k, v in CANNED_NAMES.items() if k in BY_ID[todo].rules and k not in params}
-  return {**params, **names}
+def term_params(todo: str, case: SnapshotCase) -> dict[str, Any]:
+  """A term TODO's parameters on a snapshot case, in the case's names."""
+  params = case.params.get(todo)
+  if params is None:
+    public, hidden = TERM_PARAMS.get(todo, ({}, {}))
+    params = public if case.public else hidden
+    names = {k: v for k, v in CANNED_NAMES.items() if k in BY_ID[todo].rules and k not in params}
+    params = {**params, **names}
+  return in_names(params, case.names)
+
+
+def in_names(value: Any, names: str) -> Any:
+  """``value`` (parameters written with the canned names) with every canned name replaced by
+  its name in the name set ``names``."""
+  if names == "canned":
+    return value
+  rename = dict(zip(dataclasses.astuple(CANNED), dataclasses.astuple(names_of(names)), strict=True))
+
+  def walk(item: Any) -> Any:
+    if isinstance(item, dict):
+      return {k: walk(v) for k, v in item.items()}
+    if isinstance(item, list):
+      return [walk(v) for v in item]
+    return rename.get(item, item) if isinstance(item, str) else item
+
+  return walk(value)
 
 
 def update_command_params(case: SnapshotCase) -> dict:
@@ -249,6 +275,8 @@ class ParamCase:
   num_envs: int
   params: dict
   description: str = ""
+  names: str = "canned"
+  """The name set of its canned env (trotlab.grading.protocol.NAME_SETS)."""
 
   @property
   def public(self) -> bool:
@@ -323,6 +351,7 @@ PARAM_CASES = [
       },
     },
     description="C1: 400 draws for envs 1 and 3 of 4, cfg.heading_command False (no heading envs)",
+    names="task",
   ),
   ParamCase(
     "sampling_no_heading",
@@ -365,6 +394,21 @@ PARAM_CASES = [
     ),
   ),
   ParamCase(
+    "public_stages_task_names",
+    "K1",
+    2,
+    {
+      "initial_ranges": {"lin_vel_x": [-0.3, 0.3], "ang_vel_z": [-0.2, 0.2]},
+      "steps": [0, 50, 51, 300],
+      "stages": [
+        {"step": 50, "lin_vel_x": [-0.7, 0.9]},
+        {"step": 300, "lin_vel_y": [-0.4, 0.4], "ang_vel_z": [-1.2, 1.2]},
+      ],
+    },
+    description="K1: stages from steps 50 and 300, the counter at 0, 50, 51 and 300",
+    names="task",
+  ),
+  ParamCase(
     "stages",
     "K1",
     2,
@@ -399,6 +443,18 @@ PARAM_CASES = [
       "K2: weight stages from steps 10, 100 and 250, the counter at 0 (before the first), 10,"
       " 99, 100 and 250"
     ),
+  ),
+  ParamCase(
+    "public_weights_task_names",
+    "K2",
+    2,
+    {
+      "initial_weight": -0.02,
+      "steps": [0, 60, 61, 500],
+      "stages": [{"step": 60, "weight": -0.05}, {"step": 500, "weight": -0.25}],
+    },
+    description="K2: weight stages from steps 60 and 500, the counter at 0, 60, 61 and 500",
+    names="task",
   ),
   ParamCase(
     "weights",

@@ -1,6 +1,6 @@
 """Grade a class: term checks, the training check and the notebook, for every submission.
 
-  uv run python autograder/grade.py SUBMISSIONS --out grades.csv [--jobs N] [--profile cpu|gpu]
+  uv run python autograder/grade.py SUBMISSIONS --out grades.csv [--jobs N] [--profile cpu|cpu_warm|gpu]
                                     [--skip-training] [--force] [--reports DIR]
                                     [--require-isolation]
 
@@ -64,8 +64,8 @@ GRADER_DIR = Path(__file__).resolve().parent
 
 def grader_digest(profile: str) -> str:
   """What a score depends on besides the submission: the TODO registry (points), the rubric, the
-  recorded cases, the mutant fingerprints and the training profile. A report made with others is
-  not current."""
+  recorded cases, the mutant fingerprints and the training profile (with its warm-start
+  checkpoint). A report made with others is not current."""
   h = hashlib.sha256(json.dumps(dataclasses.asdict(PROFILES[profile]), sort_keys=True).encode())
   h.update(json.dumps([dataclasses.asdict(t) for t in C.TODOS]).encode())
   for folder, pattern in (
@@ -73,6 +73,7 @@ def grader_digest(profile: str) -> str:
     (PUBLIC_CASES_DIR, "*.npz"),
     (GRADER_DIR / "hidden", "*.npz"),
     (GRADER_DIR / "hidden", "*.toml"),
+    (GRADER_DIR / "hidden", "*.pt"),
   ):
     for path in sorted(folder.glob(pattern)):
       h.update(path.name.encode() + b"\0" + path.read_bytes())

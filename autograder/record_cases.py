@@ -162,7 +162,12 @@ def tasks_for_snapshot_case(case: C.SnapshotCase) -> list[tuple[C.Todo, dict]]:
 
 
 def run_probes(
-  folder: Path, tasks: list[tuple[C.Todo, dict]], case_name: str, num_envs: int, inputs: dict | None
+  folder: Path,
+  tasks: list[tuple[C.Todo, dict]],
+  case_name: str,
+  num_envs: int,
+  inputs: dict | None,
+  names: str,
 ) -> dict[str, np.ndarray]:
   """Every probe of ``tasks`` on one case with the MDP files in ``folder`` (trusted code only:
   the reference or its mutants), as {"<todo>/<key>": array}."""
@@ -177,7 +182,7 @@ def run_probes(
       np.savez(job_dir / path, **inputs)
     job = protocol.job(
       [
-        protocol.task(t, [protocol.job_case(case_name, num_envs, params, path)])
+        protocol.task(t, [protocol.job_case(case_name, num_envs, params, path, names)])
         for t, params in tasks
       ]
     )
@@ -192,12 +197,19 @@ def run_probes(
 
 
 def record_case(
-  name: str, num_envs: int, tasks, inputs: dict | None, public: bool, description: str = ""
+  name: str,
+  num_envs: int,
+  tasks,
+  inputs: dict | None,
+  public: bool,
+  description: str = "",
+  names: str = "canned",
 ) -> Path:
   meta = {
     "name": name,
     "num_envs": num_envs,
     "public": public,
+    "names": names,
     "todos": {t.todo: p for t, p in tasks},
   }
   if public:  # hidden cases are named "hidden case" only
@@ -205,7 +217,7 @@ def record_case(
   arrays = {"meta": np.asarray(json.dumps(meta))}
   if inputs is not None:
     arrays.update({f"in/{k}": v for k, v in inputs.items()})
-  expected = run_probes(resolve_mdp_dir("solutions"), tasks, name, num_envs, inputs)
+  expected = run_probes(resolve_mdp_dir("solutions"), tasks, name, num_envs, inputs, names)
   arrays.update({f"expected/{k}": v for k, v in expected.items()})
   wanted = {t.todo for t, _ in tasks}
   with tempfile.TemporaryDirectory() as tmp:
@@ -214,7 +226,7 @@ def record_case(
         continue
       folder = write_mutant(mutant, Path(tmp) / mutant.key)
       todo_tasks = [(t, p) for t, p in tasks if t.todo == mutant.todo]
-      diag = run_probes(folder, todo_tasks, name, num_envs, inputs)
+      diag = run_probes(folder, todo_tasks, name, num_envs, inputs, names)
       arrays.update(
         {f"diag/{mutant.category}/{k}": v for k, v in diag.items() if k.endswith("/value")}
       )
@@ -244,11 +256,15 @@ def main(argv: list[str] | None = None) -> None:
     print(f"recording {case.name} ({case.num_envs} envs, {case.steps} steps)", flush=True)
     sequence = record_sequence(case, args.policy)
     tasks = tasks_for_snapshot_case(case)
-    path = record_case(case.name, case.num_envs, tasks, sequence, case.public, case.description)
+    path = record_case(
+      case.name, case.num_envs, tasks, sequence, case.public, case.description, case.names
+    )
     print(f"  wrote {path.relative_to(ROOT)} ({path.stat().st_size // 1024} KiB)", flush=True)
   for case in filter(wanted, C.PARAM_CASES):
     tasks = [(C.BY_ID[case.todo], case.params)]
-    path = record_case(case.name, case.num_envs, tasks, None, case.public, case.description)
+    path = record_case(
+      case.name, case.num_envs, tasks, None, case.public, case.description, case.names
+    )
     print(f"  wrote {path.relative_to(ROOT)}", flush=True)
 
 

@@ -78,7 +78,9 @@ def write_job(
         inputs = protocol.inputs_file(case.name)
         if not (job_dir / inputs).exists():
           np.savez(job_dir / inputs, **case.inputs)
-      entries.append(protocol.job_case(case.name, case.num_envs, case.todos[todo], inputs))
+      entries.append(
+        protocol.job_case(case.name, case.num_envs, case.todos[todo], inputs, case.names)
+      )
     tasks.append(protocol.task(spec, entries))
   (job_dir / protocol.JOB_FILE).write_text(json.dumps(protocol.job(tasks)))
 

@@ -55,6 +55,14 @@ class TrainingProfile:
   cores allow, each pinned to its own ``threads`` cores."""
   eval_num_envs: int = 64
   chunk: int = 10
+  init_checkpoint: str | None = None
+  """A file of autograder/hidden/: the runner checkpoint (actor, critic, optimizer) the training
+  starts from instead of fresh networks; None: fresh. A warm start from a policy of the
+  reference that stands but does not walk yet skips the ~100 iterations every run spends
+  standing still (docs/grading.md)."""
+  overrides: tuple[str, ...] = ()
+  """``env.PATH=VALUE`` / ``agent.PATH=VALUE`` changes of the task's configs for this check
+  (trotlab.utils.overrides), e.g. the PPO epochs of a faster profile."""
 
 
 PROFILES = {
@@ -68,6 +76,19 @@ PROFILES = {
     time_limit_s=2400.0,
     max_xy_error=0.2,
     max_yaw_error=0.25,
+  ),
+  # 2-core CPU grader, warm start (a candidate, partly calibrated: docs/grading.md): the
+  # training starts from a checkpoint of the reference that stands but does not walk yet
+  # (configuration N, seed 101, iteration 100) and trains configuration N (M with 3 PPO epochs).
+  "cpu_warm": TrainingProfile(
+    name="cpu_warm",
+    device="cpu",
+    iterations=100,
+    time_limit_s=1200.0,
+    max_xy_error=0.2,
+    max_yaw_error=0.25,
+    init_checkpoint="standing_checkpoint.pt",
+    overrides=("agent.algorithm.num_learning_epochs=3",),
   ),
   # One GPU (not calibrated yet: no GPU was available; see docs/grading.md).
   "gpu": TrainingProfile(
@@ -94,6 +115,7 @@ PROFILES = {
 
 
 TASK = "Mjlab-Velocity-Flat-Unitree-Go1"
+HIDDEN = Path(__file__).parent / "hidden"
 STATE_KEYS = ("qpos", "qvel", "qacc_warmstart")
 REPLAY_TOLERANCE = 1e-9
 """Largest |difference| allowed between a recorded state and the grader's step to it. A step of
@@ -238,6 +260,9 @@ def run_training_check(
       if (submission / f"{name}.py").is_file():
         shutil.copy(submission / f"{name}.py", job_dir / "submission" / f"{name}.py")
     job = {"task": TASK, **dataclasses.asdict(profile), "eval_also_at": list(also_at)}
+    if profile.init_checkpoint:
+      job["init_checkpoint"] = "init_checkpoint.pt"
+      shutil.copy(HIDDEN / profile.init_checkpoint, job_dir / job["init_checkpoint"])
     (job_dir / "job.json").write_text(json.dumps(job))
     (job_dir / "out").mkdir()
     memory = None if profile.device.startswith("cuda") else 12 * 2**30

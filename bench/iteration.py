@@ -36,13 +36,13 @@ def _record(times: list, collect_time: float, learn_time: float, **_) -> None:
 
 
 def run_iteration_bench(cfg: IterationBench) -> list[dict]:
-  from bench.training import apply_overrides
   from trotlab.envs.manager_based_rl_env import ManagerBasedRlEnv
   from trotlab.rl.runner import Runner
   from trotlab.rl.vecenv_wrapper import RslRlVecEnvWrapper
   from trotlab.sim.choice import configure_sim
   from trotlab.tasks import get_task
   from trotlab.tasks.velocity.mdp import load_mdp
+  from trotlab.utils.overrides import apply_overrides
 
   mdp = load_mdp("solutions")
   spec = get_task(cfg.task)

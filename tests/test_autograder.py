@@ -141,7 +141,7 @@ def test_recorded_cases_match_the_reference():
 
   for case in load_cases():
     tasks = [(C.BY_ID[todo], params) for todo, params in case.todos.items()]
-    got = run_probes(SOLUTIONS, tasks, case.name, case.num_envs, case.inputs or None)
+    got = run_probes(SOLUTIONS, tasks, case.name, case.num_envs, case.inputs or None, case.names)
     for key, expected in case.expected.items():
       assert key in got, f"{case.name}: {key} missing"
       if expected.dtype.kind in "US":

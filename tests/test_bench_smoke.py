@@ -15,8 +15,8 @@ def test_train_bench_overrides_reach_the_configs():
   """`bench train --set PATH=VALUE` changes the task's configs without editing the task."""
   import pytest
 
-  from bench.training import apply_overrides
   from trotlab.tasks import get_task
+  from trotlab.utils.overrides import apply_overrides
 
   spec = get_task("Mjlab-Velocity-Flat-Unitree-Go1")
   env, agent = spec.env_cfg(play=False, device="cpu"), spec.agent_cfg(device="cpu")

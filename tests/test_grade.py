@@ -159,6 +159,40 @@ def test_a_policy_scored_mid_run_is_the_shorter_profiles_policy(tmp_path):
   assert longer.output.startswith("trained 20 of 20 iterations")
 
 
+def test_a_warm_started_check_trains_on_from_the_checkpoint_with_its_overrides(tmp_path):
+  """cpu_warm's two fields reach the training child: it continues the hidden checkpoint (the
+  kept model's iteration count goes on from the checkpoint's, and its actor is near the
+  checkpoint's after one iteration: a fresh one would be far) and applies the profile's config overrides (a bad one stops
+  the child with the field's name)."""
+  import dataclasses
+
+  import torch
+
+  from autograder.training_check import HIDDEN, PROFILES, run_training_check
+
+  _copy_files(SOLUTIONS, tmp_path / "sub")
+  warm = PROFILES["cpu_warm"]
+  smoke = dataclasses.replace(
+    PROFILES["smoke"], init_checkpoint=warm.init_checkpoint, overrides=warm.overrides
+  )
+  kept = tmp_path / "kept.pt"
+  result = run_training_check(tmp_path / "sub", smoke, log=lambda m: None, keep_policy=kept)
+  assert result.phases is not None, result.output
+  start = torch.load(HIDDEN / warm.init_checkpoint, weights_only=False)
+  trained = torch.load(kept, weights_only=False)
+  assert trained["iter"] >= start["iter"] > 0  # rsl-rl counts on from the loaded checkpoint
+  gaps = {
+    name: float((trained["actor_state_dict"][name] - value).abs().max())
+    for name, value in start["actor_state_dict"].items()
+    if value.is_floating_point() and value.numel() > 1
+  }
+  assert 0 < max(gaps.values()) < 0.05, gaps  # trained one iteration on from there
+
+  broken = dataclasses.replace(smoke, overrides=("agent.algorithm.no_such_field=3",))
+  failed = run_training_check(tmp_path / "sub", broken, log=lambda m: None)
+  assert failed.score == 0 and "no_such_field" in failed.output
+
+
 @pytest.mark.parametrize(
   ("profile", "cores", "jobs", "most"), [("cpu", 4, 3, 2), ("smoke", 4, 3, 3), ("cpu", 1, 2, 1)]
 )

@@ -8,6 +8,7 @@ heading wrap)."""
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 import re
 
@@ -15,7 +16,7 @@ import pytest
 
 from autograder.mutants import MUTANTS, SOLUTIONS, Mutant, write_mutant
 from trotlab.checks import public
-from trotlab.grading import todos
+from trotlab.grading import canned, protocol, todos
 from trotlab.grading.case_files import load_public_cases
 from trotlab.tasks.velocity.mdp import load_mdp
 
@@ -24,17 +25,33 @@ K = "curriculums.py"
 VALUE = None
 """The category of a plain wrong value: the judge names no known mistake (any value category)."""
 
-TASK_NAMES = ("robot", "twist", "feet_ground_contact", "nonfoot_ground_contact", "action_rate")
-"""The task's names of its entity, command, sensors and reward, which the canned env renames."""
-TASK_FEET, TASK_NONFOOT = '"feet_ground_contact"', '"nonfoot_ground_contact"'
+TASK_NAMES = dataclasses.astuple(canned.task_names())
+"""The task's names of its entity, sensors, command, action and reward."""
+CANNED_NAMES = dataclasses.astuple(protocol.CANNED)
+"""The canned env's other names for the same (the public cases use both sets)."""
+TASK_FEET, TASK_NONFOOT = (
+  f'"{canned.task_names().feet_sensor}"',
+  f'"{canned.task_names().nonfoot_sensor}"',
+)
 NAME = "error"
 """The category of a plant that ignores a name parameter: the call raises (status error)."""
 
 
 def _name(todo: str, file: str, old: str, new: str, rule: str) -> Mutant:
   """A parameter that names something (entity, sensor, command, reward) ignored: ``old`` with
-  the parameter, ``new`` with the task's own name, which the canned env does not use."""
+  the parameter, ``new`` with the task's own name written instead (``_with_canned_names``
+  writes the canned env's name instead: both must fail)."""
   return Mutant(todo, NAME, file, old, new, rule)
+
+
+def _with_canned_names(plant: Mutant) -> Mutant:
+  """A name plant that writes the canned env's name where it wrote the task's (the names a
+  student could copy from a failing case's error message)."""
+  new = plant.new
+  for task_name, canned_name in zip(TASK_NAMES, CANNED_NAMES, strict=True):
+    new = new.replace(f'"{task_name}"', f'"{canned_name}"')
+  assert new != plant.new, plant
+  return dataclasses.replace(plant, new=new)
 
 
 def _value(todo: str, file: str, old: str, new: str, rule: str) -> Mutant:
@@ -409,6 +426,9 @@ PLANTS = [
 ]
 
 
+PLANTS += [_with_canned_names(plant) for plant in PLANTS if plant.category == NAME]
+
+
 def _groups() -> list[list[Mutant]]:
   """The plants in as few folders as possible, one plant per TODO in each."""
   groups: list[list[Mutant]] = []
@@ -437,9 +457,10 @@ def _problem(plant: Mutant | None, result: public.Result, descriptions: dict) ->
   where = f"{result.todo} ({plant.rule if plant else 'no plant'}): {result.status}: {result.detail}"
   if plant is None:
     return "" if result.status == "pass" else f"unplanted TODO fails: {where}"
-  if plant.category == NAME:  # a name the canned env does not have: the call raises
-    ok = result.status == "error" and re.search(f"'({'|'.join(TASK_NAMES)})'", result.detail)
-    return "" if ok else f"no error naming the task's name: {where}"
+  if plant.category == NAME:  # a name one of the canned envs does not have: the call raises
+    written = re.escape(re.search(r'"(\w+)"', plant.new)[1])
+    ok = result.status == "error" and re.search(f"'{written}'", result.detail)
+    return "" if ok else f"no error naming the name written: {where}"
   category = re.match(r"\[(\w+)\] ", result.detail)
   if result.status != "fail" or not category:
     return f"does not fail with a category: {where}"

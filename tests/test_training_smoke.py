@@ -107,6 +107,30 @@ def test_train_resume_export_and_evaluate(tmp_path):
   assert (out / "tracking.npz").is_file() and (out / "tracking.png").stat().st_size > 10_000
 
 
+def test_a_training_that_fails_before_its_first_iteration_leaves_no_run_folder(tmp_path):
+  """A term that raises stops `train` in the first step: the run folder it made (params only,
+  nothing to resume) is removed, and the error goes on to the student."""
+  import pytest
+
+  from trotlab.scripts.train import TrainCfg, run_train
+
+  def broken_reward(env, **params):
+    raise RuntimeError("a broken reward term")
+
+  spec = get_task(TASK)
+  cfg = TrainCfg(
+    env=spec.env_cfg(play=False, device="cpu", mdp=REFERENCE),
+    agent=spec.agent_cfg(device="cpu"),
+    log_root=tmp_path / "logs",
+    device="cpu",
+  )
+  cfg.env.scene.num_envs = 4
+  next(iter(cfg.env.rewards.values())).func = broken_reward
+  with pytest.raises(RuntimeError, match="a broken reward term"):
+    run_train(TASK, cfg)
+  assert list((tmp_path / "logs" / "go1_velocity").iterdir()) == []
+
+
 def test_progress_line():
   line = progress_line(3, 300, 75.4, 7425.0, 1.234, 511.6, 0.3123, None)
   assert line == (

@@ -14,7 +14,7 @@ import dataclasses
 import json
 from pathlib import Path
 
-from trotlab.grading import child, protocol
+from trotlab.grading import canned, child, protocol
 from trotlab.grading.case_files import Case, load_public_cases
 from trotlab.grading.judge import LABELS, TodoResult, judge_todo
 from trotlab.grading.todos import BY_ID, TODOS
@@ -66,8 +66,10 @@ def _summary(result: TodoResult, cases: dict[str, Case], stubs: dict[str, str]) 
   if status == "fail":
     named = first.message.startswith(label)
     detail = f"[{first.category}] " + (detail if named else f"{label}: {detail}")
-  description = cases[first.case].description if first.case in cases else ""
-  detail += f"\ncase {first.case}" + (f": {description}" if description else "")
+  case = cases.get(first.case)
+  if case is not None:
+    description = f": {case.description}" if case.description else ""
+    detail += f"\ncase {first.case}{description}\n  named {canned.describe_names(case.names)}"
   if status == "fail":
     detail += _parameter_hint(result, cases)
   return Result(result.todo, result.name, status, detail)
@@ -107,7 +109,7 @@ def run_todos(folder: Path, cases: list[Case]) -> list[TodoResult]:
     protocol.task(
       t,
       [
-        protocol.job_case(c.name, c.num_envs, c.todos[t.todo], None)
+        protocol.job_case(c.name, c.num_envs, c.todos[t.todo], None, c.names)
         for c in cases
         if t.todo in c.todos
       ],

@@ -7,8 +7,9 @@ from 15 cm pitched and rolled, env 2 starts rolled by 75 degrees and topples ont
 (non-foot contacts). Terms are called on these states through the same EntityData,
 ContactSensor and manager objects as in training.
 
-The canned env names its robot, sensors, command, action term and reward unlike the task does
-(trotlab.grading.protocol's ``ROBOT`` ... ``REWARD``), and the cases pass these names.
+The canned env names its robot, sensors, command, action term and reward either unlike the task
+does (trotlab.grading.protocol.CANNED) or as the task does (``task_names``): a case says which
+(protocol.NAME_SETS), and its parameters pass those names.
 """
 
 from __future__ import annotations
@@ -20,11 +21,11 @@ import torch
 from trotlab.envs.manager_based_rl_env import ManagerBasedRlEnv
 from trotlab.envs.mdp import action_rate_l2
 from trotlab.evaluation.scripted_command import ScriptedVelocityCommandCfg
-from trotlab.grading.protocol import ACTION, COMMAND, FEET_SENSOR, NONFOOT_SENSOR, REWARD, ROBOT
+from trotlab.grading.protocol import CANNED, NAME_SETS, Names
+from trotlab.grading.snapshot import air_time_sensor, command_term
 from trotlab.managers import RewardTermCfg
 from trotlab.tasks import get_task
-from trotlab.tasks.velocity.velocity_env_cfg import FEET_SENSOR as TASK_FEET_SENSOR
-from trotlab.tasks.velocity.velocity_env_cfg import NONFOOT_SENSOR as TASK_NONFOOT_SENSOR
+from trotlab.tasks.velocity.velocity_env_cfg import COMMAND, FEET_SENSOR, NONFOOT_SENSOR
 from trotlab.utils.math import quat_from_euler_xyz
 
 TASK = "Mjlab-Velocity-Flat-Unitree-Go1"
@@ -32,27 +33,55 @@ NUM_ENVS = 3
 COMMANDS = ((0.5, 0.2, 0.3), (0.0, 0.0, 0.0), (-0.4, 0.1, -0.6))
 
 
-def build_env(num_envs: int = NUM_ENVS, ranges=None) -> ManagerBasedRlEnv:
+def task_names() -> Names:
+  """The task's own names (its env config: the one entity, the sensors, the command, the one
+  action term, and the reward term of action_rate_l2)."""
+  cfg = get_task(TASK).env_cfg(play=False, device="cpu")
+  (robot,) = cfg.scene.entities
+  (action,) = cfg.actions
+  (reward,) = (name for name, term in cfg.rewards.items() if term.func is action_rate_l2)
+  return Names(robot, FEET_SENSOR, NONFOOT_SENSOR, COMMAND, action, reward)
+
+
+def names_of(name_set: str) -> Names:
+  """The Names of a name set of trotlab.grading.protocol.NAME_SETS ("canned" or "task")."""
+  if name_set not in NAME_SETS:
+    raise ValueError(f"names: one of {NAME_SETS}, got {name_set!r}")
+  return CANNED if name_set == "canned" else task_names()
+
+
+def describe_names(name_set: str) -> str:
+  """A name set in words, for a failing case's line: what the canned env calls each thing."""
+  names = names_of(name_set)
+  whose = "as the task does" if name_set == "task" else "unlike the task"
+  return (
+    f"{whose}: robot {names.robot!r}, sensors {names.feet_sensor!r} (feet) and"
+    f" {names.nonfoot_sensor!r}, command {names.command!r}, action {names.action!r}, reward"
+    f" {names.reward!r}"
+  )
+
+
+def build_env(num_envs: int = NUM_ENVS, ranges=None, names: Names = CANNED) -> ManagerBasedRlEnv:
   """The canned env: Go1 play config, ``num_envs`` envs (3 for the recipe), a scripted command,
   one framework reward (action_rate_l2, for curricula), no observations, terminations, events or
-  curricula; every name is the canned one (module docstring)."""
+  curricula; everything named as ``names`` says (module docstring)."""
   cfg = get_task(TASK).env_cfg(play=True, device="cpu")
   cfg.scene.num_envs = num_envs
   (robot,) = cfg.scene.entities.values()
-  cfg.scene.entities = {ROBOT: robot}
-  renamed = {TASK_FEET_SENSOR: FEET_SENSOR, TASK_NONFOOT_SENSOR: NONFOOT_SENSOR}
+  cfg.scene.entities = {names.robot: robot}
+  renamed = {FEET_SENSOR: names.feet_sensor, NONFOOT_SENSOR: names.nonfoot_sensor}
   cfg.scene.sensors = {
     renamed[name]: dataclasses.replace(
-      sensor, primary=dataclasses.replace(sensor.primary, entity=ROBOT)
+      sensor, primary=dataclasses.replace(sensor.primary, entity=names.robot)
     )
     for name, sensor in cfg.scene.sensors.items()
   }
   (action,) = cfg.actions.values()
-  cfg.actions = {ACTION: dataclasses.replace(action, entity_name=ROBOT)}
+  cfg.actions = {names.action: dataclasses.replace(action, entity_name=names.robot)}
   cfg.observations = {}
-  cfg.rewards = {REWARD: RewardTermCfg(func=action_rate_l2, weight=-0.01)}
+  cfg.rewards = {names.reward: RewardTermCfg(func=action_rate_l2, weight=-0.01)}
   cfg.terminations, cfg.events, cfg.curriculum = {}, {}, {}
-  cfg.commands = {COMMAND: ScriptedVelocityCommandCfg(ranges=ranges)}
+  cfg.commands = {names.command: ScriptedVelocityCommandCfg(ranges=ranges)}
   cfg.seed = 0
   return ManagerBasedRlEnv(cfg, verbose=False)
 
@@ -63,7 +92,7 @@ def actions_at(step: int) -> torch.Tensor:
 
 
 def start_state(env: ManagerBasedRlEnv) -> None:
-  robot = env.scene[ROBOT]
+  (robot,) = env.scene.entities.values()
   root = robot.data.default_root_state.clone()
   root[:, 3:7] = quat_from_euler_xyz(
     torch.tensor([0.0, -0.15, 1.3]), torch.tensor([0.0, 0.2, 0.0]), torch.tensor([0.7, -1.2, 0.0])
@@ -73,5 +102,5 @@ def start_state(env: ManagerBasedRlEnv) -> None:
   robot.write_root_state_to_sim(root)
   offsets = 0.1 * torch.sin(torch.arange(NUM_ENVS * 12, dtype=torch.float32).reshape(NUM_ENVS, 12))
   robot.write_joint_state_to_sim(robot.data.default_joint_pos + offsets, torch.zeros(NUM_ENVS, 12))
-  env.scene[FEET_SENSOR].reset()
-  env.command_manager.get_term(COMMAND).vel_command_b[:] = torch.tensor(COMMANDS)
+  air_time_sensor(env).reset()
+  command_term(env).vel_command_b[:] = torch.tensor(COMMANDS)

@@ -1,7 +1,7 @@
 """The canned cases as the judge sees them, and their files.
 
-Case files (``.npz``, numpy only, no pickles): ``meta`` (JSON: name, public, num_envs, todos:
-{TODO id: params}, and a public case's description), ``in/<key>`` (the snapshot sequence, see
+Case files (``.npz``, numpy only, no pickles): ``meta`` (JSON: name, public, num_envs, names:
+the name set of its canned env, todos: {TODO id: params}, and a public case's description), ``in/<key>`` (the snapshot sequence, see
 trotlab.grading.snapshot), ``expected/<todo>/<key>`` (the reference's probe outputs) and
 ``diag/<category>/<todo>/value`` (outputs of known mistakes). The public ones ship in
 ``public_cases/`` next to this module; the grader's hidden ones never leave the instructor
@@ -36,6 +36,8 @@ class Case:
   """"<category>/<todo>/value" -> array."""
   description: str = ""
   """What the case's states show, in one line (public cases)."""
+  names: str = "canned"
+  """The name set of the canned env it runs in (trotlab.grading.protocol.NAME_SETS)."""
 
 
 def _strip(arrays: dict[str, np.ndarray], prefix: str) -> dict[str, np.ndarray]:
@@ -54,6 +56,7 @@ def case_from_arrays(arrays: dict[str, np.ndarray]) -> Case:
     meta["todos"],
     *parts,
     meta.get("description", ""),
+    meta["names"],
   )
 
 

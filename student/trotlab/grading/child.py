@@ -90,10 +90,10 @@ class Submission:
 
 def _env_key(task: dict, case: dict) -> tuple:
   """Curricula edit their env's config: a fresh env per case. Other probes share one env per
-  num_envs (probes.build_env builds the same env for every other TODO)."""
+  num_envs and name set (probes.build_env builds the same env for every other TODO)."""
   if task["kind"] == "curriculum":
     return (task["todo"], case["id"])
-  return (case["num_envs"],)
+  return (case["num_envs"], case["names"])
 
 
 def build_envs(job: dict) -> dict[tuple, object]:
@@ -104,7 +104,7 @@ def build_envs(job: dict) -> dict[tuple, object]:
     for case in task["cases"]:
       key = _env_key(task, case)
       if key not in envs:
-        envs[key] = probes.build_env(case["num_envs"], task["todo"], case["params"])
+        envs[key] = probes.build_env(case["num_envs"], task["todo"], case["params"], case["names"])
   return envs
 
 

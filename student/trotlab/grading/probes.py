@@ -32,8 +32,16 @@ import numpy as np
 import torch
 
 from trotlab.envs.manager_based_rl_env import ManagerBasedRlEnv
-from trotlab.grading import canned, protocol
-from trotlab.grading.snapshot import apply_snapshot, replace_env, snapshot_at
+from trotlab.grading import canned
+from trotlab.grading.snapshot import (
+  apply_snapshot,
+  command_name,
+  command_term,
+  replace_env,
+  reward_name,
+  robot_name,
+  snapshot_at,
+)
 from trotlab.managers import SceneEntityCfg
 
 Arrays = dict[str, np.ndarray]
@@ -93,7 +101,7 @@ def _watched(env: ManagerBasedRlEnv) -> list[torch.Tensor]:
       tensors += [sensor.data.current_air_time, sensor.data.last_air_time]
       tensors += [sensor.data.current_contact_time, sensor.data.last_contact_time]
   tensors += [env.action_manager.action, env.action_manager.prev_action]
-  tensors.append(env.command_manager.get_command(protocol.COMMAND))
+  tensors.append(env.command_manager.get_command(command_name(env)))
   return tensors
 
 
@@ -103,7 +111,7 @@ class _RobotConstants:
   write cannot spoil the TODOs graded after it."""
 
   def __init__(self, env: ManagerBasedRlEnv) -> None:
-    self.data = env.scene[protocol.ROBOT].data
+    self.data = env.scene[robot_name(env)].data
     self.saved = {
       name: (getattr(self.data, name), getattr(self.data, name).clone()) for name in ROBOT_CONSTANTS
     }
@@ -200,7 +208,7 @@ def _probe_reset(
 def _command_term(cls: type, env: ManagerBasedRlEnv, cfg_cls: type, cfg_params: dict):
   cfg = cfg_cls(
     resampling_time_range=tuple(cfg_params.get("resampling_time_range", (2.0, 4.0))),
-    entity_name=protocol.ROBOT,
+    entity_name=robot_name(env),
   )
   for key, value in cfg_params.items():
     if key == "ranges":
@@ -299,29 +307,29 @@ def probe_curriculum(env: ManagerBasedRlEnv, func: Callable, todo: str, params: 
   for step in params["steps"]:
     env.common_step_counter = int(step)
     if todo == "K1":
-      out = func(env, ids, protocol.COMMAND, params["stages"])
+      out = func(env, ids, command_name(env), params["stages"])
       if not isinstance(out, dict):
         raise ProbeError(f"commands_vel returned {type(out).__name__}, expected a dict")
       keys = ("lin_vel_x_max", "lin_vel_y_max", "ang_vel_z_max")
       if set(out) != set(keys):
         raise ProbeError(f"commands_vel returned keys {sorted(out)}, expected {list(keys)}")
       returned.append([float(out[k]) for k in keys])
-      r = env.command_manager.get_term(protocol.COMMAND).cfg.ranges
+      r = command_term(env).cfg.ranges
       state.append([float(x) for x in (*r.lin_vel_x, *r.lin_vel_y, *r.ang_vel_z)])
     else:
-      out = func(env, ids, protocol.REWARD, params["stages"])
+      out = func(env, ids, reward_name(env), params["stages"])
       returned.append([float(out)])
-      state.append([float(env.reward_manager.get_term_cfg(protocol.REWARD).weight)])
+      state.append([float(env.reward_manager.get_term_cfg(reward_name(env)).weight)])
   return {"value": np.concatenate((np.asarray(returned), np.asarray(state)), axis=1)}
 
 
-def build_env(num_envs: int, todo: str, params: dict) -> ManagerBasedRlEnv:
-  """The canned env a probe runs in (no student term is part of it)."""
+def build_env(num_envs: int, todo: str, params: dict, names: str) -> ManagerBasedRlEnv:
+  """The canned env a probe runs in (no student term is part of it), named as the name set
+  ``names`` says (trotlab.grading.protocol.NAME_SETS)."""
+  ranges = None
   if todo == "K1":
-    return canned.build_env(
-      num_envs, ranges=Ranges(**{k: tuple(v) for k, v in params["initial_ranges"].items()})
-    )
-  env = canned.build_env(num_envs)
+    ranges = Ranges(**{k: tuple(v) for k, v in params["initial_ranges"].items()})
+  env = canned.build_env(num_envs, ranges=ranges, names=canned.names_of(names))
   if todo == "K2":
-    env.reward_manager.get_term_cfg(protocol.REWARD).weight = float(params["initial_weight"])
+    env.reward_manager.get_term_cfg(reward_name(env)).weight = float(params["initial_weight"])
   return env

@@ -2,8 +2,9 @@
 
 A job folder (JOB_DIR) holds, written by the grader (trusted):
   job.json              {"tasks": [task, ...]}; a task: {"todo", "kind", "file", "name",
-                        "cases": [{"id", "num_envs", "params", "inputs"}]} (``job``, ``task``,
-                        ``job_case``); "inputs" is a path relative to JOB_DIR or null
+                        "cases": [{"id", "num_envs", "params", "inputs", "names"}]} (``job``,
+                        ``task``, ``job_case``); "inputs" is a path relative to JOB_DIR or
+                        null; "names": the name set of the case's canned env
   submission/<file>.py  the submission's five MDP files
   inputs/<case>.npz     a case's snapshot sequence (never the expected values)
 and, written by the child (untrusted: the grader reads them with limits, numbers only):
@@ -14,12 +15,15 @@ and, written by the child (untrusted: the grader reads them with limits, numbers
                         message}}
 The child runs as ``python -m trotlab.grading.child JOB_DIR`` (``CHILD_MODULE``).
 
-A case's parameters name the canned env's robot, sensors, command and reward (``ROBOT`` ...
-``REWARD``): names unlike the task's, so a term that ignores a name parameter and writes the
-task's name ("robot", "twist", ...) fails.
+A case's parameters name the canned env's robot, sensors, command, action term and reward. A case
+runs under one of two name sets (its ``names``, NAME_SETS): the canned names (``CANNED``, unlike
+the task's) or the task's own. The public cases hold both, so that a term that writes a name
+instead of reading its parameter fails one of them, whichever name it wrote.
 """
 
 from __future__ import annotations
+
+import dataclasses
 
 from trotlab.grading.todos import Todo
 
@@ -38,18 +42,33 @@ STATUS = ".json"
 """out/<todo>.json: the TODO's status."""
 ARRAYS = ".npz"
 """out/<todo>.npz: the probe's arrays."""
-ROBOT = "go1"
-"""The canned env's scene entity (the task: "robot")."""
-FEET_SENSOR = "foot_contacts"
-"""Its feet's contact sensor, with air time (the task: "feet_ground_contact")."""
-NONFOOT_SENSOR = "body_contacts"
-"""Trunk, hips, thighs and calves against the ground (the task: "nonfoot_ground_contact")."""
-COMMAND = "base_twist"
-"""Its scripted velocity command (the task: "twist")."""
-ACTION = "legs"
-"""Its joint-position action term (the task: "joint_pos")."""
-REWARD = "smooth_actions"
-"""Its one reward, action_rate_l2, for the reward-weight curriculum (the task: "action_rate")."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Names:
+  """What a canned env calls its robot (scene entity), its feet's contact sensor (with air
+  time), its trunk/hip/thigh/calf contact sensor, its velocity command, its joint-position action
+  term and its one reward (action_rate_l2, for the reward-weight curriculum)."""
+
+  robot: str
+  feet_sensor: str
+  nonfoot_sensor: str
+  command: str
+  action: str
+  reward: str
+
+
+CANNED = Names(
+  robot="go1",
+  feet_sensor="foot_contacts",
+  nonfoot_sensor="body_contacts",
+  command="base_twist",
+  action="legs",
+  reward="smooth_actions",
+)
+"""The canned names: unlike the task's (trotlab.grading.canned.task_names)."""
+NAME_SETS = ("canned", "task")
+"""A case's ``names``: the canned env is built with CANNED's names or with the task's."""
 TEXT_FIELDS = ("dtype", "device")
 """Outputs the child reports as text (np.str_ arrays); every other output must be numeric."""
 
@@ -74,8 +93,13 @@ def split_array_key(key: str) -> tuple[str, str]:
   return case, field
 
 
-def job_case(case: str, num_envs: int, params: dict, inputs: str | None) -> dict:
-  return {"id": case, "num_envs": num_envs, "params": params, "inputs": inputs}
+def job_case(
+  case: str, num_envs: int, params: dict, inputs: str | None, names: str = "canned"
+) -> dict:
+  """``names``: one of NAME_SETS, the names of the canned env the case runs in."""
+  if names not in NAME_SETS:
+    raise ValueError(f"names: one of {NAME_SETS}, got {names!r}")
+  return {"id": case, "num_envs": num_envs, "params": params, "inputs": inputs, "names": names}
 
 
 def task(todo: Todo, cases: list[dict]) -> dict:

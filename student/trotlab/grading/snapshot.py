@@ -40,9 +40,24 @@ def air_time_sensor(env: ManagerBasedRlEnv):
   return sensors[_only("air-time sensor", [n for n, s in sensors.items() if s.cfg.track_air_time])]
 
 
+def robot_name(env: ManagerBasedRlEnv) -> str:
+  """The name of the env's one scene entity."""
+  return _only("entity", list(env.scene.entities))
+
+
+def command_name(env: ManagerBasedRlEnv) -> str:
+  """The name of the env's one (velocity) command."""
+  return _only("command", env.command_manager.active_terms)
+
+
+def reward_name(env: ManagerBasedRlEnv) -> str:
+  """The name of the env's one reward term (the canned env's)."""
+  return _only("reward", env.reward_manager.active_terms)
+
+
 def command_term(env: ManagerBasedRlEnv):
   """The env's velocity command term."""
-  return env.command_manager.get_term(_only("command", env.command_manager.active_terms))
+  return env.command_manager.get_term(command_name(env))
 
 
 def action_term(env: ManagerBasedRlEnv):

@@ -3,8 +3,9 @@
   python -m trotlab.grading.train_child JOB_DIR
 
 JOB_DIR/job.json gives the profile: task, seed, device, threads (CPU threads of torch and of
-MuJoCo's pool), num_envs (null: the task default),
-iterations (the PPO iterations to train), time_limit_s (a wall-clock cap: training stops there if
+MuJoCo's pool), num_envs (null: the task default), overrides (``PATH=VALUE`` changes of the
+task's env and agent configs), init_checkpoint (null, or a runner checkpoint in JOB_DIR that
+training starts from), iterations (the PPO iterations to train), time_limit_s (a wall-clock cap: training stops there if
 it is reached first), chunk (iterations between progress lines), eval_num_envs and, for the
 instructor's calibration runs only, eval_also_at (earlier iteration counts, multiples of chunk,
 whose policies are evaluated too: out/trajectory_<N>.npz; the same runs as profiles of N
@@ -42,6 +43,7 @@ def run_job(job_dir: Path) -> None:
   from trotlab.sim.choice import configure_sim
   from trotlab.tasks import get_task
   from trotlab.tasks.velocity.mdp import load_mdp
+  from trotlab.utils.overrides import apply_overrides
 
   job = json.loads((job_dir / "job.json").read_text())
   out_dir = job_dir / "out"
@@ -56,10 +58,13 @@ def run_job(job_dir: Path) -> None:
   if job.get("num_envs"):
     env_cfg.scene.num_envs = job["num_envs"]
   agent = spec.agent_cfg(device=device)
+  apply_overrides({"env": env_cfg, "agent": agent}, tuple(job.get("overrides", ())))
   agent.seed = env_cfg.seed = job["seed"]
   torch.manual_seed(job["seed"])
   env = ManagerBasedRlEnv(env_cfg, verbose=False)
   runner = OnPolicyRunner(RslRlVecEnvWrapper(env), agent.to_rsl_rl(), log_dir=None, device=device)
+  if job.get("init_checkpoint"):
+    runner.load(str(job_dir / job["init_checkpoint"]), map_location=device)
   print(
     f"[training check] seed {job['seed']}, {env.num_envs} envs, {job['iterations']} iterations (time limit {job['time_limit_s']:.0f} s)",
     flush=True,

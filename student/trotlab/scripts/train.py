@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import shutil
 from datetime import datetime
 from pathlib import Path
 
@@ -140,18 +141,26 @@ def run_train(task: str, cfg: TrainCfg) -> Path:
     f"logging to {run_dir}"
   )
 
-  env = ManagerBasedRlEnv(cfg.env)
-  vec_env = RslRlVecEnvWrapper(env, clip_actions=agent.clip_actions)
-  runner = make_runner(
-    vec_env, agent.to_rsl_rl(), log_dir=str(run_dir), device=device, verbose=cfg.verbose_log
-  )
-  if resume_path is not None:
-    print(f"[trotlab] resuming from {resume_path}")
-    runner.load(str(resume_path))
-  elif teacher_path is not None:
-    print(f"[trotlab] distilling a student from the teacher {teacher_path}")
-    runner.load(str(teacher_path), map_location=device)  # the teacher's actor only
-  runner.learn(num_learning_iterations=agent.max_iterations, init_at_random_ep_len=True)
+  try:
+    env = ManagerBasedRlEnv(cfg.env)
+    vec_env = RslRlVecEnvWrapper(env, clip_actions=agent.clip_actions)
+    runner = make_runner(
+      vec_env, agent.to_rsl_rl(), log_dir=str(run_dir), device=device, verbose=cfg.verbose_log
+    )
+    if resume_path is not None:
+      print(f"[trotlab] resuming from {resume_path}")
+      runner.load(str(resume_path))
+    elif teacher_path is not None:
+      print(f"[trotlab] distilling a student from the teacher {teacher_path}")
+      runner.load(str(teacher_path), map_location=device)  # the teacher's actor only
+    runner.learn(num_learning_iterations=agent.max_iterations, init_at_random_ep_len=True)
+  except Exception:
+    # rsl-rl saves model_<it>.pt after the first iteration: without one, the folder holds
+    # nothing to look at or resume from, only a run that never trained.
+    if not any(run_dir.glob("model_*.pt")):
+      shutil.rmtree(run_dir, ignore_errors=True)
+      print(f"[trotlab] training failed before its first iteration; removed {run_dir}")
+    raise
   if cfg.export:
     onnx_path, jit_path = export_policy(runner, run_dir)
     print(f"[trotlab] exported {onnx_path} and {jit_path}")

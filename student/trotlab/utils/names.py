@@ -8,7 +8,8 @@ from collections.abc import Sequence
 NAMES_COME_FROM_PARAMETERS = (
   "A term takes every name from its parameters (env.scene[asset_cfg.name], "
   "env.scene[sensor_name], get_command(command_name), ...), never as a literal: the grader's and "
-  "`uv run check`'s cases name the robot, sensors, command and reward unlike the task."
+  "`uv run check`'s cases name the robot, sensors, command and reward as the task does in some "
+  "cases and otherwise in others, so any name written into a term fails one of them."
 )
 """Appended to the errors of a name lookup: the usual cause is a name written into a term."""
 
