@@ -107,6 +107,9 @@ class SnapshotCase:
   description: str = ""
   """One line on what the states show, recorded into the case's meta: the public check names a
   failing case with it."""
+  notes: dict[str, str] = dataclasses.field(default_factory=dict, hash=False)
+  """TODO id -> what the states show for that TODO only, added to the description when it
+  fails."""
   params: dict = dataclasses.field(default_factory=dict, hash=False)
   """TODO id -> parameters, in place of the default ones (term_params, update_command_params)."""
   names: str = "canned"
@@ -136,11 +139,12 @@ SNAPSHOT_CASES = [
     steps=30,
     start="turned",
     commands=((0.6, -0.2, 0.4), (0.1, 0.05, 0.1), (0.0, 0.3, -0.5)),
-    description=(
-      "3 robots standing, parameters at non-default values; env 0 faces -160 deg, its target"
-      " heading is +166 deg (the error wraps); env 1's command is below command_threshold;"
-      " raw_action differs from action_manager.action"
-    ),
+    description="3 robots standing, parameters at non-default values",
+    notes={
+      "C2": "env 0 faces -160 deg, its target heading is +166 deg (the error wraps)",
+      "R5": "env 1's command is below command_threshold",
+      "O6": "raw_action differs from action_manager.action",
+    },
     params={
       "R1": {"std": 0.4, "command_name": COMMAND, "asset_cfg": robot()},
       "R2": {"std": 0.6, "command_name": COMMAND, "asset_cfg": robot()},
@@ -237,10 +241,11 @@ def update_command_params(case: SnapshotCase) -> dict:
   controller's raw output leaves the yaw range for some env in every case (so a missing clip
   shows). The probe runs each step with the heading flag on and again with it off."""
   n = case.num_envs
-  if case.start == "turned":  # env 0: target 2.9 rad, facing -2.8 rad; env 2: -2.6 vs 2.7
-    heading_target = [2.9, 0.0, -2.6]
-  else:
-    heading_target = [((-1) ** i) * (0.5 + 1.1 * i) for i in range(n)]
+  # In every case a heading env's target minus its heading leaves [-pi, pi), so a missing wrap
+  # shows: "turned" env 0 (target 2.9 rad, facing -2.8) and env 2 (-2.6 vs 2.7), "tumble" env 0
+  # (-2.6 vs about 0.8), "single" env 0 (1.5 vs about -1.9), and env 4 (4.9) of the others.
+  crossing = {"turned": [2.9, 0.0, -2.6], "tumble": [-2.6, -1.6, 2.7], "single": [1.5]}
+  heading_target = crossing.get(case.start, [((-1) ** i) * (0.5 + 1.1 * i) for i in range(n)])
   cfg = {
     "resampling_time_range": [2.0, 4.0],
     "heading_command": True,

@@ -204,6 +204,7 @@ def record_case(
   public: bool,
   description: str = "",
   names: str = "canned",
+  notes: dict[str, str] | None = None,
 ) -> Path:
   meta = {
     "name": name,
@@ -214,6 +215,7 @@ def record_case(
   }
   if public:  # hidden cases are named "hidden case" only
     meta["description"] = description
+    meta["notes"] = notes or {}
   arrays = {"meta": np.asarray(json.dumps(meta))}
   if inputs is not None:
     arrays.update({f"in/{k}": v for k, v in inputs.items()})
@@ -257,7 +259,14 @@ def main(argv: list[str] | None = None) -> None:
     sequence = record_sequence(case, args.policy)
     tasks = tasks_for_snapshot_case(case)
     path = record_case(
-      case.name, case.num_envs, tasks, sequence, case.public, case.description, case.names
+      case.name,
+      case.num_envs,
+      tasks,
+      sequence,
+      case.public,
+      case.description,
+      case.names,
+      case.notes,
     )
     print(f"  wrote {path.relative_to(ROOT)} ({path.stat().st_size // 1024} KiB)", flush=True)
   for case in filter(wanted, C.PARAM_CASES):

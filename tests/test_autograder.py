@@ -87,6 +87,15 @@ def test_mutant_loses_exactly_its_todo(mutant, tmp_path, reference_results):
       assert result.score == result.max_score, result.feedback()
 
 
+def test_every_category_has_a_label_and_a_hint():
+  """A mutant's category names the mistake in the public check's table (LABELS) and explains it
+  in the feedback (HINTS)."""
+  from trotlab.grading.judge import HINTS, LABELS
+
+  categories = {m.category for m in MUTANTS}
+  assert categories <= set(HINTS) & set(LABELS), categories - (set(HINTS) & set(LABELS))
+
+
 def test_public_feedback_shows_the_mismatch_hidden_feedback_only_the_category(tmp_path):
   mutant = next(m for m in MUTANTS if m.category == "frame")
   folder = write_mutant(mutant, tmp_path / "sub")

@@ -42,7 +42,12 @@ def test_every_todo_id_has_a_described_public_case_stored_once_in_the_package():
   assert cases and all(c.public and c.name.startswith("public_") for c in cases)
   assert all(c.description for c in cases), "each public case says what its states show"
   for todo in IDS:
-    assert sum(todo in c.todos for c in cases) >= 1, todo
+    names = {c.names for c in cases if todo in c.todos}
+    assert names == {"canned", "task"}, f"{todo}: public cases of both name sets, got {names}"
+  for case in cases:
+    for todo, note in case.notes.items():  # a note describes its TODO's failures only
+      assert note in case.describe(todo), (case.name, todo)
+      assert all(note not in case.describe(other) for other in case.todos if other != todo)
   # the package's own folder: the installed kit finds it without the repository around it
   assert PUBLIC_CASES_DIR.parent.name == "grading" and PUBLIC_CASES_DIR.parent.parent.name == (
     "trotlab"

@@ -142,12 +142,15 @@ def test_progress_line():
 def test_cli_help_and_list_envs(tmp_path):
   listing = run_cli("trotlab.scripts.list_envs", cwd=tmp_path)
   assert TASK in listing.stdout
-  help_text = run_cli("trotlab.scripts.train", TASK, "--help", cwd=tmp_path)
+  short = run_cli("trotlab.scripts.train", TASK, "--help", cwd=tmp_path)
   assert (
-    help_text.returncode == 0
-    and "--env.scene.num-envs" in help_text.stdout
-    and "--agent.max-iterations" in help_text.stdout
+    short.returncode == 0 and "--mdp" in short.stdout and "--agent.max-iterations" in short.stdout
   )
+  assert "env.rewards" in short.stdout and "--help-all" in short.stdout
+  assert len(short.stdout.splitlines()) < 60, "the script's options and one line per group"
+  full = run_cli("trotlab.scripts.train", TASK, "--help-all", cwd=tmp_path)
+  assert full.returncode == 0 and "--env.scene.num-envs" in full.stdout
+  assert "--env.rewards.upright.weight" in full.stdout
   unknown = run_cli("trotlab.scripts.train", "Mjlab-Velocity-Flat-Unitree-Go2", cwd=tmp_path)
   assert (
     unknown.returncode != 0 and "Did you mean 'Mjlab-Velocity-Flat-Unitree-Go1'" in unknown.stderr

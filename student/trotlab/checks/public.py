@@ -68,7 +68,8 @@ def _summary(result: TodoResult, cases: dict[str, Case], stubs: dict[str, str]) 
     detail = f"[{first.category}] " + (detail if named else f"{label}: {detail}")
   case = cases.get(first.case)
   if case is not None:
-    description = f": {case.description}" if case.description else ""
+    description = case.describe(result.todo)
+    description = f": {description}" if description else ""
     detail += f"\ncase {first.case}{description}\n  named {canned.describe_names(case.names)}"
   if status == "fail":
     detail += _parameter_hint(result, cases)

@@ -1,7 +1,8 @@
 """The canned cases as the judge sees them, and their files.
 
 Case files (``.npz``, numpy only, no pickles): ``meta`` (JSON: name, public, num_envs, names:
-the name set of its canned env, todos: {TODO id: params}, and a public case's description), ``in/<key>`` (the snapshot sequence, see
+the name set of its canned env, todos: {TODO id: params}, and a public case's description and notes: {TODO id: what it shows
+for that TODO}), ``in/<key>`` (the snapshot sequence, see
 trotlab.grading.snapshot), ``expected/<todo>/<key>`` (the reference's probe outputs) and
 ``diag/<category>/<todo>/value`` (outputs of known mistakes). The public ones ship in
 ``public_cases/`` next to this module; the grader's hidden ones never leave the instructor
@@ -38,6 +39,12 @@ class Case:
   """What the case's states show, in one line (public cases)."""
   names: str = "canned"
   """The name set of the canned env it runs in (trotlab.grading.protocol.NAME_SETS)."""
+  notes: dict[str, str] = dataclasses.field(default_factory=dict)
+  """TODO id -> what the states show for that TODO only (public cases)."""
+
+  def describe(self, todo: str) -> str:
+    """What the case's states show, for a failure of ``todo``."""
+    return "; ".join(text for text in (self.description, self.notes.get(todo, "")) if text)
 
 
 def _strip(arrays: dict[str, np.ndarray], prefix: str) -> dict[str, np.ndarray]:
@@ -57,6 +64,7 @@ def case_from_arrays(arrays: dict[str, np.ndarray]) -> Case:
     *parts,
     meta.get("description", ""),
     meta["names"],
+    meta.get("notes", {}),
   )
 
 

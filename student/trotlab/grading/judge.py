@@ -41,6 +41,8 @@ HINTS = {
   "std": "std used wrongly: the formula divides by std^2",
   "off_by_one": "one env step off (the air time counts the touch-down step once)",
   "clip": "a clip is missing (the heading controller's yaw rate is clipped to ranges.ang_vel_z)",
+  "wrap": "the heading error is not wrapped: psi* - psi must be mapped to [-pi, pi) (wrap_to_pi)"
+  " before the controller multiplies it, or a robot facing -170 deg turns the long way to +170",
   "turning_yaw": "turning envs keep their yaw rate: zero only their linear command (vx, vy)",
   "stage_boundary": "curriculum stage boundary off by one: a stage is active from its step on (step <= counter)",
   "scale": "the values are off by a constant factor",
@@ -74,6 +76,7 @@ LABELS = {
   "std": "std misused",
   "off_by_one": "off by one step",
   "clip": "missing clip",
+  "wrap": "heading error not wrapped to [-pi, pi)",
   "turning_yaw": "turning envs' yaw rate zeroed",
   "stage_boundary": "stage boundary off by one",
   "scale": "scaled",

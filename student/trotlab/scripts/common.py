@@ -3,10 +3,12 @@ backend are chosen in trotlab.sim.choice.)"""
 
 from __future__ import annotations
 
+import contextlib
+import io
 import re
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from trotlab.tasks import get_task, list_tasks
 
@@ -30,6 +32,61 @@ def split_task_argv(argv: list[str], prog: str) -> tuple[str, list[str]]:
   except KeyError as err:
     raise SystemExit(str(err.args[0])) from None
   return task, argv[1:]
+
+
+HELP_ALL = "--help-all"
+GROUP_TITLE = re.compile(r"^ ?(?:(\S+) )?options\s*$")
+"""The title line of a group of options in tyro's help as printed to a file: " env.scene options"
+(no name: the script's own), then a line of dashes, then the options ("  --name ...")."""
+
+
+def cli(cls: type, argv: list[str], prog: str, **kwargs: Any) -> Any:
+  """``tyro.cli(cls, args=argv, prog=prog, ...)`` with a short ``--help`` (tyro's help as
+  printed to a file, cut by ``short_help``): the script's own options and one line per config
+  group (the task's env and agent configs are over a thousand
+  lines of options); ``--help-all`` prints tyro's whole help."""
+  import tyro
+
+  config = (tyro.conf.FlagConversionOff,)
+  if HELP_ALL in argv:
+    return tyro.cli(cls, args=["--help"], prog=prog, config=config, **kwargs)
+  if "-h" not in argv and "--help" not in argv:
+    return tyro.cli(cls, args=argv, prog=prog, config=config, **kwargs)
+  full = io.StringIO()
+  with contextlib.redirect_stdout(full), contextlib.suppress(SystemExit):
+    tyro.cli(cls, args=["--help"], prog=prog, config=config, **kwargs)
+  print(short_help(full.getvalue(), prog))
+  raise SystemExit(0)
+
+
+def short_help(text: str, prog: str) -> str:
+  """tyro's help ``text`` (printed to a file: plain text) cut down: the script's own options as
+  they are, then each config group two levels deep (``env.rewards``, ``agent.algorithm``, ...) with its count of options."""
+  top: list[str] = []
+  counts: dict[str, int] = {}
+  group = None
+  for line in text.splitlines():
+    title = GROUP_TITLE.match(line)
+    if title:
+      group = ".".join((title[1] or "").split(".")[:2])
+      counts.setdefault(group, 0)
+    if group == "":
+      top.append(line.rstrip())
+    elif group is not None and re.match(r"^  -", line):
+      counts[group] += 1
+  total = len(text.splitlines())
+  groups = [f"  {name:<28} {n:4d} options" for name, n in counts.items() if name and n]
+  return "\n".join(
+    [
+      f"usage: {prog} [OPTIONS]",
+      "",
+      *top,
+      "",
+      "Config options, each set as --GROUP.FIELD VALUE (e.g. --agent.max-iterations 50):",
+      *groups,
+      f"`{prog} {HELP_ALL}` lists every one of them ({total} lines).",
+    ]
+  )
 
 
 def peek_option(argv: list[str], name: str, default: str) -> str:

@@ -24,11 +24,11 @@ import shutil
 from datetime import datetime
 from pathlib import Path
 
-import tyro
-
 from trotlab.envs.manager_based_rl_env_cfg import ManagerBasedRlEnvCfg
 from trotlab.rl.runner_cfg import RslRlRunnerCfg
 from trotlab.scripts.common import (
+  HELP_ALL,
+  cli,
   exit_on_todos,
   friendly_errors,
   main_argv,
@@ -175,19 +175,13 @@ def main() -> None:
 
   device = resolve_device(peek_option(argv, "device", "auto"))
   mdp = select_mdp(argv)
-  if not any(arg in ("-h", "--help") for arg in argv):
+  if not any(arg in ("-h", "--help", HELP_ALL) for arg in argv):
     exit_on_todos(mdp)
   spec = get_task(task)
   defaults = TrainCfg(
     env=spec.env_cfg(play=False, device=device, mdp=mdp), agent=spec.agent_cfg(device=device)
   )
-  cfg = tyro.cli(
-    TrainCfg,
-    default=defaults,
-    args=argv,
-    prog=f"train {task}",
-    config=(tyro.conf.FlagConversionOff,),
-  )
+  cfg = cli(TrainCfg, argv, f"train {task}", default=defaults)
   try:
     cfg.agent.validate()
   except ValueError as err:
