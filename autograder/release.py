@@ -58,7 +58,7 @@ Colab: open the notebook in `notebooks/` and follow it.
     uv run train Mjlab-Velocity-Flat-Unitree-Go1   # refuses until every TODO is filled in
     uv run play Mjlab-Velocity-Flat-Unitree-Go1 --checkpoint-file logs/rsl_rl/go1_velocity/<run>/model_<it>.pt --video True
     uv run evaluate Mjlab-Velocity-Flat-Unitree-Go1 --checkpoint-file logs/rsl_rl/go1_velocity/<run>/model_<it>.pt
-    uv run train Mjlab-Velocity-Flat-Unitree-Go1 --help   # every option
+    uv run train Mjlab-Velocity-Flat-Unitree-Go1 --help   # its options (--help-all: every config field)
     uv run submit --notebook notebooks/go1_velocity.ipynb  # self-check, then submission.zip to hand in
 
 `evaluate` writes `tracking.png` and `metrics.json`: your robot follows forward, sideways, turning

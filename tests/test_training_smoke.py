@@ -131,6 +131,21 @@ def test_a_training_that_fails_before_its_first_iteration_leaves_no_run_folder(t
   assert list((tmp_path / "logs" / "go1_velocity").iterdir()) == []
 
 
+def test_a_progress_bar_in_a_log_file_redraws_about_twenty_times():
+  """Not a terminal (a log, a pipe, a notebook): one redraw per 5% of the run, not per step."""
+  import io
+
+  from trotlab.utils.progress import ProgressBar
+
+  log = io.StringIO()
+  with ProgressBar(850, "[evaluate]", stream=log, min_interval_s=0.0) as bar:
+    for _ in range(850):
+      bar.update()
+  redraws = log.getvalue().count("\r")
+  assert ProgressBar.FILE_REDRAWS <= redraws <= ProgressBar.FILE_REDRAWS + 3, redraws
+  assert log.getvalue().split("\r")[-1].startswith("[evaluate] [" + "#" * 20 + "] 850/850 steps")
+
+
 def test_progress_line():
   line = progress_line(3, 300, 75.4, 7425.0, 1.234, 511.6, 0.3123, None)
   assert line == (
@@ -148,6 +163,11 @@ def test_cli_help_and_list_envs(tmp_path):
   )
   assert "env.rewards" in short.stdout and "--help-all" in short.stdout
   assert len(short.stdout.splitlines()) < 60, "the script's options and one line per group"
+  typo = run_cli(
+    "trotlab.scripts.train", TASK, "--mdp", "solutions", "--agent.max-iteration", "2", cwd=tmp_path
+  )
+  assert typo.returncode != 0 and "--agent.max-iterations" in typo.stderr
+  assert "Available subcommands" not in typo.stderr and len(typo.stderr.splitlines()) < 20
   full = run_cli("trotlab.scripts.train", TASK, "--help-all", cwd=tmp_path)
   assert full.returncode == 0 and "--env.scene.num-envs" in full.stdout
   assert "--env.rewards.upright.weight" in full.stdout

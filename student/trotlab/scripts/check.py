@@ -20,7 +20,9 @@ def main(argv: list[str] | None = None) -> int:
     prog="check", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
   )
   parser.add_argument(
-    "--mdp", default="student", help="student (default), solutions, or a folder with the five files"
+    "--mdp",
+    default="student",
+    help="student (default), a folder with the five files, or solutions (the instructor's copy only)",
   )
   args = parser.parse_args(sys.argv[1:] if argv is None else argv)
 

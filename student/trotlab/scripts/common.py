@@ -43,20 +43,41 @@ GROUP_TITLE = re.compile(r"^ ?(?:(\S+) )?options\s*$")
 def cli(cls: type, argv: list[str], prog: str, **kwargs: Any) -> Any:
   """``tyro.cli(cls, args=argv, prog=prog, ...)`` with a short ``--help`` (tyro's help as
   printed to a file, cut by ``short_help``): the script's own options and one line per config
-  group (the task's env and agent configs are over a thousand
-  lines of options); ``--help-all`` prints tyro's whole help."""
+  group, where the task's env and agent configs hold over a thousand lines of options.
+  ``--help-all`` prints tyro's whole help; a parse error comes without tyro's list of every
+  subcommand (``without_subcommand_list``)."""
   import tyro
 
   config = (tyro.conf.FlagConversionOff,)
   if HELP_ALL in argv:
     return tyro.cli(cls, args=["--help"], prog=prog, config=config, **kwargs)
   if "-h" not in argv and "--help" not in argv:
-    return tyro.cli(cls, args=argv, prog=prog, config=config, **kwargs)
+    errors = io.StringIO()
+    try:
+      with contextlib.redirect_stderr(errors):
+        return tyro.cli(cls, args=argv, prog=prog, config=config, **kwargs)
+    finally:
+      print(without_subcommand_list(errors.getvalue()), file=sys.stderr, end="")
   full = io.StringIO()
   with contextlib.redirect_stdout(full), contextlib.suppress(SystemExit):
     tyro.cli(cls, args=["--help"], prog=prog, config=config, **kwargs)
   print(short_help(full.getvalue(), prog))
   raise SystemExit(0)
+
+
+def without_subcommand_list(text: str) -> str:
+  """tyro's error ``text`` without its list of "Available subcommands" (every noise option of
+  every observation term: 50 lines before the "Perhaps you meant" that matters)."""
+  kept, skipping = [], False
+  for line in text.splitlines(keepends=True):
+    if "Available subcommands:" in line:
+      skipping = True
+    elif skipping and "───" in line:
+      skipping = False
+      continue
+    if not skipping:
+      kept.append(line)
+  return "".join(kept)
 
 
 def short_help(text: str, prog: str) -> str:
@@ -74,7 +95,6 @@ def short_help(text: str, prog: str) -> str:
       top.append(line.rstrip())
     elif group is not None and re.match(r"^  -", line):
       counts[group] += 1
-  total = len(text.splitlines())
   groups = [f"  {name:<28} {n:4d} options" for name, n in counts.items() if name and n]
   return "\n".join(
     [
@@ -84,7 +104,7 @@ def short_help(text: str, prog: str) -> str:
       "",
       "Config options, each set as --GROUP.FIELD VALUE (e.g. --agent.max-iterations 50):",
       *groups,
-      f"`{prog} {HELP_ALL}` lists every one of them ({total} lines).",
+      f"`{prog} {HELP_ALL}` lists every one of them.",
     ]
   )
 
@@ -140,7 +160,7 @@ def exit_on_todos(mdp: Mdp) -> None:
     return
   ids = sorted({t.todo_id for t in todos}, key=lambda i: (i[0], int(i[1:])))
   lines = [
-    f"error: {len(ids)} TODOs are not implemented yet in {mdp.folder}:",
+    f"error: {len(ids)} TODOs ({len(todos)} stubs) are not implemented yet in {mdp.folder}:",
     *(f"  {t.describe()}" for t in todos),
   ]
   advice = "Implement them (uv run check shows which pass)"

@@ -28,7 +28,8 @@ class EvaluateCfg:
   out: Path | None = None
   """Output folder; default: <run folder>/evaluation/<checkpoint name>/."""
   mdp: str = "student"
-  """Where the observation terms come from: student, solutions, or a folder."""
+  """Where the observation terms come from: student, a folder with the five files, or
+  solutions (the instructor's copy only)."""
   device: str = "cpu"
   sim_backend: SimBackendChoice = "auto"
   """auto: warp on a CUDA device, else cpu."""

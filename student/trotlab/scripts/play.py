@@ -45,6 +45,8 @@ class PlayCfg:
   steps: int = 1000
   """Env steps to run without a viewer and without video."""
   mdp: str = "student"
+  """Where the observation terms come from: student, a folder with the five files, or
+  solutions (the instructor's copy only)."""
   device: str = "cpu"
   sim_backend: SimBackendChoice = "auto"
   """auto: warp on a CUDA device, else cpu."""

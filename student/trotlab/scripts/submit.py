@@ -191,8 +191,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  {name:<{width}} {path.stat().st_size:>10,} bytes  from {shown(path)}")
   if args.notebook is None:
     print(
-      f"  (no notebook: add --notebook PATH to pack your answered {NOTEBOOK_NAME}, or hand it in "
-      "as your course says)"
+      f"  (no notebook: the hand-in holds your answered {NOTEBOOK_NAME} too; add --notebook PATH"
+      " to pack it)"
     )
   for line in ([problem] if problem else []) + warnings:
     print(f"warning: {line}")

@@ -49,7 +49,8 @@ class TrainCfg:
   """auto: MuJoCo Warp on a CUDA device, MuJoCo C threads on the CPU; cpu or warp to force one
   (warp on the CPU device is for testing: slow)."""
   mdp: str = "student"
-  """Where the MDP terms come from: student, solutions, or a folder with the five files."""
+  """Where the MDP terms come from: student, a folder with the five files, or solutions (the
+  instructor's copy only)."""
   seed: int | None = None
   """Overrides agent.seed (and seeds the env the same way)."""
   log_root: Path = Path("logs/rsl_rl")

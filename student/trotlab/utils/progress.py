@@ -21,9 +21,12 @@ def hms(seconds: float) -> str:
 class ProgressBar:
   """Counts ``total`` steps. Use it as a context manager: leaving ends the bar's line.
 
-  Redraws at most every ``min_interval_s`` (and at the last step), so a log file or a notebook
-  that keeps stderr gets a few dozen updates, not one per step. ``enabled=False`` makes every
-  method a no-op, ``write`` included."""
+  Redraws at most every ``min_interval_s`` (and at the last step); on a stream that is not a
+  terminal (a log file, a pipe, a notebook) also only once per ``1 / FILE_REDRAWS`` of the
+  total, so a long run leaves about FILE_REDRAWS lines there, not one per
+  ``min_interval_s``. ``enabled=False`` makes every method a no-op, ``write`` included."""
+
+  FILE_REDRAWS = 20
 
   def __init__(
     self,
@@ -42,7 +45,9 @@ class ProgressBar:
     self.stream = stream if stream is not None else sys.stderr  # now, so redirects apply
     self.width = width
     self.min_interval_s = min_interval_s
+    self.interactive = bool(getattr(self.stream, "isatty", lambda: False)())
     self.count = 0
+    self._next_mark = 0.0
     self._start = time.monotonic()
     self._last_draw = -float("inf")
     self._drawn = ""
@@ -62,6 +67,7 @@ class ProgressBar:
     self.stream.write("\r" + self._drawn)
     self.stream.flush()
     self._last_draw = time.monotonic()
+    self._next_mark = self.count + self.total / self.FILE_REDRAWS
 
   def _erase(self) -> None:
     if self._drawn:
@@ -74,7 +80,10 @@ class ProgressBar:
     if not self.enabled:
       return
     self.count += steps
-    if self.count >= self.total or time.monotonic() - self._last_draw >= self.min_interval_s:
+    due = time.monotonic() - self._last_draw >= self.min_interval_s and (
+      self.interactive or self.count >= self._next_mark
+    )
+    if due or self.count >= self.total:
       self._draw()
 
   def write(self, line: str) -> None:

@@ -34,7 +34,7 @@ class Todo:
   line: int
 
   def describe(self) -> str:
-    return f"TODO({self.todo_id})  {self.name:<40} {self.file.name}:{self.line}  (handout {HANDOUT}, section {self.todo_id})"
+    return f"{f'TODO({self.todo_id})':<9}  {self.name:<40} {self.file.name}:{self.line}  (handout {HANDOUT}, section {self.todo_id})"
 
 
 def scan_todos(files: list[Path]) -> list[Todo]:
