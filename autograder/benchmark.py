@@ -86,6 +86,7 @@ def calibrate(
           "items": {k: v["score"] for k, v in run.items.items()},
           "phases": run.phases,
           "output": run.output,
+          "profile_fields": dataclasses.asdict(profile),
         }
         with log_file.open("a") as f:
           f.write(json.dumps(row) + "\n")

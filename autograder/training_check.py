@@ -63,6 +63,10 @@ class TrainingProfile:
   overrides: tuple[str, ...] = ()
   """``env.PATH=VALUE`` / ``agent.PATH=VALUE`` changes of the task's configs for this check
   (trotlab.utils.overrides), e.g. the PPO epochs of a faster profile."""
+  start_step: int = 0
+  """``env.common_step_counter`` when training starts: a warm start resumes the curricula's clock
+  where the checkpoint's run left it (iterations x the runner's ``num_steps_per_env``), so that
+  the command ranges and reward weights are those the checkpoint was trained up to."""
 
 
 PROFILES = {
@@ -77,18 +81,20 @@ PROFILES = {
     max_xy_error=0.2,
     max_yaw_error=0.25,
   ),
-  # 2-core CPU grader, warm start (a candidate, partly calibrated: docs/grading.md): the
+  # 2-core CPU grader, warm start (a candidate, being calibrated: docs/grading.md): the
   # training starts from a checkpoint of the reference that stands but does not walk yet
-  # (configuration N, seed 101, iteration 100) and trains configuration N (M with 3 PPO epochs).
+  # (configuration N, seed 101, iteration 100), resumes the curricula's clock there (100
+  # iterations x 24 env steps) and trains configuration N (M with 3 PPO epochs).
   "cpu_warm": TrainingProfile(
     name="cpu_warm",
     device="cpu",
-    iterations=100,
-    time_limit_s=1200.0,
+    iterations=50,
+    time_limit_s=900.0,
     max_xy_error=0.2,
     max_yaw_error=0.25,
     init_checkpoint="standing_checkpoint.pt",
     overrides=("agent.algorithm.num_learning_epochs=3",),
+    start_step=2400,
   ),
   # One GPU (not calibrated yet: no GPU was available; see docs/grading.md).
   "gpu": TrainingProfile(
@@ -348,6 +354,8 @@ def _training_summary(job_dir: Path, profile: TrainingProfile) -> str:
   except Exception:  # the child wrote it: nested too deep (RecursionError), wrong types, ...
     return "the training's length is unknown"
   line = f"trained {done} of {profile.iterations} iterations in {seconds:.0f} s"
+  if profile.start_step and isinstance(info.get("env_steps"), int):
+    line += f" (curricula at env steps {profile.start_step}..{info['env_steps']})"
   if done < profile.iterations:
     line += (
       f"; stopped by the profile's time limit ({profile.time_limit_s:.0f} s): this machine, or"

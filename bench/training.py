@@ -52,7 +52,10 @@ class TrainBench:
   """A named change of the env config (``CANDIDATES``), applied before ``set``."""
   init_checkpoint: Path | None = None
   """Start from this checkpoint (a runner's model_IT.pt: actor, critic, optimizer) instead of
-  fresh networks: the warm-start lever of issue 15. The env's curricula still start at step 0."""
+  fresh networks: the warm-start lever of issue 15."""
+  start_step: int = 0
+  """The env's ``common_step_counter`` at the start: the curricula's clock (a warm start resumes
+  it where the checkpoint's run left it, as a training profile's ``start_step``)."""
   save_checkpoints: bool = False
   """Also save the runner at every evaluation (``out``/seed{seed}/model_IT.pt)."""
   out: Path = Path("docs/data")
@@ -113,6 +116,7 @@ def run_train_bench(cfg: TrainBench) -> dict:
 
   sim_backend = configure_sim(env_cfg.sim, cfg.sim_backend, device)
   env = ManagerBasedRlEnv(env_cfg, verbose=False)
+  env.common_step_counter = cfg.start_step
   timers = _instrument(env)
   runner = OnPolicyRunner(RslRlVecEnvWrapper(env), agent.to_rsl_rl(), log_dir=None, device=device)
   eval_cfg = TrackingEvalCfg()
@@ -191,6 +195,7 @@ def run_train_bench(cfg: TrainBench) -> dict:
     "candidate": cfg.candidate,
     "changed": list(cfg.set),
     "init_checkpoint": str(cfg.init_checkpoint) if cfg.init_checkpoint else None,
+    "start_step": cfg.start_step,
     "samples_per_iteration": samples_per_iter,
     "time_to_pass_s": first_pass["train_time_s"] if first_pass else None,
     "iterations_to_pass": first_pass["iteration"] if first_pass else None,

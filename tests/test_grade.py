@@ -160,10 +160,11 @@ def test_a_policy_scored_mid_run_is_the_shorter_profiles_policy(tmp_path):
 
 
 def test_a_warm_started_check_trains_on_from_the_checkpoint_with_its_overrides(tmp_path):
-  """cpu_warm's two fields reach the training child: it continues the hidden checkpoint (the
+  """cpu_warm's three fields reach the training child: it continues the hidden checkpoint (the
   kept model's iteration count goes on from the checkpoint's, and its actor is near the
-  checkpoint's after one iteration: a fresh one would be far) and applies the profile's config overrides (a bad one stops
-  the child with the field's name)."""
+  checkpoint's after one iteration: a fresh one is far), resumes the curricula's clock at the
+  profile's start step, and applies the profile's config overrides (a bad one stops the child
+  with the field's name)."""
   import dataclasses
 
   import torch
@@ -172,12 +173,19 @@ def test_a_warm_started_check_trains_on_from_the_checkpoint_with_its_overrides(t
 
   _copy_files(SOLUTIONS, tmp_path / "sub")
   warm = PROFILES["cpu_warm"]
+  assert warm.start_step > 0
   smoke = dataclasses.replace(
-    PROFILES["smoke"], init_checkpoint=warm.init_checkpoint, overrides=warm.overrides
+    PROFILES["smoke"],
+    init_checkpoint=warm.init_checkpoint,
+    overrides=warm.overrides,
+    start_step=warm.start_step,
   )
   kept = tmp_path / "kept.pt"
   result = run_training_check(tmp_path / "sub", smoke, log=lambda m: None, keep_policy=kept)
   assert result.phases is not None, result.output
+  steps_per_iteration = 24  # the Go1 runner's num_steps_per_env
+  end = warm.start_step + smoke.iterations * steps_per_iteration
+  assert f"curricula at env steps {warm.start_step}..{end}" in result.output
   start = torch.load(HIDDEN / warm.init_checkpoint, weights_only=False)
   trained = torch.load(kept, weights_only=False)
   assert trained["iter"] >= start["iter"] > 0  # rsl-rl counts on from the loaded checkpoint
@@ -187,6 +195,14 @@ def test_a_warm_started_check_trains_on_from_the_checkpoint_with_its_overrides(t
     if value.is_floating_point() and value.numel() > 1
   }
   assert 0 < max(gaps.values()) < 0.05, gaps  # trained one iteration on from there
+  cold_kept = tmp_path / "cold.pt"
+  cold = dataclasses.replace(smoke, init_checkpoint=None)
+  run_training_check(tmp_path / "sub", cold, log=lambda m: None, keep_policy=cold_kept)
+  cold_actor = torch.load(cold_kept, weights_only=False)["actor_state_dict"]
+  cold_gap = max(
+    float((cold_actor[name] - start["actor_state_dict"][name]).abs().max()) for name in gaps
+  )
+  assert cold_gap > 0.05  # the same iteration from fresh networks lands far away
 
   broken = dataclasses.replace(smoke, overrides=("agent.algorithm.no_such_field=3",))
   failed = run_training_check(tmp_path / "sub", broken, log=lambda m: None)

@@ -5,7 +5,8 @@
 JOB_DIR/job.json gives the profile: task, seed, device, threads (CPU threads of torch and of
 MuJoCo's pool), num_envs (null: the task default), overrides (``PATH=VALUE`` changes of the
 task's env and agent configs), init_checkpoint (null, or a runner checkpoint in JOB_DIR that
-training starts from), iterations (the PPO iterations to train), time_limit_s (a wall-clock cap: training stops there if
+training starts from), start_step (the env's common_step_counter at the start: the curricula's
+clock of a warm start), iterations (the PPO iterations to train), time_limit_s (a wall-clock cap: training stops there if
 it is reached first), chunk (iterations between progress lines), eval_num_envs and, for the
 instructor's calibration runs only, eval_also_at (earlier iteration counts, multiples of chunk,
 whose policies are evaluated too: out/trajectory_<N>.npz; the same runs as profiles of N
@@ -15,7 +16,7 @@ the warp backend, as `train --device cuda:0` does), then runs the tracking evalu
 (trotlab.evaluation) on the trained policy, always on the CPU backend, and writes
 JOB_DIR/out/trajectory.npz: the physics state before every evaluation step (qpos, qvel,
 qacc_warmstart: (S + 1, N, nq | nv), float64) and the actions (S, N, A). Also out/train.json
-(iterations, wall-clock) and the trained policy out/model.pt (calibration runs keep it).
+(iterations, wall-clock, the env's common_step_counter at the end) and the trained policy out/model.pt (calibration runs keep it).
 
 Nothing here scores: the grader's training check (in the instructor's repository) re-runs every
 step of the evaluation from the recorded state with the recorded action in its own simulation,
@@ -62,6 +63,7 @@ def run_job(job_dir: Path) -> None:
   agent.seed = env_cfg.seed = job["seed"]
   torch.manual_seed(job["seed"])
   env = ManagerBasedRlEnv(env_cfg, verbose=False)
+  env.common_step_counter = job.get("start_step", 0)
   runner = OnPolicyRunner(RslRlVecEnvWrapper(env), agent.to_rsl_rl(), log_dir=None, device=device)
   if job.get("init_checkpoint"):
     runner.load(str(job_dir / job["init_checkpoint"]), map_location=device)
@@ -88,7 +90,8 @@ def run_job(job_dir: Path) -> None:
   record_evaluation(
     model, spec, mdp, job["eval_num_envs"], out_dir / "trajectory.npz", job["threads"]
   )
-  (out_dir / "train.json").write_text(json.dumps({"iterations": iteration, "train_s": train_s}))
+  summary = {"iterations": iteration, "train_s": train_s, "env_steps": env.common_step_counter}
+  (out_dir / "train.json").write_text(json.dumps(summary))
   for earlier in sorted(i for i in also_at if i < iteration):
     runner.load(str(out_dir / f"model_{earlier}.pt"), load_cfg={"actor": True})
     runner.alg.eval_mode()
