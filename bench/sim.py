@@ -23,6 +23,7 @@ import torch
 
 from trotlab.assets.unitree_go1 import go1_constants
 from trotlab.scene import Scene, SceneCfg, TerrainCfg
+from trotlab.scene.terrain import Terrain
 from trotlab.sensors.contact_sensor import ContactMatch, ContactSensorCfg
 from trotlab.sim import SimulationCfg
 from trotlab.sim.config import usable_cores
@@ -67,7 +68,7 @@ def gait_targets(default: torch.Tensor, step: int, dt: float) -> torch.Tensor:
 
 def physics_only_model(sim_cfg: SimulationCfg) -> mujoco.MjModel:
   spec = go1_constants.go1_entity_cfg().build_spec()
-  TerrainCfg().add_to_spec(spec)
+  Terrain(TerrainCfg()).add_to_spec(spec)
   sim_cfg.apply(spec)
   return spec.compile()
 

@@ -1,7 +1,7 @@
 """Scene: the robot, the terrain and the sensors of ``num_envs`` envs, built into one model.
 
 Building a scene (1) takes the entity's MjSpec (actuators and collisions applied), (2) adds the
-terrain, (3) adds frame sensors for every body and site of the entity (EntityData reads its body
+terrain (a plane or a generated height field), (3) adds frame sensors for every body and site of the entity (EntityData reads its body
 and site kinematics from them) and the configured contact sensors, (4) compiles it into a
 Simulation and takes every sensor's sensordata columns from the compiled model (sensor_adr,
 sensor_dim), and (5) puts every env's robot in its default state at its env origin.
@@ -10,7 +10,6 @@ sensor_dim), and (5) puts every env's robot in its default state at its env orig
 from __future__ import annotations
 
 import dataclasses
-import math
 
 import mujoco
 import torch
@@ -18,13 +17,14 @@ import torch
 from trotlab.entity.config import EntityCfg
 from trotlab.entity.data import SensorSlices
 from trotlab.entity.entity import Entity
-from trotlab.scene.terrain import TERRAIN_BODY, TERRAIN_GEOM, TerrainCfg
+from trotlab.scene.terrain import TERRAIN_BODY, TERRAIN_GEOM, Terrain, TerrainCfg
 from trotlab.sensors.contact_sensor import (
   ContactSensor,
   ContactSensorCfg,
   add_contact_sensors,
   resolve_match,
 )
+from trotlab.sensors.height_scan import HeightScan, HeightScanCfg
 from trotlab.sim import EnvIds, Simulation, SimulationCfg
 from trotlab.utils.names import NAMES_COME_FROM_PARAMETERS
 
@@ -33,21 +33,14 @@ from trotlab.utils.names import NAMES_COME_FROM_PARAMETERS
 class SceneCfg:
   num_envs: int = 1
   env_spacing: float = 2.0
-  """Distance between neighbouring env origins on the grid [m]."""
+  """Distance between neighbouring env origins on the grid of the flat terrain [m] (a generated
+  terrain puts each env on a tile of its own)."""
   terrain: TerrainCfg = dataclasses.field(default_factory=TerrainCfg)
   entities: dict[str, EntityCfg] = dataclasses.field(default_factory=dict)
   """Exactly one entity (the robot), usually named "robot"."""
-  sensors: dict[str, ContactSensorCfg] = dataclasses.field(default_factory=dict)
-
-
-def grid_env_origins(num_envs: int, spacing: float) -> torch.Tensor:
-  """(num_envs, 3) origins on a square grid centred on the world origin, z = 0."""
-  cols = math.ceil(math.sqrt(num_envs))
-  idx = torch.arange(num_envs)
-  rows = math.ceil(num_envs / cols)
-  x = (idx // cols).float() - (rows - 1) / 2
-  y = (idx % cols).float() - (cols - 1) / 2
-  return torch.stack((x * spacing, y * spacing, torch.zeros(num_envs)), dim=-1)
+  sensors: dict[str, ContactSensorCfg | HeightScanCfg] = dataclasses.field(default_factory=dict)
+  """Contact sensors (MuJoCo sensors added to the model) and height scans (rays cast at run
+  time), by name."""
 
 
 _KINEMATICS = (
@@ -111,7 +104,8 @@ class Scene:
     spec = entity_cfg.build_spec()
     if spec.sensors:
       raise ValueError("The entity's MJCF must not define sensors; the scene adds them.")
-    cfg.terrain.add_to_spec(spec)
+    self.terrain = Terrain(cfg.terrain)
+    self.terrain.add_to_spec(spec)
     robot_bodies = [b.name for b in spec.bodies if b.name not in ("world", TERRAIN_BODY)]
     robot_sites = [s.name for s in spec.sites]
     _add_kinematics_sensors(spec, robot_bodies, robot_sites)
@@ -123,7 +117,8 @@ class Scene:
     }
     terrain_names = {"geom": [TERRAIN_GEOM], "body": [TERRAIN_BODY], "subtree": [TERRAIN_BODY]}
     contact_layout = []
-    for sensor_name, sensor_cfg in cfg.sensors.items():
+    contact_cfgs = {n: c for n, c in cfg.sensors.items() if isinstance(c, ContactSensorCfg)}
+    for sensor_name, sensor_cfg in contact_cfgs.items():
       primary = self._match_names(sensor_cfg.primary, entity_name, names_by_mode, terrain_names)
       secondary = None
       if sensor_cfg.secondary is not None:
@@ -140,13 +135,17 @@ class Scene:
     # Sensordata columns come from the compiled model, never from counting what we added.
     model = self.sim.mj_model
     slices = _kinematics_slices(model, robot_bodies, robot_sites)
-    self.env_origins = grid_env_origins(cfg.num_envs, cfg.env_spacing).to(self.sim.device)
+    self.env_origins = self.terrain.init_env_origins(cfg.num_envs, cfg.env_spacing, self.sim.device)
     self.entities = {entity_name: Entity(entity_cfg, self.sim, self.env_origins, slices)}
     self.sensors = {}
     for name, sensor_cfg, primary, mj_names in contact_layout:
       width = int(model.sensor_dim[model.sensor(mj_names[0]).id])
       columns = sensor_columns(model, mj_names, width)
       self.sensors[name] = ContactSensor(name, sensor_cfg, primary, self.sim, columns)
+    for name, sensor_cfg in cfg.sensors.items():
+      if isinstance(sensor_cfg, HeightScanCfg):
+        robot = self.entities[entity_name]
+        self.sensors[name] = HeightScan(name, sensor_cfg, robot, self.sim)
     self.reset()
 
   @staticmethod
@@ -159,7 +158,7 @@ class Scene:
       )
     return resolve_match(match, names_by_mode[match.mode], match.mode)
 
-  def __getitem__(self, key: str) -> Entity | ContactSensor:
+  def __getitem__(self, key: str) -> Entity | ContactSensor | HeightScan:
     if key in self.entities:
       return self.entities[key]
     if key in self.sensors:

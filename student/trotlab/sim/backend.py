@@ -68,5 +68,20 @@ class SimBackend(abc.ABC):
     shared by all envs."""
 
   @abc.abstractmethod
+  def cast_rays(
+    self, origins: torch.Tensor, direction: torch.Tensor, geomgroup: tuple[int, ...]
+  ) -> torch.Tensor:
+    """Distances from ray origins to the first geom each ray hits, at the current state.
+
+    Args:
+      origins: (num_envs, nray, 3) float32 ray origins, world frame, on ``device``.
+      direction: (3,) unit direction of every ray, world frame.
+      geomgroup: 6 flags, MuJoCo's mj_ray filter: a geom is seen when its group's flag is 1.
+
+    Returns:
+      (num_envs, nray) float32 distances along ``direction`` [m]; -1 where a ray hits nothing.
+      State and sensordata are left as they are."""
+
+  @abc.abstractmethod
   def env_model_and_data(self, env_id: int):
     """(MjModel, MjData) of one env, forwarded, for rendering or inspection."""

@@ -121,6 +121,17 @@ class CpuBackend(SimBackend):
     self._batch.forward(ids, stage=mujoco.mjtStage.mjSTAGE_ACC.value)
     self.sensordata.numpy()[ids] = self._sensordata[ids]
 
+  def cast_rays(
+    self, origins: torch.Tensor, direction: torch.Tensor, geomgroup: tuple[int, ...]
+  ) -> torch.Tensor:
+    """See SimBackend: MuJoCo's batched mj_ray on the pool's threads (``Batch.ray``)."""
+    dist, _ = self._batch.ray(
+      origins.numpy().astype(np.float64),
+      direction.numpy().astype(np.float64),
+      geomgroup=np.asarray(geomgroup, dtype=np.uint8),
+    )
+    return torch.from_numpy(dist.astype(np.float32))
+
   def physics_state(self) -> dict[str, np.ndarray]:
     """See SimBackend. Stepping from such a state with the same ctrl gives the same result bit
     for bit (the autograder checks an evaluation's trajectory this way)."""

@@ -37,6 +37,9 @@ class Simulation:
     self._backend = self._make_backend(cfg)
     self._pending = torch.zeros(num_envs, dtype=torch.bool, device=self.device)
     """(num_envs,) envs written since their sensors were last computed."""
+    self.state_version = 0
+    """Counts the steps and state writes: whatever is derived from the state at one version
+    (a height scan) is stale at the next."""
     self._any_pending = False
     """Whether _pending may hold a True (a Python flag: checking the tensor would wait for a GPU)."""
 
@@ -91,6 +94,7 @@ class Simulation:
   def step(self, nsubsteps: int = 1) -> None:
     """Advance all envs by ``nsubsteps`` physics steps with ``ctrl`` held."""
     self._backend.step(nsubsteps)
+    self.state_version += 1
     # The step computed every env's sensors from its state: a pending forward would be wasted.
     self._clear_pending()
 
@@ -122,6 +126,16 @@ class Simulation:
     self._backend.write_physics_state(state)
     self._mark_pending(None)
 
+  def cast_rays(
+    self, origins: torch.Tensor, direction: torch.Tensor, geomgroup: tuple[int, ...]
+  ) -> torch.Tensor:
+    """Distances [m] from ``origins`` ((num_envs, nray, 3), world) along ``direction`` ((3,),
+    unit, world) to the first geom of the groups flagged in ``geomgroup`` (6 flags, as mj_ray's):
+    (num_envs, nray) float32, -1 for a miss. Envs written since the last step are forwarded
+    first, so the rays see the written state."""
+    self.forward()
+    return self._backend.cast_rays(origins, direction, geomgroup)
+
   def model_field(self, name: str) -> torch.Tensor:
     """A per-env copy of an MjModel field, (num_envs, *field_shape), live: writes take effect
     at the next step (for randomization)."""
@@ -132,6 +146,7 @@ class Simulation:
     return self._backend.env_model_and_data(env_id)
 
   def _mark_pending(self, env_ids: EnvIds) -> None:
+    self.state_version += 1
     if env_ids is None:
       self._pending.fill_(True)
     elif isinstance(env_ids, slice):

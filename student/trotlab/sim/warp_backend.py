@@ -216,6 +216,8 @@ class WarpBackend(SimBackend):
     self._overflow = wp.to_torch(d.overflow)
     self._model_fields: dict[str, torch.Tensor] = {}
     self._graphs: dict[tuple[str, int], object] = {}
+    self._ray_buffers: dict[int, tuple] = {}
+    """nray -> the outputs of ``rays`` (dist, geomid, normal) and its bodyexclude, kept."""
     self._use_graph = (
       cuda_graph and self._wp_device.is_cuda and wp.is_mempool_enabled(self._wp_device)
     )
@@ -333,6 +335,41 @@ class WarpBackend(SimBackend):
     kept = self.sensordata.clone()
     self._launch(("forward", 0), self._forward)
     self.sensordata.copy_(torch.where(envs.unsqueeze(1), self.sensordata, kept))
+
+  def cast_rays(
+    self, origins: torch.Tensor, direction: torch.Tensor, geomgroup: tuple[int, ...]
+  ) -> torch.Tensor:
+    """See SimBackend: mujoco_warp's ``rays`` kernel, one thread per (env, ray). It reads the
+    geoms' poses of the last step or forward (a static terrain's never change)."""
+    wp = self._wp
+    nray = origins.shape[1]
+    out = self._ray_buffers.get(nray)
+    if out is None:
+      with wp.ScopedDevice(self._wp_device):
+        shape = (self.num_envs, nray)
+        out = self._ray_buffers[nray] = (
+          wp.empty(shape, dtype=float),
+          wp.empty(shape, dtype=int),
+          wp.empty(shape, dtype=wp.vec3),
+          wp.full(nray, -1, dtype=int),
+        )
+    dist, geomid, normal, bodyexclude = out
+    pnt = origins.to(self.device, torch.float32).contiguous()
+    vec = direction.to(self.device, torch.float32).expand_as(pnt).contiguous()
+    with wp.ScopedDevice(self._wp_device):
+      self._mjw.rays(
+        self._model,
+        self._data,
+        wp.from_torch(pnt, dtype=wp.vec3),
+        wp.from_torch(vec, dtype=wp.vec3),
+        wp.types.vector(length=6, dtype=float)(*geomgroup),
+        True,
+        bodyexclude,
+        dist,
+        geomid,
+        normal,
+      )
+    return wp.to_torch(dist).clone()
 
   def physics_state(self) -> dict[str, np.ndarray]:
     """See SimBackend: the float32 state widened to float64, so writing it back is exact. A step

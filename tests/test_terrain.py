@@ -1,0 +1,226 @@
+"""The terrain generator, env origins on its tiles, and the height scan on both backends."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from trotlab.assets.unitree_go1 import go1_constants
+from trotlab.scene import Scene, SceneCfg, TerrainCfg
+from trotlab.scene.terrain_generator import (
+  PyramidStairsCfg,
+  SubTerrainCfg,
+  TerrainGeneratorCfg,
+  column_types,
+  generate_terrain,
+)
+from trotlab.sensors.height_scan import HeightScanCfg, grid_points
+from trotlab.sim import SimulationCfg
+
+TERRACE = 1.0
+"""Width of a crafted terrace [m]."""
+RISE = 0.05
+"""Height of one crafted terrace over the previous one [m]."""
+
+
+@dataclasses.dataclass(kw_only=True)
+class TerracesCfg(SubTerrainCfg):
+  """Crafted: terraces TERRACE wide climbing along x, RISE each, plus 0.2 m on the tile's far
+  half in y. Flat except on the risers (one vertex spacing wide), so a height is known exactly
+  anywhere else."""
+
+  def heights(self, difficulty, x, y, size, rng) -> np.ndarray:
+    return RISE * np.floor(x / TERRACE) + 0.2 * (y >= size[1] / 2)
+
+
+def terrace_height(local_x: np.ndarray, local_y: np.ndarray, size) -> np.ndarray:
+  return RISE * np.floor(local_x / TERRACE) + 0.2 * (local_y >= size[1] / 2)
+
+
+def near_riser(local_x, local_y, size, spacing) -> np.ndarray:
+  """Within one vertex spacing of a riser, where the height field slopes."""
+  to_x_riser = np.abs(local_x / TERRACE - np.round(local_x / TERRACE)) * TERRACE
+  return (to_x_riser < spacing + 1e-6) | (np.abs(local_y - size[1] / 2) < spacing + 1e-6)
+
+
+CRAFTED = TerrainGeneratorCfg(
+  sub_terrains={"terraces": TerracesCfg()},
+  num_levels=2,
+  num_types=1,
+  size=(6.0, 6.0),
+  border_width=1.0,
+  seed=5,
+)
+
+
+def make_scene(backend: str, num_envs: int = 3, generator=CRAFTED, **sim_kwargs) -> Scene:
+  cfg = SceneCfg(
+    num_envs=num_envs,
+    entities={"robot": go1_constants.go1_entity_cfg()},
+    sensors={"height_scan": HeightScanCfg()},
+    terrain=TerrainCfg(generator=generator, max_init_level=1),
+  )
+  if backend == "warp":
+    with pytest.warns(UserWarning, match="CPU device"):
+      return Scene(cfg, SimulationCfg(backend="warp", warp_device="cpu", **sim_kwargs))
+  return Scene(cfg, SimulationCfg(**sim_kwargs))
+
+
+def test_the_generator_is_deterministic_and_lays_tiles_by_level_and_type():
+  cfg = TerrainGeneratorCfg(num_levels=3, num_types=5, size=(4.0, 4.0), border_width=1.0, seed=7)
+  first, again = generate_terrain(cfg), generate_terrain(cfg)
+  np.testing.assert_array_equal(first.heights, again.heights)
+  other = generate_terrain(dataclasses.replace(cfg, seed=8))
+  assert not np.array_equal(first.heights, other.heights)  # the rough tiles' noise
+
+  spacing = cfg.horizontal_scale
+  ny, nx = first.heights.shape
+  assert (nx, ny) == (3 * 40 + 2 * 10 + 1, 5 * 40 + 2 * 10 + 1)
+  border = round(cfg.border_width / spacing)
+  assert not first.heights[:border].any() and not first.heights[:, :border].any()
+  assert first.origins.shape == (3, 5, 3)
+  # Tile (level, type) lies at x = level, y = type in the grid; its origin is its centre.
+  xs, ys = first.vertex_xy()
+  for level in range(3):
+    for col in range(5):
+      x, y, z = first.origins[level, col]
+      assert x == pytest.approx(xs[border + level * 40 + 20])
+      assert y == pytest.approx(ys[border + col * 40 + 20])
+      assert z == first.heights[border + col * 40 + 20, border + level * 40 + 20]
+
+
+def test_columns_are_shared_by_proportion():
+  cfg = TerrainGeneratorCfg(num_types=10)  # flat 0.1, rough 0.3, slopes 0.1 + 0.1, stairs 0.2 + 0.2
+  types = column_types(cfg)
+  assert [types.count(name) for name in cfg.sub_terrains] == [1, 3, 1, 1, 2, 2]
+  assert types == sorted(types, key=list(cfg.sub_terrains).index)  # each type in one run
+  with pytest.raises(ValueError, match="proportions"):
+    column_types(dataclasses.replace(cfg, sub_terrains={"a": PyramidStairsCfg(proportion=0.0)}))
+
+
+def test_stairs_grow_with_the_level():
+  """The climb to the platform of a stairs tile: (number of steps) x (step height), the step
+  height rising with the level's difficulty."""
+  stairs = PyramidStairsCfg(step_height_range=(0.05, 0.15), step_width=0.5, platform_width=2.0)
+  cfg = TerrainGeneratorCfg(
+    sub_terrains={"stairs": stairs}, num_levels=4, num_types=1, size=(6.0, 6.0), seed=2
+  )
+  climbs = generate_terrain(cfg).origins[:, 0, 2]
+  steps = math.floor((6.0 / 2 - 2.0 / 2) / 0.5)
+  assert (np.diff(climbs) > 0).all()
+  assert climbs[0] >= steps * 0.05 and climbs[-1] <= steps * 0.15
+
+
+def test_envs_start_on_tiles_and_move_by_level():
+  scene = make_scene("cpu", num_envs=4)
+  terrain = scene.terrain
+  origins = terrain.generated.origins
+  assert terrain.levels.tolist() != [0, 0, 0, 0] or terrain.levels.max() <= 1
+  for env in range(4):
+    expected = origins[terrain.levels[env], terrain.types[env]]
+    np.testing.assert_allclose(scene.env_origins[env].numpy(), expected, atol=1e-6)
+  # The robots stand on their tiles: the trunk's height above its origin is the default's.
+  root = scene["robot"].data.root_link_pos_w
+  torch.testing.assert_close(root[:, :2], scene.env_origins[:, :2])
+
+  ids = torch.arange(4)
+  terrain.levels[:] = torch.tensor([0, 0, 1, 1])
+  terrain.update_env_origins(
+    ids,
+    move_up=torch.tensor([True, False, True, False]),
+    move_down=torch.tensor([False, True, False, True]),
+  )
+  assert terrain.levels.tolist() == [1, 0, 1, 0]  # clamped to the grid's levels 0..1
+  np.testing.assert_allclose(scene.env_origins[0].numpy(), origins[1, 0], atol=1e-6)
+  # Entities read the same live tensor: a reset puts env 0 on its new tile.
+  scene.reset(torch.tensor([0]))
+  assert float(scene["robot"].data.root_link_pos_w[0, 0]) == pytest.approx(origins[1, 0, 0])
+
+
+def scan_pose(scene: Scene, yaw: float, xy_offset: tuple[float, float]) -> None:
+  """Put every robot at its origin plus ``xy_offset``, turned by ``yaw``, 0.4 m above it."""
+  robot = scene["robot"]
+  state = robot.data.default_root_state.clone()
+  state[:, 0] += xy_offset[0]
+  state[:, 1] += xy_offset[1]
+  state[:, 2] += 0.1
+  state[:, 3:7] = torch.tensor([math.cos(yaw / 2), 0.0, 0.0, math.sin(yaw / 2)])
+  robot.write_root_state_to_sim(state)
+
+
+def expected_scan(scene: Scene, yaw: float) -> tuple[np.ndarray, np.ndarray]:
+  """The crafted terrain's height under every ray, and where it is exact (off the risers)."""
+  generated = scene.terrain.generated
+  xs, ys = generated.vertex_xy()
+  points = grid_points(scene["height_scan"].cfg).numpy()
+  pos = scene["robot"].data.body_link_pos_w[:, 0].numpy()
+  wx = pos[:, None, 0] + math.cos(yaw) * points[:, 0] - math.sin(yaw) * points[:, 1]
+  wy = pos[:, None, 1] + math.sin(yaw) * points[:, 0] + math.cos(yaw) * points[:, 1]
+  border, size = CRAFTED.border_width, CRAFTED.size
+  # Local tile coordinates: tile (level, 0) starts at the field's corner + border + level * size.
+  levels = scene.terrain.levels.numpy()[:, None]
+  local_x = wx - (xs[0] + border + levels * size[0])
+  local_y = wy - (ys[0] + border)
+  heights = terrace_height(local_x, local_y, size)
+  exact = ~near_riser(local_x, local_y, size, generated.spacing)
+  return heights, exact
+
+
+def test_the_height_scan_reads_the_crafted_terrain():
+  """Under every ray off a riser, the hit height is the crafted terrain's (within 1e-5 m), the
+  grid turns with the trunk's yaw, and the robot's own legs (under the trunk) are not seen. A
+  state write without a step is followed too (the scan is not cached across it)."""
+  scene = make_scene("cpu")
+  for yaw, offset in ((0.0, (0.35, 0.2)), (0.6, (0.35, 0.2)), (-2.0, (-0.8, 1.1))):
+    scan_pose(scene, yaw, offset)
+    data = scene["height_scan"].data
+    heights, exact = expected_scan(scene, yaw)
+    assert exact.mean() > 0.5  # most rays are off the risers
+    np.testing.assert_allclose(data.hit_pos_w[..., 2].numpy()[exact], heights[exact], atol=1e-5)
+    torch.testing.assert_close(data.pos_w, scene["robot"].data.body_link_pos_w[:, 0])
+
+
+def test_scans_between_steps_leave_the_trajectory_unchanged():
+  """Casting rays (MuJoCo's Batch.ray runs kinematics on the pool's data) changes nothing of
+  the simulation: the same steps with and without a scan after each give identical states."""
+  finals = []
+  for scan in (False, True):
+    scene = make_scene("cpu", num_envs=2)
+    robot = scene["robot"]
+    gen = torch.Generator().manual_seed(0)
+    for _ in range(10):
+      target = robot.data.default_joint_pos + 0.3 * torch.randn(2, 12, generator=gen)
+      robot.set_joint_position_target(target)
+      scene.sim.step(4)
+      scene.update(0.02)
+      if scan:
+        assert scene["height_scan"].data.hit_pos_w.isfinite().all()
+    finals.append(scene.sim.physics_state())
+  for key, value in finals[0].items():
+    np.testing.assert_array_equal(value, finals[1][key], err_msg=key)
+
+
+def test_the_warp_backend_scans_as_the_cpu_backend():
+  """Same terrain, same robot poses (the state written, no physics step): the same hit points
+  on mujoco_warp (Warp's CPU device) as on MuJoCo C."""
+  scans = []
+  for backend in ("cpu", "warp"):
+    scene = make_scene(backend)
+    scan_pose(scene, 0.6, (0.35, 0.2))
+    scans.append(scene["height_scan"].data.hit_pos_w.cpu())
+  torch.testing.assert_close(scans[0], scans[1], atol=1e-4, rtol=0)
+
+
+def test_a_missing_body_names_the_choices():
+  cfg = SceneCfg(
+    num_envs=1,
+    entities={"robot": go1_constants.go1_entity_cfg()},
+    sensors={"height_scan": HeightScanCfg(body="torso")},
+    terrain=TerrainCfg(generator=CRAFTED),
+  )
+  with pytest.raises(KeyError, match="no body 'torso'.*trunk"):
+    Scene(cfg, SimulationCfg())
