@@ -6,6 +6,7 @@ uv run python -m bench stand
 uv run python -m bench train --seed 1 --budget-min 10
 uv run python -m bench reset --num-envs 1024
 uv run python -m bench iteration --settings "" "agent.algorithm.num_learning_epochs=3"
+uv run python -m bench terrain --num-envs 1024
 uv run python -m bench gpu --num-envs 1024 4096 8192          (needs a GPU)
 uv run python -m bench mjlab --train-seconds 120               (needs a GPU and the registry)
 """
@@ -21,6 +22,7 @@ from bench.sim import (
   run_sim_bench,
   run_stand_bench,
 )
+from bench.terrain import TerrainBench, run_terrain_bench
 from bench.training import CurvesPlot, TrainBench, plot_curves, run_train_bench
 
 __all__ = [
@@ -32,12 +34,14 @@ __all__ = [
   "SimBench",
   "StandBench",
   "CurvesPlot",
+  "TerrainBench",
   "TrainBench",
   "run_backends_bench",
   "run_gpu_bench",
   "run_iteration_bench",
   "run_mjlab_bench",
   "run_reset_bench",
+  "run_terrain_bench",
   "run_sim_bench",
   "run_stand_bench",
   "plot_curves",

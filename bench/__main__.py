@@ -9,6 +9,7 @@ from bench import (
   ResetBench,
   SimBench,
   StandBench,
+  TerrainBench,
   TrainBench,
   plot_curves,
   run_backends_bench,
@@ -18,6 +19,7 @@ from bench import (
   run_reset_bench,
   run_sim_bench,
   run_stand_bench,
+  run_terrain_bench,
   run_train_bench,
 )
 
@@ -31,6 +33,7 @@ RUNNERS = {
   IterationBench: run_iteration_bench,
   MjlabBench: run_mjlab_bench,
   ResetBench: run_reset_bench,
+  TerrainBench: run_terrain_bench,
 }
 
 
@@ -43,6 +46,7 @@ def main() -> None:
       "reset": ResetBench,
       "train": TrainBench,
       "iteration": IterationBench,
+      "terrain": TerrainBench,
       "curves": CurvesPlot,
       "gpu": GpuBench,
       "mjlab": MjlabBench,

@@ -18,7 +18,7 @@ from trotlab.scene.terrain_generator import (
   column_types,
   generate_terrain,
 )
-from trotlab.sensors.height_scan import HeightScanCfg, grid_points
+from trotlab.sensors.height_scan import HeightScanCfg, grid_points, mirror_index
 from trotlab.sim import SimulationCfg
 
 TERRACE = 1.0
@@ -119,7 +119,7 @@ def test_envs_start_on_tiles_and_move_by_level():
   scene = make_scene("cpu", num_envs=4)
   terrain = scene.terrain
   origins = terrain.generated.origins
-  assert terrain.levels.tolist() != [0, 0, 0, 0] or terrain.levels.max() <= 1
+  assert 0 <= int(terrain.levels.min()) and int(terrain.levels.max()) <= 1  # max_init_level
   for env in range(4):
     expected = origins[terrain.levels[env], terrain.types[env]]
     np.testing.assert_allclose(scene.env_origins[env].numpy(), expected, atol=1e-6)
@@ -128,17 +128,21 @@ def test_envs_start_on_tiles_and_move_by_level():
   torch.testing.assert_close(root[:, :2], scene.env_origins[:, :2])
 
   ids = torch.arange(4)
-  terrain.levels[:] = torch.tensor([0, 0, 1, 1])
-  terrain.update_env_origins(
-    ids,
-    move_up=torch.tensor([True, False, True, False]),
-    move_down=torch.tensor([False, True, False, True]),
-  )
-  assert terrain.levels.tolist() == [1, 0, 1, 0]  # clamped to the grid's levels 0..1
-  np.testing.assert_allclose(scene.env_origins[0].numpy(), origins[1, 0], atol=1e-6)
-  # Entities read the same live tensor: a reset puts env 0 on its new tile.
-  scene.reset(torch.tensor([0]))
-  assert float(scene["robot"].data.root_link_pos_w[0, 0]) == pytest.approx(origins[1, 0, 0])
+  scene.move_terrain_levels(ids, torch.ones(4, dtype=torch.bool), torch.zeros(4, dtype=torch.bool))
+  scene.move_terrain_levels(ids, torch.zeros(4, dtype=torch.bool), torch.ones(4, dtype=torch.bool))
+  assert terrain.levels.tolist() == [0, 0, 0, 0]  # up to level 1 at most, then down to 0
+  up = torch.tensor([True, False, True, False])
+  scene.move_terrain_levels(ids, up, move_down=torch.tensor([False, True, True, False]))
+  assert terrain.levels.tolist() == [1, 0, 1, 0]  # up wins over down; down clamps at 0
+  for env in range(4):
+    np.testing.assert_allclose(
+      scene.env_origins[env].numpy(), origins[terrain.levels[env], terrain.types[env]], atol=1e-6
+    )
+  # A reset puts the moved robots on their new tiles.
+  scene.reset()
+  root = scene["robot"].data.root_link_pos_w
+  torch.testing.assert_close(root[:, :2], scene.env_origins[:, :2])
+  assert float(root[0, 0] - root[1, 0]) == pytest.approx(CRAFTED.size[0])
 
 
 def scan_pose(scene: Scene, yaw: float, xy_offset: tuple[float, float]) -> None:
@@ -224,3 +228,71 @@ def test_a_missing_body_names_the_choices():
   )
   with pytest.raises(KeyError, match="no body 'torso'.*trunk"):
     Scene(cfg, SimulationCfg())
+
+
+def test_the_mirror_of_a_height_scan_is_the_scan_of_the_mirrored_points():
+  cfg = HeightScanCfg()
+  points = grid_points(cfg)
+  index = mirror_index(cfg)
+  torch.testing.assert_close(points[index], points * torch.tensor([1.0, -1.0, 1.0]))
+  assert sorted(index) == list(range(len(points))) and [index[i] for i in index] == list(
+    range(len(points))
+  )
+
+
+ROUGH = "Mjlab-Velocity-Rough-Unitree-Go1"
+
+
+def rough_env(num_envs: int):
+  from trotlab.envs.manager_based_rl_env import ManagerBasedRlEnv
+  from trotlab.tasks import get_task
+  from trotlab.tasks.velocity.mdp import load_mdp
+
+  cfg = get_task(ROUGH).env_cfg(play=False, device="cpu", mdp=load_mdp("solutions"))
+  cfg.scene.num_envs = num_envs
+  return ManagerBasedRlEnv(cfg, verbose=False)
+
+
+def test_the_rough_task_steps_with_a_height_scan_for_the_critic_and_mirrors_it():
+  from tensordict import TensorDict
+
+  from trotlab.tasks.velocity.config.go1.symmetry import Go1Mirror
+
+  env = rough_env(8)
+  scan = env.scene["height_scan"]
+  for _ in range(5):
+    obs, *_ = env.step(torch.zeros(8, 12))
+  assert obs["actor"].shape == (8, 48)  # the policy is blind: the flat task's observations
+  heights = obs["critic"][:, -scan.num_rays :]
+  assert obs["critic"].shape == (8, 72 + scan.num_rays) and heights.isfinite().all()
+  expected = scan.data.pos_w[:, 2:3] - scan.data.hit_pos_w[..., 2] - 0.3
+  torch.testing.assert_close(heights, expected.clamp(-1, 1))
+  mirrored = Go1Mirror(env).observations(TensorDict(obs, batch_size=[8]))
+  torch.testing.assert_close(
+    mirrored["critic"][:, -scan.num_rays :], heights[:, mirror_index(scan.cfg)]
+  )
+
+
+def test_the_terrain_level_curriculum_moves_walkers_up_and_laggards_down():
+  from trotlab.envs.mdp import terrain_levels
+
+  env = rough_env(3)
+  terrain, robot = env.scene.terrain, env.scene["robot"]
+  ids = torch.arange(3)
+  env.scene.move_terrain_levels(
+    ids, torch.tensor([True, True, False]), torch.zeros(3, dtype=torch.bool)
+  )
+  before = terrain.levels.clone()
+  state = robot.data.default_root_state.clone()
+  state[0, 0] += 5.0  # walked 5 m: more than half a tile (4 m)
+  state[1, 0] += 1.0  # walked 1 m where the command asked 0.5 m/s x 20 s = 10 m
+  robot.write_root_state_to_sim(state)
+  command = env.command_manager.get_command("twist")
+  command[:] = torch.tensor([0.5, 0.0, 0.0])
+  env.episode_length_buf[:] = 10
+  env.episode_length_buf[2] = 0  # env 2 has not run an episode: it stays
+  state[2, 0] += 5.0
+  robot.write_root_state_to_sim(state)
+  mean = terrain_levels(env, ids, command_name="twist")
+  assert (terrain.levels - before).tolist() == [1, -1, 0]
+  assert mean == pytest.approx(terrain.levels.float().mean().item())

@@ -89,6 +89,12 @@ class Entity:
     state[:, 0:3] += self._env_origins
     return state
 
+  def follow_env_origins(self, env_ids: torch.Tensor) -> None:
+    """After the env origins of ``env_ids`` moved (a terrain level changed): their default root
+    positions follow, so the next reset puts those robots on their new origins."""
+    init = torch.tensor(self.cfg.init_state.pos, dtype=torch.float32, device=self.device)
+    self.data.default_root_state[env_ids, 0:3] = init + self._env_origins[env_ids]
+
   @staticmethod
   def _soft_limits(model: mujoco.MjModel, factor: float) -> list[list[float]]:
     lower, upper = model.jnt_range[1:, 0], model.jnt_range[1:, 1]

@@ -188,6 +188,15 @@ class Scene:
     for sensor in self.sensors.values():
       sensor.reset(rows)
 
+  def move_terrain_levels(
+    self, env_ids: torch.Tensor, move_up: torch.Tensor, move_down: torch.Tensor
+  ) -> None:
+    """Move envs one terrain level up or down (see Terrain.update_env_origins); their robots'
+    default root states follow their new origins (applied at their next reset)."""
+    self.terrain.update_env_origins(env_ids, move_up, move_down)
+    for entity in self.entities.values():
+      entity.follow_env_origins(env_ids)
+
   def update(self, dt: float) -> None:
     """After a simulation step of ``dt`` seconds: refresh sensor data and timers."""
     for sensor in self.sensors.values():

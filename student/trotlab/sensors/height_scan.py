@@ -54,6 +54,13 @@ def grid_points(cfg: HeightScanCfg) -> torch.Tensor:
   return torch.stack((gx.ravel(), gy.ravel(), torch.zeros(nx * ny)), dim=-1)
 
 
+def mirror_index(cfg: HeightScanCfg) -> list[int]:
+  """For each ray, the ray at its mirror image across the body's x-z plane (y -> -y): the grid
+  is symmetric in y, so the image of row iy is row ny - 1 - iy."""
+  nx, ny = (round(s / cfg.resolution) + 1 for s in cfg.size)
+  return [(ny - 1 - iy) * nx + ix for iy in range(ny) for ix in range(nx)]
+
+
 class HeightScanData:
   def __init__(self, pos_w: torch.Tensor, hit_pos_w: torch.Tensor) -> None:
     self.pos_w = pos_w

@@ -1,11 +1,22 @@
-"""The Go1 flat-ground velocity task, training and play configs."""
+"""The Go1 velocity tasks, training and play configs: on flat ground, and on rough terrain (a
+generated grid of rough, sloped and stepped tiles, a height scan for the critic, a terrain-level
+curriculum)."""
 
 from __future__ import annotations
 
 from trotlab.assets.unitree_go1 import go1_constants as go1
 from trotlab.envs.manager_based_rl_env_cfg import ManagerBasedRlEnvCfg
+from trotlab.managers import CurriculumTermCfg, ObservationTermCfg
+from trotlab.scene import TerrainCfg
+from trotlab.scene.terrain_generator import TerrainGeneratorCfg
+from trotlab.sensors.height_scan import HeightScanCfg
 from trotlab.tasks.velocity.mdp import Mdp, load_mdp
-from trotlab.tasks.velocity.velocity_env_cfg import LeggedRobotSpec, make_play, velocity_env_cfg
+from trotlab.tasks.velocity.velocity_env_cfg import (
+  COMMAND,
+  LeggedRobotSpec,
+  make_play,
+  velocity_env_cfg,
+)
 
 GO1 = LeggedRobotSpec(
   entity=go1.go1_entity_cfg(full_collision=True),  # non-foot contacts must be detectable
@@ -30,4 +41,34 @@ def unitree_go1_flat_env_cfg(
   if play:
     cfg = make_play(cfg)
     cfg.scene.num_envs = 32
+  return cfg
+
+
+ROUGH_TERRAIN = TerrainGeneratorCfg(num_levels=10, num_types=10, size=(8.0, 8.0), seed=0)
+"""10 levels x 10 columns of 8 m tiles (TerrainGeneratorCfg's default mix of types)."""
+HEIGHT_SCAN = "height_scan"
+
+
+def unitree_go1_rough_env_cfg(
+  play: bool = False, device: str = "cpu", mdp: Mdp | None = None
+) -> ManagerBasedRlEnvCfg:
+  """The flat task's config on generated terrain: envs start on the five easiest levels and move
+  by the terrain-level curriculum; the critic also sees a height scan under the trunk (the
+  policy stays blind). The play config spreads its envs over every level."""
+  mdp = load_mdp("student") if mdp is None else mdp
+  cfg = unitree_go1_flat_env_cfg(play=False, device=device, mdp=mdp)
+  cfg.scene.terrain = TerrainCfg(generator=ROUGH_TERRAIN, max_init_level=4)
+  cfg.scene.sensors[HEIGHT_SCAN] = HeightScanCfg(body="trunk")
+  cfg.observations["critic"].terms["height_scan"] = ObservationTermCfg(
+    func=mdp.height_scan, params={"sensor_name": HEIGHT_SCAN}
+  )
+  cfg.curriculum["terrain_levels"] = CurriculumTermCfg(
+    func=mdp.terrain_levels, params={"command_name": COMMAND}
+  )
+  if play:
+    cfg = make_play(cfg)
+    cfg.scene.num_envs = 32
+    cfg.scene.terrain = TerrainCfg(
+      generator=ROUGH_TERRAIN, max_init_level=ROUGH_TERRAIN.num_levels - 1
+    )
   return cfg

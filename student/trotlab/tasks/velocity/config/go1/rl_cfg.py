@@ -26,3 +26,11 @@ def unitree_go1_ppo_runner_cfg(device: str = "cpu") -> RslRlRunnerCfg:
       symmetry_function=None if on_gpu else MIRROR_FUNCTION,
     ),
   )
+
+
+def unitree_go1_rough_ppo_runner_cfg(device: str = "cpu") -> RslRlRunnerCfg:
+  """The flat task's PPO settings, logged under their own experiment name (a rough run's
+  checkpoints need the rough task's observations)."""
+  cfg = unitree_go1_ppo_runner_cfg(device)
+  cfg.experiment_name = "go1_velocity_rough"
+  return cfg

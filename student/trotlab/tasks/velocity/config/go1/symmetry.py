@@ -27,6 +27,7 @@ from tensordict import TensorDict
 
 from trotlab.assets.unitree_go1.go1_constants import FOOT_NAMES
 from trotlab.managers.manager_base import TermConfigError
+from trotlab.sensors.height_scan import mirror_index
 
 if TYPE_CHECKING:
   from trotlab.envs.manager_based_rl_env import ManagerBasedRlEnv
@@ -49,6 +50,11 @@ FOOT_FORCE_TERMS = ("foot_contact_forces",)
 """Terms with one world-frame 3-vector per foot. Flipping world y is the exact mirror only for a
 robot facing along world x; the term is a critic input (not the policy's), where an approximate
 mirror only adds noise to the value targets of mirrored samples."""
+
+
+HEIGHT_SCAN_TERMS = ("height_scan",)
+"""Terms with one terrain height per ray of the HeightScan named by their ``sensor_name``
+(mirror-invariant values, rays swapped with their mirror images)."""
 
 
 def _mirror_name(name: str) -> str:
@@ -86,6 +92,10 @@ class Go1Mirror:
           term_index, term_sign = joint_index, joint_sign
         elif name in FOOT_TERMS:
           term_index, term_sign = foot_index, [1.0] * len(foot_index)
+        elif name in HEIGHT_SCAN_TERMS:
+          sensor = env.cfg.observations[group].terms[name].params["sensor_name"]
+          term_index = mirror_index(env.scene[sensor].cfg)
+          term_sign = [1.0] * len(term_index)
         elif name in FOOT_FORCE_TERMS:
           term_index = [3 * foot + k for foot in foot_index for k in range(3)]
           term_sign = [1.0, -1.0, 1.0] * len(foot_index)
