@@ -156,7 +156,7 @@ def test_progress_line():
 
 def test_cli_help_and_list_envs(tmp_path):
   listing = run_cli("trotlab.scripts.list_envs", cwd=tmp_path)
-  assert TASK in listing.stdout
+  assert TASK in listing.stdout and "Mjlab-Velocity-Rough-Unitree-Go1" in listing.stdout
   short = run_cli("trotlab.scripts.train", TASK, "--help", cwd=tmp_path)
   assert (
     short.returncode == 0 and "--mdp" in short.stdout and "--agent.max-iterations" in short.stdout
@@ -171,6 +171,10 @@ def test_cli_help_and_list_envs(tmp_path):
   full = run_cli("trotlab.scripts.train", TASK, "--help-all", cwd=tmp_path)
   assert full.returncode == 0 and "--env.scene.num-envs" in full.stdout
   assert "--env.rewards.upright.weight" in full.stdout
+  for script in ("evaluate", "play"):  # the same short help, without config groups to list
+    own = run_cli(f"trotlab.scripts.{script}", TASK, "--help", cwd=tmp_path)
+    assert own.returncode == 0 and "--checkpoint-file" in own.stdout
+    assert "Config options" not in own.stdout and "╭" not in own.stdout
   unknown = run_cli("trotlab.scripts.train", "Mjlab-Velocity-Flat-Unitree-Go2", cwd=tmp_path)
   assert (
     unknown.returncode != 0 and "Did you mean 'Mjlab-Velocity-Flat-Unitree-Go1'" in unknown.stderr

@@ -15,13 +15,14 @@ does (trotlab.grading.protocol.CANNED) or as the task does (``task_names``): a c
 from __future__ import annotations
 
 import dataclasses
+import functools
 
 import torch
 
 from trotlab.envs.manager_based_rl_env import ManagerBasedRlEnv
 from trotlab.envs.mdp import action_rate_l2
 from trotlab.evaluation.scripted_command import ScriptedVelocityCommandCfg
-from trotlab.grading.protocol import CANNED, NAME_SETS, Names
+from trotlab.grading.protocol import CANNED, Names, check_name_set
 from trotlab.grading.snapshot import air_time_sensor, command_term
 from trotlab.managers import RewardTermCfg
 from trotlab.tasks import get_task
@@ -33,6 +34,7 @@ NUM_ENVS = 3
 COMMANDS = ((0.5, 0.2, 0.3), (0.0, 0.0, 0.0), (-0.4, 0.1, -0.6))
 
 
+@functools.cache
 def task_names() -> Names:
   """The task's own names (its env config: the one entity, the sensors, the command, the one
   action term, and the reward term of action_rate_l2)."""
@@ -45,9 +47,7 @@ def task_names() -> Names:
 
 def names_of(name_set: str) -> Names:
   """The Names of a name set of trotlab.grading.protocol.NAME_SETS ("canned" or "task")."""
-  if name_set not in NAME_SETS:
-    raise ValueError(f"names: one of {NAME_SETS}, got {name_set!r}")
-  return CANNED if name_set == "canned" else task_names()
+  return CANNED if check_name_set(name_set) == "canned" else task_names()
 
 
 def describe_names(name_set: str) -> str:

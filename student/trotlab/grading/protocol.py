@@ -93,12 +93,18 @@ def split_array_key(key: str) -> tuple[str, str]:
   return case, field
 
 
+def check_name_set(names: str) -> str:
+  """``names`` if it is one of NAME_SETS; ValueError otherwise."""
+  if names not in NAME_SETS:
+    raise ValueError(f"names: one of {NAME_SETS}, got {names!r}")
+  return names
+
+
 def job_case(
   case: str, num_envs: int, params: dict, inputs: str | None, names: str = "canned"
 ) -> dict:
   """``names``: one of NAME_SETS, the names of the canned env the case runs in."""
-  if names not in NAME_SETS:
-    raise ValueError(f"names: one of {NAME_SETS}, got {names!r}")
+  check_name_set(names)
   return {"id": case, "num_envs": num_envs, "params": params, "inputs": inputs, "names": names}
 
 

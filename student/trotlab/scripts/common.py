@@ -16,10 +16,19 @@ if TYPE_CHECKING:
   from trotlab.tasks.velocity.mdp import Mdp
 
 
+HELP_ALL = "--help-all"
+HELP_FLAGS = ("-h", "--help", HELP_ALL)
+
+
+def wants_help(argv: list[str]) -> bool:
+  """Whether the command line asks for help (short or whole): nothing else should run then."""
+  return any(arg in HELP_FLAGS for arg in argv)
+
+
 def split_task_argv(argv: list[str], prog: str) -> tuple[str, list[str]]:
   """The task id is the first positional argument; the rest goes to tyro."""
   if not argv or argv[0].startswith("-"):
-    if any(a in ("-h", "--help") for a in argv):
+    if wants_help(argv):
       print(
         f"usage: {prog} TASK [options]\n\nTasks: {', '.join(list_tasks())}\n"
         f"Run `{prog} TASK --help` for the options of a task."
@@ -34,7 +43,6 @@ def split_task_argv(argv: list[str], prog: str) -> tuple[str, list[str]]:
   return task, argv[1:]
 
 
-HELP_ALL = "--help-all"
 GROUP_TITLE = re.compile(r"^ ?(?:(\S+) )?options\s*$")
 """The title line of a group of options in tyro's help as printed to a file: " env.scene options"
 (no name: the script's own), then a line of dashes, then the options ("  --name ...")."""
@@ -51,7 +59,7 @@ def cli(cls: type, argv: list[str], prog: str, **kwargs: Any) -> Any:
   config = (tyro.conf.FlagConversionOff,)
   if HELP_ALL in argv:
     return tyro.cli(cls, args=["--help"], prog=prog, config=config, **kwargs)
-  if "-h" not in argv and "--help" not in argv:
+  if not wants_help(argv):
     errors = io.StringIO()
     try:
       with contextlib.redirect_stderr(errors):
@@ -96,17 +104,15 @@ def short_help(text: str, prog: str) -> str:
     elif group is not None and re.match(r"^  -", line):
       counts[group] += 1
   groups = [f"  {name:<28} {n:4d} options" for name, n in counts.items() if name and n]
-  return "\n".join(
-    [
-      f"usage: {prog} [OPTIONS]",
-      "",
-      *top,
+  lines = [f"usage: {prog} [OPTIONS]", "", *top]
+  if groups:  # a script with config groups (train's env and agent)
+    lines += [
       "",
       "Config options, each set as --GROUP.FIELD VALUE (e.g. --agent.max-iterations 50):",
       *groups,
       f"`{prog} {HELP_ALL}` lists every one of them.",
     ]
-  )
+  return "\n".join(lines)
 
 
 def peek_option(argv: list[str], name: str, default: str) -> str:

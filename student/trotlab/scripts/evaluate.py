@@ -10,9 +10,8 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
-import tyro
-
 from trotlab.scripts.common import (
+  cli,
   friendly_errors,
   main_argv,
   select_mdp,
@@ -49,9 +48,7 @@ def main() -> None:
   from trotlab.rl.policy import load_policy
   from trotlab.tasks import get_task
 
-  cfg = tyro.cli(
-    EvaluateCfg, args=argv, prog=f"evaluate {task}", config=(tyro.conf.FlagConversionOff,)
-  )
+  cfg = cli(EvaluateCfg, argv, f"evaluate {task}")
   mdp = select_mdp(argv)
   device = resolve_device(cfg.device)
   spec = get_task(task)

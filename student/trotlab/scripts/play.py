@@ -18,9 +18,8 @@ from typing import Literal
 if "MUJOCO_GL" not in os.environ and not os.environ.get("DISPLAY"):
   os.environ["MUJOCO_GL"] = "egl"
 
-import tyro  # noqa: E402
-
 from trotlab.scripts.common import (  # noqa: E402
+  cli,
   friendly_errors,
   main_argv,
   select_mdp,
@@ -136,7 +135,7 @@ def main() -> None:
   from trotlab.envs.manager_based_rl_env import ManagerBasedRlEnv
   from trotlab.tasks import get_task
 
-  cfg = tyro.cli(PlayCfg, args=argv, prog=f"play {task}", config=(tyro.conf.FlagConversionOff,))
+  cfg = cli(PlayCfg, argv, f"play {task}")
   mdp = select_mdp(argv)
   device = resolve_device(cfg.device)
   spec = get_task(task)

@@ -27,7 +27,6 @@ from pathlib import Path
 from trotlab.envs.manager_based_rl_env_cfg import ManagerBasedRlEnvCfg
 from trotlab.rl.runner_cfg import RslRlRunnerCfg
 from trotlab.scripts.common import (
-  HELP_ALL,
   cli,
   exit_on_todos,
   friendly_errors,
@@ -35,6 +34,7 @@ from trotlab.scripts.common import (
   peek_option,
   select_mdp,
   split_task_argv,
+  wants_help,
 )
 from trotlab.sim.choice import SimBackendChoice, configure_sim, resolve_device
 
@@ -176,7 +176,7 @@ def main() -> None:
 
   device = resolve_device(peek_option(argv, "device", "auto"))
   mdp = select_mdp(argv)
-  if not any(arg in ("-h", "--help", HELP_ALL) for arg in argv):
+  if not wants_help(argv):
     exit_on_todos(mdp)
   spec = get_task(task)
   defaults = TrainCfg(
