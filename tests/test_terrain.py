@@ -296,3 +296,31 @@ def test_the_terrain_level_curriculum_moves_walkers_up_and_laggards_down():
   mean = terrain_levels(env, ids, command_name="twist")
   assert (terrain.levels - before).tolist() == [1, -1, 0]
   assert mean == pytest.approx(terrain.levels.float().mean().item())
+
+
+def test_the_tracking_evaluation_on_terrain_spreads_envs_and_reports_falls_by_type_and_level():
+  """Rough task: the evaluation's fixed test terrain puts envs on every type, rows of them on
+  levels spread evenly; the metrics add the fall rates by type and by level."""
+  from trotlab.envs.manager_based_rl_env import ManagerBasedRlEnv
+  from trotlab.evaluation.tracking import Phase, TrackingEvalCfg, eval_env_cfg, run_tracking_eval
+  from trotlab.tasks import get_task
+  from trotlab.tasks.velocity.mdp import load_mdp
+
+  cfg = TrackingEvalCfg(
+    num_envs=20,
+    phases=(Phase("stand", 0.2, (0.0, 0.0, 0.0)), Phase("forward", 0.4, (0.5, 0.0, 0.0))),
+    settle_s=0.1,
+  )
+  play = get_task(ROUGH).env_cfg(play=True, device="cpu", mdp=load_mdp("solutions"))
+  env = ManagerBasedRlEnv(eval_env_cfg(play, cfg), verbose=False)
+  terrain = env.scene.terrain
+  assert terrain.levels.tolist() == [0] * 10 + [5] * 10  # 2 rows of 10 types over levels 0..9
+  assert terrain.types.tolist() == list(range(10)) * 2
+  metrics = run_tracking_eval(env, lambda obs: torch.zeros(20, 12), cfg, progress=False)
+  falls = metrics["terrain"]
+  assert list(falls["fell_by_type"]) == list(dict.fromkeys(terrain.generated.type_names))
+  assert set(falls["fell_by_level"]) == {0, 5}
+  fallen = torch.tensor(metrics["_traces"]["fallen"][-1], dtype=torch.float32)
+  assert falls["fell_by_level"][5] == pytest.approx(fallen[10:].mean().item())
+  reached = falls["highest_level_without_falls"]
+  assert reached == (-1 if fallen[:10].any() else 0 if fallen[10:].any() else 5)

@@ -69,6 +69,10 @@ def eval_env_cfg(play_cfg: ManagerBasedRlEnvCfg, cfg: TrackingEvalCfg) -> Manage
   env_cfg.events = {}
   env_cfg.curriculum = {}
   env_cfg.episode_length_s = 1.0e6
+  terrain = play_cfg.scene.terrain
+  if terrain.generator is not None:  # the fixed test terrain: every type, levels spread evenly
+    top = terrain.generator.num_levels - 1
+    env_cfg.scene.terrain = dataclasses.replace(terrain, placement="spread", max_init_level=top)
   for group in env_cfg.observations.values():
     if group.enable_corruption:
       raise ValueError("The tracking evaluation needs a config without observation noise.")
@@ -162,6 +166,11 @@ def run_tracking_eval(
           f"[evaluate] {phase.name:<8} cmd {phase.twist}: {errors}, fell {result['fell_fraction']:.0%}{verdict}"
         )
   passed = all(p["passed"] for p in phases_out.values() if p["moving"]) and not fallen.any().item()
+  extra = {}
+  if env.scene.terrain.levels is not None:
+    extra["terrain"] = terrain_falls(env.scene.terrain, fallen)
+    if progress:
+      print(f"[evaluate] terrain: {describe_terrain_falls(extra['terrain'])}")
   return {
     "passed": passed,
     "fell_fraction": fallen.float().mean().item(),
@@ -172,8 +181,39 @@ def run_tracking_eval(
     },
     "num_envs": env.num_envs,
     "phases": phases_out,
+    **extra,
     "_traces": {k: np.asarray(v) for k, v in traces.items()},
   }
+
+
+def terrain_falls(terrain, fallen: torch.Tensor) -> dict:
+  """On a generated terrain: the fraction of envs that fell by sub-terrain type and by level,
+  and the highest level up to which no env fell (-1: one fell on level 0)."""
+  names = terrain.generated.type_names
+  levels, types, fell = terrain.levels.cpu(), terrain.types.cpu(), fallen.cpu().float()
+  by_type = {}
+  for name in dict.fromkeys(names):  # each type once, in column order
+    envs = torch.tensor([names[int(t)] == name for t in types])
+    if envs.any():
+      by_type[name] = fell[envs].mean().item()
+  by_level = {int(lv): fell[levels == lv].mean().item() for lv in levels.unique()}
+  reached = -1
+  for level, fraction in sorted(by_level.items()):
+    if fraction > 0:
+      break
+    reached = level
+  return {
+    "fell_by_type": by_type,
+    "fell_by_level": by_level,
+    "highest_level_without_falls": reached,
+  }
+
+
+def describe_terrain_falls(terrain: dict) -> str:
+  by_type = ", ".join(f"{name} {f:.0%}" for name, f in terrain["fell_by_type"].items())
+  return (
+    f"fell by type: {by_type}; no env fell up to level {terrain['highest_level_without_falls']}"
+  )
 
 
 def save_tracking_outputs(metrics: dict, out_dir: Path, title: str = "") -> dict[str, Path]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from typing import Literal
 
 import mujoco
 import numpy as np
@@ -34,8 +35,11 @@ class TerrainCfg:
   """None: the flat plane. Otherwise the height field it generates, with env origins on its
   tiles."""
   max_init_level: int = 0
-  """Generated terrain: envs start on levels 0..max_init_level (uniformly), one type per env
-  in turn."""
+  """Generated terrain: envs start on levels 0..max_init_level, one type per env in turn."""
+  placement: Literal["random", "spread"] = "random"
+  """Generated terrain: the envs' levels drawn uniformly (with the generator's seed), or spread
+  evenly over 0..max_init_level, row after row of num_types envs (the evaluation's fixed test
+  terrain)."""
   base_thickness: float = 1.0
   """Generated terrain: depth of the height field's solid base below its lowest point [m]."""
 
@@ -119,14 +123,19 @@ class Terrain:
 
   def init_env_origins(self, num_envs: int, spacing: float, device: torch.device) -> torch.Tensor:
     """Place the envs: on the plane a square grid ``spacing`` apart; on a generated terrain a
-    tile each (types in turn, levels drawn from 0..max_init_level with the generator's seed)."""
+    tile each (types in turn, levels as ``placement`` says)."""
     if self.generated is None:
       self.env_origins = grid_env_origins(num_envs, spacing).to(device)
       return self.env_origins
     num_levels, num_types, _ = self.generated.origins.shape
     top = min(self.cfg.max_init_level, num_levels - 1)
-    rng = torch.Generator().manual_seed(self.cfg.generator.seed)
-    self.levels = torch.randint(0, top + 1, (num_envs,), generator=rng).to(device)
+    if self.cfg.placement == "spread":
+      rows = math.ceil(num_envs / num_types)
+      row = torch.arange(num_envs) // num_types
+      self.levels = (row * (top + 1) // rows).to(device)
+    else:
+      rng = torch.Generator().manual_seed(self.cfg.generator.seed)
+      self.levels = torch.randint(0, top + 1, (num_envs,), generator=rng).to(device)
     self.types = (torch.arange(num_envs) % num_types).to(device)
     self._tile_origins = torch.tensor(self.generated.origins, dtype=torch.float32, device=device)
     self.env_origins = self._tile_origins[self.levels, self.types].clone()
