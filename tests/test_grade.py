@@ -370,3 +370,28 @@ def test_a_grader_fault_on_one_student_does_not_stop_the_class(tmp_path, monkeyp
   assert rows[2].startswith("ben,100,100,100,")
   assert not (tmp_path / "grades_reports" / "ann.json").exists()  # the next run retries ann
   assert "run the same command again" in capsys.readouterr().out
+
+
+def test_the_standing_checkpoint_fits_the_task_and_its_start_step():
+  """cpu_warm's hidden checkpoint loads into the task's runner as configured now (a change of the
+  observations or networks breaks it: regenerate it as docs/grading.md says), and the profile's
+  start_step is where that checkpoint's run left the curricula: 100 iterations of the runner's
+  env steps."""
+  from rsl_rl.runners import OnPolicyRunner
+
+  from autograder.training_check import HIDDEN, PROFILES, TASK
+  from trotlab.envs.manager_based_rl_env import ManagerBasedRlEnv
+  from trotlab.rl.vecenv_wrapper import RslRlVecEnvWrapper
+  from trotlab.tasks import get_task
+  from trotlab.tasks.velocity.mdp import load_mdp
+  from trotlab.utils.overrides import apply_overrides
+
+  warm = PROFILES["cpu_warm"]
+  spec = get_task(TASK)
+  env_cfg, agent = spec.env_cfg(device="cpu", mdp=load_mdp("solutions")), spec.agent_cfg()
+  apply_overrides({"env": env_cfg, "agent": agent}, warm.overrides)
+  env_cfg.scene.num_envs = 4
+  env = ManagerBasedRlEnv(env_cfg, verbose=False)
+  runner = OnPolicyRunner(RslRlVecEnvWrapper(env), agent.to_rsl_rl(), log_dir=None, device="cpu")
+  runner.load(str(HIDDEN / warm.init_checkpoint), map_location="cpu")  # strict: shapes must fit
+  assert warm.start_step == 100 * agent.num_steps_per_env
