@@ -61,7 +61,10 @@ def make_scene(backend: str, num_envs: int = 3, generator=CRAFTED, **sim_kwargs)
   cfg = SceneCfg(
     num_envs=num_envs,
     entities={"robot": go1_constants.go1_entity_cfg()},
-    sensors={"height_scan": HeightScanCfg()},
+    sensors={
+      "height_scan": HeightScanCfg(),
+      "feet_scan": HeightScanCfg(sites=go1_constants.FOOT_NAMES),
+    },
     terrain=TerrainCfg(generator=generator, max_init_level=1),
   )
   if backend == "warp":
@@ -159,19 +162,23 @@ def scan_pose(scene: Scene, yaw: float, xy_offset: tuple[float, float]) -> None:
 def expected_scan(scene: Scene, yaw: float) -> tuple[np.ndarray, np.ndarray]:
   """The crafted terrain's height under every ray, and where it is exact (off the risers)."""
   generated = scene.terrain.generated
-  xs, ys = generated.vertex_xy()
   points = grid_points(scene["height_scan"].cfg).numpy()
   pos = scene["robot"].data.body_link_pos_w[:, 0].numpy()
   wx = pos[:, None, 0] + math.cos(yaw) * points[:, 0] - math.sin(yaw) * points[:, 1]
   wy = pos[:, None, 1] + math.sin(yaw) * points[:, 0] + math.cos(yaw) * points[:, 1]
-  border, size = CRAFTED.border_width, CRAFTED.size
-  # Local tile coordinates: tile (level, 0) starts at the field's corner + border + level * size.
-  levels = scene.terrain.levels.numpy()[:, None]
-  local_x = wx - (xs[0] + border + levels * size[0])
-  local_y = wy - (ys[0] + border)
-  heights = terrace_height(local_x, local_y, size)
-  exact = ~near_riser(local_x, local_y, size, generated.spacing)
+  local_x, local_y = tile_coordinates(scene, wx, wy)
+  heights = terrace_height(local_x, local_y, CRAFTED.size)
+  exact = ~near_riser(local_x, local_y, CRAFTED.size, generated.spacing)
   return heights, exact
+
+
+def tile_coordinates(scene: Scene, wx: np.ndarray, wy: np.ndarray):
+  """World (N, k) points -> coordinates in each env's crafted tile: tile (level, 0) starts at
+  the field's corner + border + level * size."""
+  xs, ys = scene.terrain.generated.vertex_xy()
+  levels = scene.terrain.levels.numpy()[:, None]
+  local_x = wx - (xs[0] + CRAFTED.border_width + levels * CRAFTED.size[0])
+  return local_x, wy - (ys[0] + CRAFTED.border_width)
 
 
 def test_the_height_scan_reads_the_crafted_terrain():
@@ -186,6 +193,15 @@ def test_the_height_scan_reads_the_crafted_terrain():
     assert exact.mean() > 0.5  # most rays are off the risers
     np.testing.assert_allclose(data.hit_pos_w[..., 2].numpy()[exact], heights[exact], atol=1e-5)
     torch.testing.assert_close(data.pos_w, scene["robot"].data.body_link_pos_w[:, 0])
+    # One ray under each foot site: the terrain right below it.
+    feet = scene["feet_scan"].data.hit_pos_w
+    robot = scene["robot"]
+    sites = robot.data.site_pos_w[:, [robot.site_names.index(f) for f in go1_constants.FOOT_NAMES]]
+    torch.testing.assert_close(feet[..., :2], sites[..., :2])
+    local_x, local_y = tile_coordinates(scene, sites[..., 0].numpy(), sites[..., 1].numpy())
+    under = terrace_height(local_x, local_y, CRAFTED.size)
+    off_riser = ~near_riser(local_x, local_y, CRAFTED.size, scene.terrain.generated.spacing)
+    np.testing.assert_allclose(feet[..., 2].numpy()[off_riser], under[off_riser], atol=1e-5)
 
 
 def test_scans_between_steps_leave_the_trajectory_unchanged():
@@ -267,6 +283,9 @@ def test_the_rough_task_steps_with_a_height_scan_for_the_critic_and_mirrors_it()
   assert obs["critic"].shape == (8, 72 + scan.num_rays) and heights.isfinite().all()
   expected = scan.data.pos_w[:, 2:3] - scan.data.hit_pos_w[..., 2] - 0.3
   torch.testing.assert_close(heights, expected.clamp(-1, 1))
+  clearance = env.reward_manager.get_term_cfg("foot_clearance")
+  assert clearance.func.__name__ == "feet_clearance_terrain"  # foot heights above the terrain
+  assert env.scene[clearance.params["sensor_name"]].cfg.sites == go1_constants.FOOT_NAMES
   mirrored = Go1Mirror(env).observations(TensorDict(obs, batch_size=[8]))
   torch.testing.assert_close(
     mirrored["critic"][:, -scan.num_rays :], heights[:, mirror_index(scan.cfg)]

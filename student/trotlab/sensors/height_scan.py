@@ -1,4 +1,5 @@
-"""HeightScan: the terrain's height on a grid of points around a body, by ray casting.
+"""HeightScan: the terrain's height on a grid of points around a body, or under sites, by ray
+casting.
 
 A grid of ``size`` with points ``resolution`` apart is laid out around one body of the robot,
 turned with the body's yaw only (it stays level when the body pitches or rolls). From each point
@@ -14,6 +15,10 @@ Data (R rays, float32, env index first), computed when first read after a step o
                         its start.
 Ray r = iy * nx + ix lies at x = -size[0] / 2 + ix * resolution (forward, along the body's
 heading) and y = -size[1] / 2 + iy * resolution (left) in the yaw-aligned frame.
+
+With ``sites`` the sensor casts one ray under each of those sites instead (R = len(sites), in
+that order), from ``start_height`` above the site: the terrain under each foot, for a foot
+height above the local terrain.
 """
 
 from __future__ import annotations
@@ -43,6 +48,8 @@ class HeightScanCfg:
   """Rays start this far above the body [m], so that terrain above the body is seen too."""
   max_distance: float = 40.0
   """A ray that meets nothing within this distance [m] reports a hit point there."""
+  sites: tuple[str, ...] = ()
+  """The robot's sites to cast one ray under each, instead of the grid (empty: the grid)."""
 
 
 def grid_points(cfg: HeightScanCfg) -> torch.Tensor:
@@ -80,6 +87,12 @@ class HeightScan:
     if cfg.body not in names:
       raise KeyError(f"Height scan {name!r}: the robot has no body {cfg.body!r}; bodies: {names}")
     self._body = names.index(cfg.body)
+    missing = [site for site in cfg.sites if site not in entity.site_names]
+    if missing:
+      raise KeyError(
+        f"Height scan {name!r}: the robot has no sites {missing}; sites: {entity.site_names}"
+      )
+    self._sites = [entity.site_names.index(site) for site in cfg.sites]
     self._points = grid_points(cfg).to(sim.device)
     self._down = torch.tensor(self.DOWN, device=sim.device)
     self._data: HeightScanData | None = None
@@ -88,7 +101,7 @@ class HeightScan:
 
   @property
   def num_rays(self) -> int:
-    return self._points.shape[0]
+    return len(self._sites) if self._sites else self._points.shape[0]
 
   @property
   def data(self) -> HeightScanData:
@@ -99,6 +112,9 @@ class HeightScan:
   def _scan(self) -> HeightScanData:
     robot = self._entity.data
     pos = robot.body_link_pos_w[:, self._body]
+    if self._sites:
+      starts = robot.site_pos_w[:, self._sites] - self.cfg.start_height * self._down
+      return self._cast(pos, starts)
     yaw = yaw_from_quat(robot.body_link_quat_w[:, self._body])
     cos, sin = torch.cos(yaw)[:, None], torch.sin(yaw)[:, None]
     px, py = self._points[:, 0], self._points[:, 1]
@@ -110,6 +126,9 @@ class HeightScan:
       ),
       dim=-1,
     )
+    return self._cast(pos, starts)
+
+  def _cast(self, pos: torch.Tensor, starts: torch.Tensor) -> HeightScanData:
     dist = self._sim.cast_rays(starts, self._down, self.TERRAIN_ONLY)
     dist = torch.where(dist < 0, self.cfg.max_distance, dist.clamp(max=self.cfg.max_distance))
     return HeightScanData(pos_w=pos.clone(), hit_pos_w=starts + dist[..., None] * self._down)

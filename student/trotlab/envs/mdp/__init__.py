@@ -8,10 +8,11 @@ from trotlab.envs.mdp.events import (
   reset_root_state_uniform,
 )
 from trotlab.envs.mdp.terms import action_rate_l2, joint_pos_limits, time_out
-from trotlab.envs.mdp.terrain import height_scan, terrain_levels
+from trotlab.envs.mdp.terrain import feet_clearance_terrain, height_scan, terrain_levels
 
 __all__ = [
   "action_rate_l2",
+  "feet_clearance_terrain",
   "height_scan",
   "joint_pos_limits",
   "push_by_setting_velocity",

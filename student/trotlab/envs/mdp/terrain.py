@@ -1,4 +1,5 @@
-"""Terms of the rough-terrain task: the height-scan observation and the terrain-level curriculum.
+"""Terms of the rough-terrain task: the height-scan observation, the terrain-level curriculum and a
+foot-clearance penalty measured from the terrain under each foot.
 
 They are framework terms for now; the second assignment (issue 19) turns them into TODOs of its
 own stub files, the first assignment's files staying as they are.
@@ -50,3 +51,24 @@ def terrain_levels(
   move_down = ran & (walked < 0.5 * asked) & ~move_up
   env.scene.move_terrain_levels(env_ids, move_up, move_down)
   return float(terrain.levels.float().mean())
+
+
+def feet_clearance_terrain(
+  env: ManagerBasedRlEnv,
+  sensor_name: str,
+  target_height: float,
+  tanh_mult: float,
+  asset_cfg: SceneEntityCfg,
+) -> torch.Tensor:
+  """(num_envs,) the flat task's foot-clearance penalty (R6) with each foot's height measured
+  above the terrain under it: h_f = site z - hit z of the HeightScan ``sensor_name``, whose
+  ``sites`` are the feet selected by asset_cfg.site_ids, in that order; s_f the foot's
+  horizontal speed [m/s]:
+
+      penalty = sum_f (h_f - target_height)^2 * tanh(tanh_mult * s_f)
+  """
+  data = env.scene[asset_cfg.name].data
+  under = env.scene[sensor_name].data.hit_pos_w[..., 2]
+  height = data.site_pos_w[:, asset_cfg.site_ids, 2] - under
+  speed = torch.linalg.norm(data.site_lin_vel_w[:, asset_cfg.site_ids, :2], dim=-1)
+  return torch.sum(torch.square(height - target_height) * torch.tanh(tanh_mult * speed), dim=1)

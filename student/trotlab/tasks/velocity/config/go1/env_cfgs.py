@@ -4,6 +4,8 @@ curriculum)."""
 
 from __future__ import annotations
 
+import dataclasses
+
 from trotlab.assets.unitree_go1 import go1_constants as go1
 from trotlab.envs.manager_based_rl_env_cfg import ManagerBasedRlEnvCfg
 from trotlab.managers import CurriculumTermCfg, ObservationTermCfg
@@ -47,6 +49,7 @@ def unitree_go1_flat_env_cfg(
 ROUGH_TERRAIN = TerrainGeneratorCfg(num_levels=10, num_types=10, size=(8.0, 8.0), seed=0)
 """10 levels x 10 columns of 8 m tiles (TerrainGeneratorCfg's default mix of types)."""
 HEIGHT_SCAN = "height_scan"
+FEET_SCAN = "feet_height_scan"
 
 
 def unitree_go1_rough_env_cfg(
@@ -54,13 +57,22 @@ def unitree_go1_rough_env_cfg(
 ) -> ManagerBasedRlEnvCfg:
   """The flat task's config on generated terrain: envs start on the five easiest levels and move
   by the terrain-level curriculum; the critic also sees a height scan under the trunk (the
-  policy stays blind). The play config spreads its envs over every level."""
+  policy stays blind); the foot-clearance penalty measures foot heights above the terrain under
+  each foot (a ray under each foot site). The play config spreads its envs over every level."""
   mdp = load_mdp("student") if mdp is None else mdp
   cfg = unitree_go1_flat_env_cfg(play=False, device=device, mdp=mdp)
   cfg.scene.terrain = TerrainCfg(generator=ROUGH_TERRAIN, max_init_level=4)
   cfg.scene.sensors[HEIGHT_SCAN] = HeightScanCfg(body="trunk")
   cfg.observations["critic"].terms["height_scan"] = ObservationTermCfg(
     func=mdp.height_scan, params={"sensor_name": HEIGHT_SCAN}
+  )
+  # The foot-clearance penalty measures each foot's height above the terrain under it.
+  cfg.scene.sensors[FEET_SCAN] = HeightScanCfg(body="trunk", sites=GO1.foot_site_names)
+  clearance = cfg.rewards["foot_clearance"]
+  cfg.rewards["foot_clearance"] = dataclasses.replace(
+    clearance,
+    func=mdp.feet_clearance_terrain,
+    params={**clearance.params, "sensor_name": FEET_SCAN},
   )
   cfg.curriculum["terrain_levels"] = CurriculumTermCfg(
     func=mdp.terrain_levels, params={"command_name": COMMAND}
