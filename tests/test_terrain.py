@@ -333,13 +333,16 @@ def test_the_tracking_evaluation_on_terrain_spreads_envs_and_reports_falls_by_ty
   play = get_task(ROUGH).env_cfg(play=True, device="cpu", mdp=load_mdp("solutions"))
   env = ManagerBasedRlEnv(eval_env_cfg(play, cfg), verbose=False)
   terrain = env.scene.terrain
-  assert terrain.levels.tolist() == [0] * 10 + [5] * 10  # 2 rows of 10 types over levels 0..9
-  assert terrain.types.tolist() == list(range(10)) * 2
+  # 4 rows of the 6 types (the last row short), over the play terrain's levels 0..4
+  assert terrain.levels.tolist() == [0] * 6 + [1] * 6 + [2] * 6 + [3] * 2
+  assert terrain.types.tolist() == [*range(6)] * 3 + [0, 1]
+  assert len(set(terrain.generated.type_names)) == 6  # every type has its column
   metrics = run_tracking_eval(env, lambda obs: torch.zeros(20, 12), cfg, progress=False)
   falls = metrics["terrain"]
   assert list(falls["fell_by_type"]) == list(dict.fromkeys(terrain.generated.type_names))
-  assert set(falls["fell_by_level"]) == {0, 5}
+  assert set(falls["fell_by_level"]) == {0, 1, 2, 3}
   fallen = torch.tensor(metrics["_traces"]["fallen"][-1], dtype=torch.float32)
-  assert falls["fell_by_level"][5] == pytest.approx(fallen[10:].mean().item())
-  reached = falls["highest_level_without_falls"]
-  assert reached == (-1 if fallen[:10].any() else 0 if fallen[10:].any() else 5)
+  assert falls["fell_by_level"][3] == pytest.approx(fallen[18:].mean().item())
+  by_level = [fallen[terrain.levels == level].any().item() for level in range(4)]
+  reached = by_level.index(True) - 1 if any(by_level) else 3
+  assert falls["highest_level_without_falls"] == reached

@@ -48,6 +48,17 @@ def unitree_go1_flat_env_cfg(
 
 ROUGH_TERRAIN = TerrainGeneratorCfg(num_levels=10, num_types=10, size=(8.0, 8.0), seed=0)
 """10 levels x 10 columns of 8 m tiles (TerrainGeneratorCfg's default mix of types)."""
+PLAY_TERRAIN = dataclasses.replace(
+  ROUGH_TERRAIN,
+  num_levels=5,
+  num_types=6,
+  sub_terrains={
+    name: dataclasses.replace(sub, proportion=1.0)
+    for name, sub in ROUGH_TERRAIN.sub_terrains.items()
+  },
+)
+"""Play and the tracking evaluation: the same difficulties over 5 levels, one column per type (a
+third of the training field's vertices: software rendering draws every triangle)."""
 HEIGHT_SCAN = "height_scan"
 FEET_SCAN = "feet_height_scan"
 
@@ -80,7 +91,6 @@ def unitree_go1_rough_env_cfg(
   if play:
     cfg = make_play(cfg)
     cfg.scene.num_envs = 32
-    cfg.scene.terrain = TerrainCfg(
-      generator=ROUGH_TERRAIN, max_init_level=ROUGH_TERRAIN.num_levels - 1
-    )
+    top = PLAY_TERRAIN.num_levels - 1
+    cfg.scene.terrain = TerrainCfg(generator=PLAY_TERRAIN, max_init_level=top)
   return cfg
