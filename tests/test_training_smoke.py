@@ -152,6 +152,8 @@ def test_progress_line():
     "[train] it 3/300  0:01:15 elapsed, ETA 2:03:45 | reward 1.23 | ep len 512 | "
     "tracking err v_xy 0.312 m/s, wz -- rad/s"
   )
+  rough = progress_line(3, 300, 75.4, 7425.0, 1.234, 511.6, 0.3123, None, terrain_level=2.345)
+  assert rough == line + " | terrain level 2.35"
 
 
 def test_cli_help_and_list_envs(tmp_path):

@@ -53,9 +53,11 @@ def progress_line(
   episode_length: float | None,
   error_xy: float | None,
   error_yaw: float | None,
+  terrain_level: float | None = None,
 ) -> str:
   """One iteration's summary. ``iteration`` counts from 1; None prints as "--" (no episode has
-  ended yet, or the env logs no tracking error)."""
+  ended yet, or the env logs no tracking error). ``terrain_level``: the mean terrain level of a
+  task with the terrain-level curriculum (left out when None)."""
 
   def num(value: float | None, fmt: str) -> str:
     return "--" if value is None else format(value, fmt)
@@ -64,6 +66,7 @@ def progress_line(
     f"[train] it {iteration}/{total}  {hms(elapsed_s)} elapsed, ETA {hms(eta_s)} | "
     f"reward {num(reward, '.2f')} | ep len {num(episode_length, '.0f')} | "
     f"tracking err v_xy {num(error_xy, '.3f')} m/s, wz {num(error_yaw, '.3f')} rad/s"
+    + ("" if terrain_level is None else f" | terrain level {terrain_level:.2f}")
   )
 
 
@@ -75,6 +78,8 @@ class ProgressLogger(Logger):
   """The env logs the velocity command's errors as Metrics/<command>/error_vel_xy [m/s]."""
   ERROR_YAW_SUFFIX = "/error_vel_yaw"
   """... and Metrics/<command>/error_vel_yaw [rad/s] (episode means, when envs reset)."""
+  TERRAIN_LEVEL_KEY = "Curriculum/terrain_levels"
+  """The rough task's terrain-level curriculum logs the mean level there."""
 
   def __init__(self, *args, verbose: bool = False, **kwargs) -> None:
     super().__init__(*args, **kwargs)
@@ -111,6 +116,7 @@ class ProgressLogger(Logger):
     # rsl-rl's log() clears the episode extras: read the tracking errors first.
     error_xy = self._extras_mean(self.ERROR_XY_SUFFIX)
     error_yaw = self._extras_mean(self.ERROR_YAW_SUFFIX)
+    terrain_level = self._extras_mean(self.TERRAIN_LEVEL_KEY)
     with contextlib.redirect_stdout(io.StringIO()):  # its block only; it writes TensorBoard too
       super().log(it, start_it, total_it, *args, **kwargs)
     if self.writer is None:  # no log folder (or not rank 0): rsl-rl logs nothing either
@@ -126,6 +132,7 @@ class ProgressLogger(Logger):
       episode_length=statistics.mean(self.lenbuffer) if self.lenbuffer else None,
       error_xy=error_xy,
       error_yaw=error_yaw,
+      terrain_level=terrain_level,
     )
     print(line, flush=True)
 
