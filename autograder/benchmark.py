@@ -27,7 +27,7 @@ import time
 from pathlib import Path
 
 from autograder.term_checks import grade_terms
-from autograder.training_check import PROFILES, TASK, run_training_check
+from autograder.training_check import DEFAULT_PROFILE, PROFILES, TASK, run_training_check
 from autograder.variants import SOLUTIONS, VARIANTS, write_variant
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -139,7 +139,7 @@ def main(argv: list[str] | None = None) -> None:
   terms = sub.add_parser("terms")
   terms.add_argument("--repeats", type=int, default=5)
   cal = sub.add_parser("calibrate")
-  cal.add_argument("--profile", default="cpu", choices=sorted(PROFILES))
+  cal.add_argument("--profile", default=DEFAULT_PROFILE, choices=sorted(PROFILES))
   cal.add_argument("--seeds", type=int, nargs="+", default=list(range(1, 11)))
   cal.add_argument("--variants", nargs="+", default=["reference"], choices=sorted(VARIANTS))
   cal.add_argument("--iterations", type=int, default=None, help="instead of the profile's")

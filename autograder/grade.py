@@ -53,7 +53,7 @@ from autograder.term_checks import (  # noqa: E402
   grade_terms,
   load_rubric,
 )
-from autograder.training_check import PROFILES, run_training_check  # noqa: E402
+from autograder.training_check import DEFAULT_PROFILE, PROFILES, run_training_check  # noqa: E402
 from autograder.training_slots import TrainingSlots  # noqa: E402
 
 REPORT_VERSION = 1
@@ -236,8 +236,8 @@ def main(argv: list[str] | None = None) -> int:
   parser.add_argument(
     "--profile",
     choices=sorted(p for p in PROFILES if p != "smoke") + ["smoke"],
-    default="cpu",
-    help="the training check's profile (cpu: a 2-core grader; gpu; docs/grading.md)",
+    default=DEFAULT_PROFILE,
+    help=f"the training check's profile (default {DEFAULT_PROFILE}; docs/grading.md)",
   )
   parser.add_argument(
     "--skip-training", action="store_true", help="term checks (and notebook) only"

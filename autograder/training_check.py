@@ -120,6 +120,9 @@ PROFILES = {
 }
 
 
+DEFAULT_PROFILE = "cpu"
+"""The profile of grade.py, the Gradescope run and calibrate when none is given."""
+
 TASK = "Mjlab-Velocity-Flat-Unitree-Go1"
 HIDDEN = Path(__file__).parent / "hidden"
 STATE_KEYS = ("qpos", "qvel", "qacc_warmstart")

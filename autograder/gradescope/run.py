@@ -18,7 +18,7 @@ import traceback
 from pathlib import Path
 
 from autograder.grade import grade_one, read_submission
-from autograder.training_check import PROFILES
+from autograder.training_check import DEFAULT_PROFILE, PROFILES
 
 
 def results_from_report(report: dict) -> dict:
@@ -73,7 +73,7 @@ def main(argv: list[str] | None = None) -> int:
   )
   parser.add_argument("--submission", type=Path, required=True)
   parser.add_argument("--results", type=Path, required=True)
-  parser.add_argument("--profile", default="cpu", choices=sorted(PROFILES))
+  parser.add_argument("--profile", default=DEFAULT_PROFILE, choices=sorted(PROFILES))
   parser.add_argument("--skip-training", action="store_true")
   args = parser.parse_args(argv)
   sub = read_submission(args.submission)
