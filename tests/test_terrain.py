@@ -91,9 +91,12 @@ def test_the_generator_is_deterministic_and_lays_tiles_by_level_and_type():
   for level in range(3):
     for col in range(5):
       x, y, z = first.origins[level, col]
-      assert x == pytest.approx(xs[border + level * 40 + 20])
-      assert y == pytest.approx(ys[border + col * 40 + 20])
-      assert z == first.heights[border + col * 40 + 20, border + level * 40 + 20]
+      r, c = border + col * 40 + 20, border + level * 40 + 20
+      assert x == pytest.approx(xs[c]) and y == pytest.approx(ys[r])
+      assert z == first.heights[r - 5 : r + 6, c - 5 : c + 6].max()  # the top within 0.5 m
+  rough = first.type_names.index("rough")
+  r, c = border + rough * 40 + 20, border + 40 + 20
+  assert first.origins[1, rough, 2] > first.heights[r, c]  # a bump near the centre is higher
 
 
 def test_columns_are_shared_by_proportion():

@@ -141,6 +141,9 @@ class TerrainGeneratorCfg:
   """Distance between height-field vertices [m]."""
   difficulty_range: tuple[float, float] = (0.0, 1.0)
   seed: int = 0
+  spawn_half_width: float = 0.5
+  """A tile's origin lies at the highest point within this distance [m] (x and y) of its centre,
+  so that a robot standing on the origin does not start inside a bump of rough ground."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -152,7 +155,8 @@ class GeneratedTerrain:
   spacing: float
   """Distance between vertices [m] (the config's horizontal_scale)."""
   origins: np.ndarray
-  """(num_levels, num_types, 3) each tile's origin in the world: its centre, on the surface."""
+  """(num_levels, num_types, 3) each tile's origin in the world: its centre, at the height of
+  the highest point near it (TerrainGeneratorCfg.spawn_half_width)."""
   type_names: list[str]
   """The sub-terrain of each column (num_types names)."""
 
@@ -203,6 +207,7 @@ def generate_terrain(cfg: TerrainGeneratorCfg) -> GeneratedTerrain:
       tile = cfg.sub_terrains[name].heights(difficulty, local_x, local_y, size, rng)
       r0, c0 = border + col * tile_y, border + level * tile_x
       heights[r0 : r0 + tile_y, c0 : c0 + tile_x] = tile
-      centre_r, centre_c = r0 + tile_y // 2, c0 + tile_x // 2
-      origins[level, col] = (x0 + centre_c * h, y0 + centre_r * h, tile[tile_y // 2, tile_x // 2])
+      cy, cx, k = tile_y // 2, tile_x // 2, round(cfg.spawn_half_width / h)
+      top = tile[max(cy - k, 0) : cy + k + 1, max(cx - k, 0) : cx + k + 1].max()
+      origins[level, col] = (x0 + (c0 + cx) * h, y0 + (r0 + cy) * h, top)
   return GeneratedTerrain(heights=heights, spacing=h, origins=origins, type_names=types)
