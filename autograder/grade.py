@@ -1,6 +1,6 @@
 """Grade a class: term checks, the training check and the notebook, for every submission.
 
-  uv run python autograder/grade.py SUBMISSIONS --out grades.csv [--jobs N] [--profile cpu|cpu_warm|gpu]
+  uv run python autograder/grade.py SUBMISSIONS --out grades.csv [--jobs N] [--profile cpu_warm|cpu|gpu]
                                     [--skip-training] [--force] [--reports DIR]
                                     [--require-isolation]
 

@@ -70,9 +70,9 @@ class TrainingProfile:
 
 
 PROFILES = {
-  # 2-core CPU grader: what `uv run train` trains on a CPU (300 iterations with the mirror
-  # augmentation, about 20 min of training there; the cap is twice that). Thresholds: DESIGN.md's
-  # pass rule. Calibration: docs/grading.md.
+  # 2-core CPU grader from scratch: what `uv run train` trains on a CPU (300 iterations with the
+  # mirror augmentation, about 20 min of training there; the cap is twice that). Thresholds:
+  # DESIGN.md's pass rule. Calibration: docs/grading.md (10 of 10 seeds).
   "cpu": TrainingProfile(
     name="cpu",
     device="cpu",
@@ -81,10 +81,10 @@ PROFILES = {
     max_xy_error=0.2,
     max_yaw_error=0.25,
   ),
-  # 2-core CPU grader, warm start (a candidate, being calibrated: docs/grading.md): the
-  # training starts from a checkpoint of the reference that stands but does not walk yet
-  # (configuration N, seed 101, iteration 100), resumes the curricula's clock there (100
-  # iterations x 24 env steps) and trains configuration N (M with 3 PPO epochs).
+  # 2-core CPU grader, warm start (the default): the training starts from a checkpoint of the
+  # reference that stands but does not walk yet (configuration N, seed 101, iteration 100),
+  # resumes the curricula's clock there (100 iterations x 24 env steps) and trains
+  # configuration N (M with 3 PPO epochs). Calibration: docs/grading.md (10 of 10 seeds).
   "cpu_warm": TrainingProfile(
     name="cpu_warm",
     device="cpu",
@@ -120,8 +120,9 @@ PROFILES = {
 }
 
 
-DEFAULT_PROFILE = "cpu"
-"""The profile of grade.py, the Gradescope run and calibrate when none is given."""
+DEFAULT_PROFILE = "cpu_warm"
+"""The profile of grade.py, the Gradescope run and calibrate when none is given: the warm start
+(the whole grade of a submission in minutes on 2 cores; docs/grading.md)."""
 
 TASK = "Mjlab-Velocity-Flat-Unitree-Go1"
 HIDDEN = Path(__file__).parent / "hidden"
