@@ -1,10 +1,11 @@
 """Scene: the robot, the terrain and the sensors of ``num_envs`` envs, built into one model.
 
 Building a scene (1) takes the entity's MjSpec (actuators and collisions applied), (2) adds the
-terrain (a plane or a generated height field), (3) adds frame sensors for every body and site of the entity (EntityData reads its body
-and site kinematics from them) and the configured contact sensors, (4) compiles it into a
-Simulation and takes every sensor's sensordata columns from the compiled model (sensor_adr,
-sensor_dim), and (5) puts every env's robot in its default state at its env origin.
+terrain (a plane or a generated height field), (3) adds frame sensors for every body and site of
+the entity (EntityData reads its body and site kinematics from them) and the configured contact
+sensors, (4) compiles it into a Simulation and takes every sensor's sensordata columns from the
+compiled model (sensor_adr, sensor_dim), (5) adds the height scans (rays cast at run time), and
+(6) puts every env's robot in its default state at its env origin.
 """
 
 from __future__ import annotations

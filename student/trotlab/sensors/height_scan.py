@@ -52,9 +52,15 @@ class HeightScanCfg:
   """The robot's sites to cast one ray under each, instead of the grid (empty: the grid)."""
 
 
+def grid_shape(cfg: HeightScanCfg) -> tuple[int, int]:
+  """(nx, ny): the grid's points along the heading and across it."""
+  nx, ny = (round(s / cfg.resolution) + 1 for s in cfg.size)
+  return nx, ny
+
+
 def grid_points(cfg: HeightScanCfg) -> torch.Tensor:
   """(R, 3) the grid's points in the yaw-aligned body frame, z = 0, ordered as the module says."""
-  nx, ny = (round(s / cfg.resolution) + 1 for s in cfg.size)
+  nx, ny = grid_shape(cfg)
   x = torch.arange(nx) * cfg.resolution - cfg.size[0] / 2
   y = torch.arange(ny) * cfg.resolution - cfg.size[1] / 2
   gy, gx = torch.meshgrid(y, x, indexing="ij")
@@ -64,7 +70,7 @@ def grid_points(cfg: HeightScanCfg) -> torch.Tensor:
 def mirror_index(cfg: HeightScanCfg) -> list[int]:
   """For each ray, the ray at its mirror image across the body's x-z plane (y -> -y): the grid
   is symmetric in y, so the image of row iy is row ny - 1 - iy."""
-  nx, ny = (round(s / cfg.resolution) + 1 for s in cfg.size)
+  nx, ny = grid_shape(cfg)
   return [(ny - 1 - iy) * nx + ix for iy in range(ny) for ix in range(nx)]
 
 
