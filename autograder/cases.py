@@ -9,6 +9,8 @@ Parameters are written with the canned names (trotlab.grading.protocol.CANNED); 
 ``names`` is "task" runs in a canned env named as the task is, and its parameters say the task's
 names instead (``in_names``). Each TODO has public cases of both name sets.
 The TODOs themselves (ids, files, names, kinds, points) are trotlab.grading.todos's registry.
+A snapshot case belongs to one assignment (its canned env: the flat task's, or the rough task's
+with its terrain and height scans) and probes that assignment's term TODOs only.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from trotlab.grading.todos import BY_ID, FILES, TODOS, Todo  # noqa: F401  (the 
 
 ROBOT, SENSOR, NONFOOT_SENSOR = CANNED.robot, CANNED.feet_sensor, CANNED.nonfoot_sensor
 COMMAND, ACTION = CANNED.command, CANNED.action
+HEIGHT_SCAN, FEET_SCAN = CANNED.height_scan, CANNED.feet_scan
 
 FEET = ["FR", "FL", "RR", "RL"]
 
@@ -90,6 +93,14 @@ TERM_PARAMS: dict[str, tuple[dict, dict]] = {
     {"minimum_height": 0.2, "asset_cfg": robot()},
   ),
   "T3": ({"sensor_name": NONFOOT_SENSOR}, {"sensor_name": NONFOOT_SENSOR}),
+  "O12": (
+    {"sensor_name": HEIGHT_SCAN, "offset": 0.3},
+    {"sensor_name": HEIGHT_SCAN, "offset": 0.27},
+  ),
+  "R9": (
+    {"sensor_name": FEET_SCAN, "target_height": 0.08, "tanh_mult": 2.0, "asset_cfg": feet()},
+    {"sensor_name": FEET_SCAN, "target_height": 0.12, "tanh_mult": 3.0, "asset_cfg": feet()},
+  ),
 }
 
 
@@ -114,12 +125,22 @@ class SnapshotCase:
   """TODO id -> parameters, in place of the default ones (term_params, update_command_params)."""
   names: str = "canned"
   """The name set of its canned env (trotlab.grading.protocol.NAME_SETS)."""
+  assignment: str = "flat"
+  """Its assignment: its canned env, the TODOs it probes (trotlab.grading.todos.ASSIGNMENTS)."""
 
   @property
   def public(self) -> bool:
     return self.name.startswith("public_")
 
 
+ROUGH_COMMANDS = (
+  (0.5, 0.0, 0.0),
+  (0.0, 0.3, 0.2),
+  (0.4, -0.2, 0.0),
+  (-0.3, 0.0, 0.5),
+  (0.6, 0.1, -0.3),
+  (0.0, 0.0, 0.0),
+)
 SNAPSHOT_CASES = [
   SnapshotCase(
     name="public_tumble",
@@ -198,6 +219,46 @@ SNAPSHOT_CASES = [
     ),
   ),
   SnapshotCase(name="single", num_envs=1, steps=20, start="single", commands=((0.3, -0.2, 0.4),)),
+  SnapshotCase(
+    name="public_rough",
+    num_envs=6,
+    steps=30,
+    start="rough",
+    commands=ROUGH_COMMANDS,
+    description=(
+      "6 robots on the rough task's play terrain, one per tile type (flat, rough, slope up,"
+      " slope down, stairs up, stairs down), placed off their tiles' centres and yawed, a"
+      " scripted gait; env 5 drops from 1.2 m above the ground (its scan leaves [-1, 1])"
+    ),
+    names="task",
+    assignment="rough",
+  ),
+  SnapshotCase(
+    name="public_rough_params",
+    num_envs=6,
+    steps=30,
+    start="rough",
+    commands=ROUGH_COMMANDS[::-1],
+    description="the robots of public_rough, parameters at other values",
+    params={
+      "O12": {"sensor_name": HEIGHT_SCAN, "offset": 0.36},
+      "R9": {
+        "sensor_name": FEET_SCAN,
+        "target_height": 0.1,
+        "tanh_mult": 4.0,
+        "asset_cfg": feet(),
+      },
+    },
+    assignment="rough",
+  ),
+  SnapshotCase(
+    name="rough",
+    num_envs=6,
+    steps=30,
+    start="rough_far",
+    commands=ROUGH_COMMANDS[1:] + ROUGH_COMMANDS[:1],
+    assignment="rough",
+  ),
 ]
 
 
@@ -273,7 +334,7 @@ def metrics_params(case: SnapshotCase) -> dict:
 
 @dataclasses.dataclass(frozen=True)
 class ParamCase:
-  """A case without snapshots (C1 sampling, K1/K2 curricula)."""
+  """A case without snapshots (C1 sampling, K1/K2/K3 curricula)."""
 
   name: str
   todo: str
@@ -469,6 +530,100 @@ PARAM_CASES = [
       "initial_weight": -0.05,
       "steps": [5, 300, 301, 900],
       "stages": [{"step": 300, "weight": -0.2}, {"step": 900, "weight": -0.7}],
+    },
+  ),
+  ParamCase(
+    "public_levels",
+    "K3",
+    6,
+    {
+      "call": {"command_name": COMMAND, "asset_cfg": robot()},
+      "episode_length_s": 20.0,
+      "initial_levels": [2, 0, 4, 1, 3, 2],
+      "rounds": [
+        {
+          "env_ids": [0, 1, 2, 3, 4, 5],
+          "offsets": [[4.5, 0.0], [0.2, 0.1], [-3.0, 3.0], [1.0, 1.0], [2.0, 0.0], [5.0, 0.0]],
+          "commands": [
+            [0.5, 0.0, 0.0],
+            [0.5, 0.0, 0.0],
+            [0.2, 0.0, 0.0],
+            [0.1, 0.05, 0.3],
+            [0.3, 0.2, 0.0],
+            [0.5, 0.0, 0.0],
+          ],
+          "episode_length": [500, 300, 1000, 200, 800, 0],
+        },
+        {
+          "env_ids": [1, 3, 5],
+          "offsets": [[4.5, 1.0]] * 6,
+          "commands": [[0.3, 0.0, 0.0]] * 6,
+          "episode_length": [100] * 6,
+        },
+        {
+          "env_ids": [0, 4],
+          "offsets": [[0.0, 0.0], [0.0, 0.0], [0.0, 0.0], [0.0, 0.0], [0.5, 0.0], [0.0, 0.0]],
+          "commands": [[0.0, 0.0, 0.0]] * 4 + [[-0.6, 0.3, 0.0], [0.0, 0.0, 0.0]],
+          "episode_length": [50] * 6,
+        },
+      ],
+    },
+    description=(
+      "K3: 6 envs (one per tile type; 8 m tiles, 5 levels, episodes of 20 s), three rounds of"
+      " resets: all envs (walked far, walked little, past the top level, enough for a slow"
+      " command, too little, no episode run yet), then envs 1, 3 and 5 only (all walked far),"
+      " then envs 0 and 4 (standing still on a zero command; walked too little)"
+    ),
+  ),
+  ParamCase(
+    "public_levels_task_names",
+    "K3",
+    3,
+    {
+      "call": {"command_name": COMMAND, "asset_cfg": robot()},
+      "episode_length_s": 20.0,
+      "initial_levels": [1, 2, 3],
+      "rounds": [
+        {
+          "env_ids": [0, 2],
+          "offsets": [[0.0, -4.2], [3.9, 0.0], [0.5, 0.5]],
+          "commands": [[0.2, 0.2, 0.0], [0.0, 0.0, 0.0], [0.8, 0.0, 0.0]],
+          "episode_length": [1000, 1000, 1000],
+        },
+      ],
+    },
+    description="K3: envs 0 and 2 of 3 reset (env 0 walked 4.2 m, env 2 too little)",
+    names="task",
+  ),
+  ParamCase(
+    "levels",
+    "K3",
+    6,
+    {
+      "call": {"command_name": COMMAND, "asset_cfg": robot()},
+      "episode_length_s": 12.0,
+      "initial_levels": [4, 1, 0, 3, 2, 1],
+      "rounds": [
+        {
+          "env_ids": [5, 0, 2, 3],
+          "offsets": [[-4.1, 0.0], [0.0, 3.0], [2.0, -2.0], [0.5, 0.0], [4.5, 0.0], [-3.0, -3.0]],
+          "commands": [
+            [0.8, 0.0, 0.0],
+            [0.1, 0.0, 0.0],
+            [0.4, 0.0, 0.5],
+            [0.2, 0.3, 0.0],
+            [0.6, 0.0, 0.0],
+            [1.0, 0.0, 0.0],
+          ],
+          "episode_length": [600, 600, 0, 600, 600, 600],
+        },
+        {
+          "env_ids": [2, 4],
+          "offsets": [[0.0, 0.0], [0.0, 0.0], [0.3, 0.0], [0.0, 0.0], [0.0, 4.1], [0.0, 0.0]],
+          "commands": [[0.5, 0.0, 0.0]] * 6,
+          "episode_length": [10] * 6,
+        },
+      ],
     },
   ),
 ]

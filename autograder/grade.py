@@ -2,12 +2,14 @@
 
   uv run python autograder/grade.py SUBMISSIONS --out grades.csv [--jobs N] [--profile cpu_warm|cpu|gpu]
                                     [--skip-training] [--force] [--reports DIR]
-                                    [--require-isolation]
+                                    [--require-isolation] [--assignment flat|rough]
 
 SUBMISSIONS is a folder with one entry per student: a folder or a .zip holding the student's
 MDP files (rewards.py, observations.py, terminations.py, velocity_command.py, curriculums.py,
 found at any depth) and optionally the assignment notebook (*.ipynb). Everything else is
-ignored. A missing file scores zero for its TODOs, with a message.
+ignored. A missing file scores zero for its TODOs, with a message. ``--assignment rough``
+grades the second assignment instead: terrain.py's TODOs, term checks only (it has no training
+check and no notebook).
 
 Writes one JSON report per student (--reports, default: next to the CSV in <stem>_reports/)
 and the class CSV (one row per student, sorted by name). Already graded submissions are
@@ -37,7 +39,6 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as a script: make `autograder` importable
   sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from autograder import cases as C  # noqa: E402
 from autograder import sandbox  # noqa: E402
 from autograder.grade_csv import write_csv, write_private  # noqa: E402
 from autograder.sandbox import running_as_root  # noqa: E402
@@ -55,6 +56,7 @@ from autograder.term_checks import (  # noqa: E402
 )
 from autograder.training_check import DEFAULT_PROFILE, PROFILES, run_training_check  # noqa: E402
 from autograder.training_slots import TrainingSlots  # noqa: E402
+from trotlab.grading.todos import ASSIGNMENTS, FIRST, Assignment  # noqa: E402
 
 REPORT_VERSION = 1
 
@@ -62,12 +64,12 @@ REPORT_VERSION = 1
 GRADER_DIR = Path(__file__).resolve().parent
 
 
-def grader_digest(profile: str) -> str:
-  """What a score depends on besides the submission: the TODO registry (points), the rubric, the
-  recorded cases, the mutant fingerprints and the training profile (with its warm-start
-  checkpoint). A report made with others is not current."""
+def grader_digest(profile: str, assignment: Assignment = FIRST) -> str:
+  """What a score depends on besides the submission: the assignment's TODOs in the registry
+  (points), the rubric, the recorded cases, the mutant fingerprints and the training profile
+  (with its warm-start checkpoint). A report made with others is not current."""
   h = hashlib.sha256(json.dumps(dataclasses.asdict(PROFILES[profile]), sort_keys=True).encode())
-  h.update(json.dumps([dataclasses.asdict(t) for t in C.TODOS]).encode())
+  h.update(json.dumps([dataclasses.asdict(t) for t in assignment.todos]).encode())
   for folder, pattern in (
     (GRADER_DIR / "public", "rubric.toml"),
     (PUBLIC_CASES_DIR, "*.npz"),
@@ -86,16 +88,19 @@ def grade_one(
   skip_training: bool,
   log=print,
   slots: TrainingSlots | None = None,
+  assignment: Assignment = FIRST,
 ) -> dict:
   """The report of one submission (a JSON-ready dict; no timings, so it is deterministic).
   ``slots``: the cores its training check may use, shared by the submissions graded at once
-  (None: a pool of its own)."""
+  (None: a pool of its own). A later ``assignment`` than the first has term checks only."""
   rubric = load_rubric()
+  skip_training = skip_training or assignment is not FIRST
   report: dict = {
     "version": REPORT_VERSION,
     "student": sub.student,
+    "assignment": assignment.name,
     "submission_sha256": sub.digest(),
-    "grader_sha256": grader_digest(profile),
+    "grader_sha256": grader_digest(profile, assignment),
     "profile": profile,
     "skip_training": skip_training,
     "messages": list(sub.messages),
@@ -105,7 +110,7 @@ def grade_one(
     folder = Path(tmp)
     for name, content in sub.files.items():
       (folder / name).write_bytes(content)
-    terms = grade_terms(folder, log=log)
+    terms = grade_terms(folder, todos=list(assignment.ids), log=log)
     report["terms"] = [
       {
         "todo": t.todo,
@@ -130,7 +135,7 @@ def grade_one(
         "phases": result.phases,
       }
     report["training"] = training
-  report["notebook"] = grade_notebook(sub, rubric)
+  report["notebook"] = grade_notebook(sub, rubric) if assignment is FIRST else None
   parts = [sum(t["score"] for t in report["terms"])]
   maxima = [sum(t["max_score"] for t in report["terms"])]
   if training is not None:
@@ -185,7 +190,11 @@ def error_report(sub: Submission) -> dict:
 
 
 def _is_current(
-  report_file: Path, sub: Submission, profile: str, skip_training: bool
+  report_file: Path,
+  sub: Submission,
+  profile: str,
+  skip_training: bool,
+  assignment: Assignment = FIRST,
 ) -> dict | None:
   if not report_file.is_file():
     return None
@@ -196,9 +205,10 @@ def _is_current(
   same = (
     report.get("version") == REPORT_VERSION
     and report.get("submission_sha256") == sub.digest()
-    and report.get("grader_sha256") == grader_digest(profile)
+    and report.get("grader_sha256") == grader_digest(profile, assignment)
     and report.get("profile") == profile
-    and report.get("skip_training") == skip_training
+    and report.get("skip_training") == (skip_training or assignment is not FIRST)
+    and report.get("assignment", FIRST.name) == assignment.name
   )
   return report if same else None
 
@@ -250,9 +260,19 @@ def main(argv: list[str] | None = None) -> int:
     action="store_true",
     help="refuse to grade where bubblewrap's namespaces do not work (default: the uid sandbox)",
   )
+  parser.add_argument(
+    "--assignment",
+    choices=tuple(ASSIGNMENTS),
+    default=FIRST.name,
+    help="the assignment graded: flat (the first, the default) or rough (the second: terrain.py,"
+    " term checks only)",
+  )
   args = parser.parse_args(argv)
   if args.jobs < 1:
     parser.error("--jobs must be at least 1")
+  assignment = ASSIGNMENTS[args.assignment]
+  if assignment is not FIRST:
+    args.skip_training = True  # the second assignment has no training check
   sandbox.require_isolation = args.require_isolation
   sandbox.prepare_host()
   try:
@@ -265,7 +285,7 @@ def main(argv: list[str] | None = None) -> int:
   if not paths:
     raise SystemExit(f"error: no submissions (folders or .zip files) in {args.submissions}")
   keep_private(args.submissions, args.out, reports_dir)
-  subs = [read_submission(p) for p in paths]
+  subs = [read_submission(p, assignment.files) for p in paths]
   names = [s.student for s in subs]
   if len(set(names)) != len(names):
     raise SystemExit(
@@ -277,7 +297,9 @@ def main(argv: list[str] | None = None) -> int:
     current = (
       None
       if args.force
-      else _is_current(reports_dir / f"{sub.student}.json", sub, args.profile, args.skip_training)
+      else _is_current(
+        reports_dir / f"{sub.student}.json", sub, args.profile, args.skip_training, assignment
+      )
     )
     if current is not None:
       reports[sub.student] = current
@@ -308,6 +330,7 @@ def main(argv: list[str] | None = None) -> int:
         args.skip_training,
         log=lambda msg: print(prefix, msg.strip(), flush=True),
         slots=slots,
+        assignment=assignment,
       )
     except Exception:  # a grader fault on one submission must not stop the class
       print(
@@ -341,7 +364,7 @@ def main(argv: list[str] | None = None) -> int:
         f"[grade] {done}/{len(todo)} {sub.student}: {result} ({seconds:.0f} s; ETA {eta / 60:.1f} min)",
         flush=True,
       )
-      write_csv(list(reports.values()), args.out, rubric)  # after every student: nothing is lost
+      write_csv(list(reports.values()), args.out, rubric, assignment)  # nothing is lost
   except KeyboardInterrupt:  # the children die with this process (sandbox: parent-death signal)
     print(
       f"\n[grade] interrupted: {done} of {len(todo)} graded and saved in {args.out}; run the same command to go on",
@@ -349,7 +372,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     os._exit(130)
   pool.shutdown()
-  write_csv(list(reports.values()), args.out, rubric)
+  write_csv(list(reports.values()), args.out, rubric, assignment)
   elapsed = time.monotonic() - start
   per = f", {elapsed / len(todo) / 60:.1f} min per submission" if todo else ""
   print(f"[grade] graded {len(todo)} submissions in {elapsed / 60:.1f} min{per}")

@@ -1,7 +1,8 @@
 """The class CSV of grade.py: one row per student, sorted by name.
 
 Columns: student, score, max_score, the three parts (terms, training, notebook), one column per
-TODO (the registry's order), one per training item and notebook item (the rubric's), messages.
+TODO of the assignment graded (the registry's order), one per training item and notebook item
+(the rubric's; the first assignment only), messages.
 A submission the grader failed on has empty scores, not zeros. The CSV (and every report,
 ``write_private``) is readable by the grader's user only: sandboxed children run as other users.
 """
@@ -14,10 +15,18 @@ import io
 import os
 from pathlib import Path
 
-from autograder import cases as C
+from trotlab.grading.todos import FIRST, Assignment
 
 
-def csv_columns(rubric: dict) -> list[str]:
+def rubric_parts(rubric: dict, assignment: Assignment) -> dict:
+  """The rubric's training and notebook items that ``assignment`` has (the second has none)."""
+  if assignment is FIRST:
+    return rubric
+  return {"training": {}, "notebook": {}}
+
+
+def csv_columns(rubric: dict, assignment: Assignment = FIRST) -> list[str]:
+  rubric = rubric_parts(rubric, assignment)
   return [
     "student",
     "score",
@@ -25,14 +34,15 @@ def csv_columns(rubric: dict) -> list[str]:
     "terms",
     "training",
     "notebook",
-    *[t.todo for t in C.TODOS],
+    *assignment.ids,
     *[f"training_{k}" for k in rubric["training"]],
     *[f"notebook_{k}" for k in rubric["notebook"]],
     "messages",
   ]
 
 
-def csv_row(report: dict, rubric: dict) -> dict[str, str]:
+def csv_row(report: dict, rubric: dict, assignment: Assignment = FIRST) -> dict[str, str]:
+  rubric = rubric_parts(rubric, assignment)
   fmt = lambda x: "" if x is None else f"{x:g}"  # noqa: E731
   row = {
     "student": report["student"],
@@ -59,12 +69,13 @@ def csv_row(report: dict, rubric: dict) -> dict[str, str]:
   return row
 
 
-def write_csv(reports: list[dict], out: Path, rubric: dict) -> None:
+def write_csv(reports: list[dict], out: Path, rubric: dict, assignment: Assignment = FIRST) -> None:
   buffer = io.StringIO()
-  writer = csv.DictWriter(buffer, fieldnames=csv_columns(rubric), lineterminator="\n")
+  fields = csv_columns(rubric, assignment)
+  writer = csv.DictWriter(buffer, fieldnames=fields, lineterminator="\n")
   writer.writeheader()
   for report in sorted(reports, key=lambda r: r["student"]):
-    writer.writerow(csv_row(report, rubric))
+    writer.writerow(csv_row(report, rubric, assignment))
   write_private(out, buffer.getvalue())
 
 

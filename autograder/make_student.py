@@ -3,7 +3,7 @@
   uv run python -m autograder.make_student           # rewrite student/trotlab/tasks/velocity/mdp/
   uv run python -m autograder.make_student --check   # exit 1 if the committed stubs are stale
 
-solutions/velocity/mdp/*.py is the single source. Every region between ``### BEGIN SOLUTION`` and
+solutions/velocity/mdp/*.py is the single source (both assignments' files). Every region between ``### BEGIN SOLUTION`` and
 ``### END SOLUTION`` (nbgrader's markers) becomes ``raise TodoNotImplemented("<id>")`` at the
 marker's indentation, where <id> is the nearest ``TODO(<id>)`` above the region (the docstring of
 the function, or of the class for a stateful term). Signatures, docstrings and hints stay. Each
@@ -22,17 +22,26 @@ from trotlab.grading import todos
 ROOT = Path(__file__).resolve().parents[1]
 SOLUTIONS = ROOT / "solutions" / "velocity" / "mdp"
 STUDENT = ROOT / "student" / "trotlab" / "tasks" / "velocity" / "mdp"
-FILES = todos.FILES
+FILES = todos.FILES + todos.LATER_FILES
 BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
 TODO_RE = re.compile(r"TODO\((?P<id>[A-Z]\d+)\)")
 HEADER = (
   "# Your work: TODOs {ids}.\n"
   "# Replace each `raise TodoNotImplemented(...)` with code that does what the docstring above it\n"
-  "# says; handouts/assignment.md has a section per TODO, `uv run check` tells you which pass.\n"
+  "# says; {handout} has a section per TODO, `{check}` tells you which pass.\n"
   "# Generated from the course's reference MDP with its solutions taken out: keep the signatures.\n"
 )
-"""The stub's first lines. Only what a student's kit holds: the reference and this tool are the
-instructor's, so the header names neither by path."""
+"""The stub's first lines (the file's assignment gives the handout and the check). Only what a
+student's kit holds: the reference and this tool are the instructor's, so the header names
+neither by path."""
+
+
+def header(ids: list[str]) -> str:
+  """A stub's header for its TODO ids (all of one assignment)."""
+  assignment = todos.assignment_of(ids[0]) if ids else todos.FIRST
+  return HEADER.format(
+    ids=", ".join(ids) or "none", handout=assignment.handout, check=assignment.check_command
+  )
 
 
 def make_stub(source: str, filename: str = "<source>") -> str:
@@ -67,7 +76,7 @@ def make_stub(source: str, filename: str = "<source>") -> str:
     out.append(line)
   if inside:
     raise ValueError(f"{filename}: {BEGIN} without {END}")
-  return HEADER.format(ids=", ".join(ids) or "none") + "".join(out)
+  return header(ids) + "".join(out)
 
 
 def generate() -> dict[Path, str]:
@@ -76,8 +85,8 @@ def generate() -> dict[Path, str]:
   out = {}
   for name in FILES:
     stub = make_stub((SOLUTIONS / f"{name}.py").read_text(), f"{name}.py")
-    registered = [t.todo for t in todos.TODOS if t.file == name]
-    if not stub.startswith(HEADER.format(ids=", ".join(registered))):
+    registered = [t.todo for t in todos.BY_ID.values() if t.file == name]
+    if not stub.startswith(header(registered)):
       raise ValueError(
         f"{name}.py: its TODO ids ({stub.splitlines()[0]}) are not the registry's {registered}"
       )

@@ -29,6 +29,8 @@ from trotlab.envs.manager_based_rl_env import ManagerBasedRlEnv
 from trotlab.grading import canned, child, protocol
 from trotlab.grading.case_files import PUBLIC_CASES_DIR
 from trotlab.grading.snapshot import capture_snapshot, command_term, stack_snapshots
+from trotlab.grading.todos import check_assignment
+from trotlab.sensors.height_scan import HeightScan
 from trotlab.tasks import get_task
 from trotlab.tasks.velocity.mdp import load_mdp, resolve_mdp_dir
 from trotlab.utils.math import quat_from_euler_xyz
@@ -63,11 +65,53 @@ def _set_root(
   robot.write_root_state_to_sim(root)
 
 
+ROUGH_STARTS = {
+  "rough": (
+    [(1.5, 1.0), (-1.2, 1.4), (1.8, -0.6), (-1.6, -1.1), (1.1, 1.9), (-0.8, 1.2)],
+    [0.3, -1.0, 2.0, 0.8, -2.5, 1.4],
+    [0.0, 0.0, 0.0, 0.0, 0.0, 1.2],
+  ),
+  "rough_far": (
+    [(2.6, -1.5), (-2.2, 2.0), (3.0, 0.5), (2.4, 2.4), (-2.8, -1.0), (1.5, -2.5)],
+    [-0.7, 2.6, -1.8, 0.1, 1.0, -2.2],
+    [0.0, 0.0, 1.1, 0.0, 0.0, 0.0],
+  ),
+}
+"""The rough task's starts: per env an offset (x, y) [m] from its tile's centre, a yaw [rad] and
+a drop height [m] above standing height."""
+
+
+def _start_on_terrain(env: ManagerBasedRlEnv, start: str) -> None:
+  """Robots off their tiles' centres (on slopes and steps, not the flat top), standing on the
+  highest ground their trunk's height scan finds, plus their drop height."""
+  offsets, yaws, drops = (torch.tensor(v) for v in ROUGH_STARTS[start])
+  (robot,) = env.scene.entities.values()
+  (grid,) = (s for s in env.scene.sensors.values() if isinstance(s, HeightScan) and not s.cfg.sites)
+  root = robot.data.default_root_state.clone()
+  root[:, :2] = env.scene.env_origins[:, :2] + offsets
+  root[:, 2] = env.scene.env_origins[:, 2] + 5.0  # above any ground while the scan looks
+  zero = torch.zeros_like(yaws)
+  root[:, 3:7] = quat_from_euler_xyz(zero, zero, yaws)
+  robot.write_root_state_to_sim(root)
+  ground = grid.data.hit_pos_w[..., 2].amax(dim=1)
+  root[:, 2] = ground + STANDING_HEIGHT + drops
+  robot.write_root_state_to_sim(root)
+
+
+STANDING_HEIGHT = 0.32
+"""The trunk's height above the ground at the start of a rough case [m]."""
+
+
 def _start(env: ManagerBasedRlEnv, case: C.SnapshotCase) -> None:
   (robot,) = env.scene.entities.values()
   n = env.num_envs
   if case.start == "tumble":
     canned.start_state(env)
+    return
+  if case.start in ROUGH_STARTS:
+    _start_on_terrain(env, case.start)
+    for sensor in env.scene.sensors.values():
+      sensor.reset()
     return
   if case.start == "walk":
     _set_root(env, [(0.0, 0.0, 0.8 * i - 2.0) for i in range(n)], [0.0] * n, [[0.0] * 6] * n)
@@ -125,7 +169,7 @@ def record_sequence(case: C.SnapshotCase, policy_file: Path | None) -> dict[str,
   else:
     if case.policy:
       print(f"  {case.name}: no reference policy at {policy_file}; a scripted gait drives it")
-    env = canned.build_env(case.num_envs)
+    env = canned.build_env(case.num_envs, assignment=case.assignment)
   obs = env.reset()
   _start(env, case)
   command_term(env).vel_command_b[:] = torch.tensor(case.commands)
@@ -150,8 +194,9 @@ def record_sequence(case: C.SnapshotCase, policy_file: Path | None) -> dict[str,
 
 
 def tasks_for_snapshot_case(case: C.SnapshotCase) -> list[tuple[C.Todo, dict]]:
+  """The probes of a snapshot case: its assignment's TODOs that run on snapshots."""
   out = []
-  for todo in C.TODOS:
+  for todo in check_assignment(case.assignment).todos:
     if todo.kind == "term":
       out.append((todo, C.term_params(todo.todo, case)))
     elif todo.kind == "update_command":
@@ -270,7 +315,7 @@ def main(argv: list[str] | None = None) -> None:
     )
     print(f"  wrote {path.relative_to(ROOT)} ({path.stat().st_size // 1024} KiB)", flush=True)
   for case in filter(wanted, C.PARAM_CASES):
-    tasks = [(C.BY_ID[case.todo], case.params)]
+    tasks = [(C.BY_ID[case.todo], C.in_names(case.params, case.names))]
     path = record_case(
       case.name, case.num_envs, tasks, None, case.public, case.description, case.names
     )

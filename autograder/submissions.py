@@ -60,14 +60,15 @@ def _pick_notebook(names: list[str]) -> str | None:
   return min(found, key=lambda n: (_parts(n)[-1] != NOTEBOOK, len(_parts(n)), n)) if found else None
 
 
-def read_submission(path: Path) -> Submission:
-  """The student's files from a folder or a .zip; never extracts anything else. A folder's
-  links are not followed (a link could point at files only the grader may read)."""
+def read_submission(path: Path, file_names: tuple[str, ...] = MDP_FILES) -> Submission:
+  """The student's files ``file_names`` (the assignment's; default the first's five) from a
+  folder or a .zip; never extracts anything else. A folder's links are not followed (a link
+  could point at files only the grader may read)."""
   student = path.stem if path.suffix == ".zip" else path.name
   messages: list[str] = []
   files: dict[str, bytes] = {}
   notebook = None
-  wanted = [f"{name}.py" for name in MDP_FILES]
+  wanted = [f"{name}.py" for name in file_names]
   try:
     if path.suffix == ".zip":
       with zipfile.ZipFile(path) as archive:

@@ -51,7 +51,7 @@ def load_cases(dirs: tuple[Path, ...] = CASE_DIRS) -> list[Case]:
 
 
 def _case_todos(cases: list[Case]) -> dict[str, list[Case]]:
-  by_todo: dict[str, list[Case]] = {t.todo: [] for t in C.TODOS}
+  by_todo: dict[str, list[Case]] = {todo: [] for todo in C.BY_ID}
   for case in cases:
     for todo in case.todos:
       by_todo[todo].append(case)
@@ -61,10 +61,10 @@ def _case_todos(cases: list[Case]) -> dict[str, list[Case]]:
 def write_job(
   job_dir: Path, submission: Path, todos: list[str], by_todo: dict[str, list[Case]]
 ) -> None:
-  """The child's inputs: the submission's five files, the snapshot inputs (never the expected
-  values) and the job file (trotlab.grading.protocol)."""
+  """The child's inputs: the submission's files of ``todos``, the snapshot inputs (never the
+  expected values) and the job file (trotlab.grading.protocol)."""
   (job_dir / protocol.SUBMISSION_DIR).mkdir(parents=True, exist_ok=True)
-  for name in MDP_FILES:
+  for name in dict.fromkeys(C.BY_ID[todo].file for todo in todos):
     if (submission / f"{name}.py").is_file():
       shutil.copy(submission / f"{name}.py", job_dir / protocol.SUBMISSION_DIR / f"{name}.py")
   (job_dir / protocol.INPUTS_DIR).mkdir(exist_ok=True)
@@ -268,7 +268,7 @@ def run_todos(submission: Path, todos: list[str], by_todo, limits: Limits, log=p
 def grade_terms(
   submission: Path, limits: Limits | None = None, todos: list[str] | None = None, log=print
 ) -> list[TodoResult]:
-  """Score every TODO (or the given ones) of the submission folder."""
+  """Score every TODO of the first assignment (or the given ones) of the submission folder."""
   cases = load_cases()
   by_todo = _case_todos(cases)
   todos = todos or [t.todo for t in C.TODOS]

@@ -1,5 +1,5 @@
-"""The public self-check: every TODO of the selected MDP on the public cases, judged as the grader
-judges.
+"""The public self-check: every TODO of one assignment of the selected MDP on the public cases,
+judged as the grader judges.
 
 The public cases (trotlab/grading/public_cases/*.npz) are recorded env states with the reference
 MDP's outputs, visible to you. Each TODO runs through the same probe as in the grader
@@ -17,11 +17,10 @@ from pathlib import Path
 from trotlab.grading import canned, child, protocol
 from trotlab.grading.case_files import Case, load_public_cases
 from trotlab.grading.judge import LABELS, TodoResult, judge_todo
-from trotlab.grading.todos import BY_ID, TODOS
-from trotlab.tasks.velocity.mdp import MDP_FILES, Mdp
+from trotlab.grading.todos import BY_ID, Todo, assignment_of, check_assignment
+from trotlab.tasks.velocity.mdp import Mdp
 from trotlab.utils.todo import scan_todos
 
-ALL_TODOS = [t.todo for t in TODOS]
 STATUS_OF = {"todo": "TODO", "error": "error", "missing": "error", "crash": "error"}
 """Failure categories shown as TODO or error (an exception); every other one is a fail."""
 
@@ -37,9 +36,10 @@ class Result:
   lines."""
 
 
-def _stub_locations(folder: Path) -> dict[str, str]:
-  """TODO id -> "file.py:line" of its first untouched stub in ``folder``."""
-  files = [folder / f"{name}.py" for name in MDP_FILES if (folder / f"{name}.py").is_file()]
+def _stub_locations(folder: Path, file_names: tuple[str, ...]) -> dict[str, str]:
+  """TODO id -> "file.py:line" of its first untouched stub among ``folder``'s files
+  ``file_names``."""
+  files = [folder / f"{name}.py" for name in file_names if (folder / f"{name}.py").is_file()]
   try:
     found = scan_todos(files)
   except SyntaxError:  # the import reports it, with its line
@@ -70,7 +70,8 @@ def _summary(result: TodoResult, cases: dict[str, Case], stubs: dict[str, str]) 
   if case is not None:
     description = case.describe(result.todo)
     description = f": {description}" if description else ""
-    detail += f"\ncase {first.case}{description}\n  named {canned.describe_names(case.names)}"
+    named = canned.describe_names(case.names, assignment_of(result.todo).name)
+    detail += f"\ncase {first.case}{description}\n  named {named}"
   if status == "fail":
     detail += _parameter_hint(result, cases)
   return Result(result.todo, result.name, status, detail)
@@ -103,8 +104,8 @@ def _short(value) -> str:
   return text if len(text) <= 80 else text[:77] + "..."
 
 
-def run_todos(folder: Path, cases: list[Case]) -> list[TodoResult]:
-  """Probe and judge every TODO of the MDP files in ``folder`` on ``cases``, in this process."""
+def run_todos(folder: Path, cases: list[Case], todos: tuple[Todo, ...]) -> list[TodoResult]:
+  """Probe and judge ``todos`` of the MDP files in ``folder`` on ``cases``, in this process."""
   by_name = {case.name: case for case in cases}
   tasks = [
     protocol.task(
@@ -115,7 +116,7 @@ def run_todos(folder: Path, cases: list[Case]) -> list[TodoResult]:
         if t.todo in c.todos
       ],
     )
-    for t in TODOS
+    for t in todos
   ]
   envs = child.build_envs(protocol.job(tasks))
   sub = child.Submission(folder)
@@ -125,7 +126,7 @@ def run_todos(folder: Path, cases: list[Case]) -> list[TodoResult]:
     return {key: value.copy() for key, value in inputs.items()} or None
 
   results = []
-  for spec, task in zip(TODOS, tasks, strict=True):
+  for spec, task in zip(todos, tasks, strict=True):
     status, arrays = child.run_task(task, sub, load_inputs, envs)
     per_case: dict[str, dict] = {}
     for key, value in arrays.items():
@@ -136,10 +137,12 @@ def run_todos(folder: Path, cases: list[Case]) -> list[TodoResult]:
   return results
 
 
-def run_public_checks(mdp: Mdp) -> list[Result]:
-  """Check every TODO of ``mdp`` (its five files, read afresh from ``mdp.folder``) against the
-  public cases."""
-  folder = mdp.folder
-  cases = load_public_cases()
-  by_name, stubs = {c.name: c for c in cases}, _stub_locations(folder)
-  return [_summary(r, by_name, stubs) for r in run_todos(folder, cases)]
+def run_public_checks(mdp: Mdp, assignment: str = "flat") -> list[Result]:
+  """Check every TODO of ``assignment`` (trotlab.grading.todos.ASSIGNMENTS) in ``mdp`` (its
+  files, read afresh from ``mdp.folder``) against the public cases of those TODOs."""
+  folder, todos = mdp.folder, check_assignment(assignment).todos
+  ids = {t.todo for t in todos}
+  cases = [c for c in load_public_cases() if ids & set(c.todos)]
+  by_name = {c.name: c for c in cases}
+  stubs = _stub_locations(folder, check_assignment(assignment).files)
+  return [_summary(r, by_name, stubs) for r in run_todos(folder, cases, todos)]

@@ -23,11 +23,11 @@ import numpy as np
 import torch
 
 from trotlab.grading import probes, protocol
-from trotlab.grading.todos import FILES
+from trotlab.grading.todos import FILES, LATER_FILES, assignment_of
 from trotlab.tasks.velocity.mdp import load_mdp_file
 from trotlab.utils.todo import TodoNotImplemented
 
-STUDENT_FILES = {f"{name}.py" for name in FILES}
+STUDENT_FILES = {f"{name}.py" for name in FILES + LATER_FILES}
 
 
 def _where(err: BaseException) -> str:
@@ -89,11 +89,12 @@ class Submission:
 
 
 def _env_key(task: dict, case: dict) -> tuple:
-  """Curricula edit their env's config: a fresh env per case. Other probes share one env per
-  num_envs and name set (probes.build_env builds the same env for every other TODO)."""
-  if task["kind"] == "curriculum":
+  """Curricula edit their env's config or its terrain levels: a fresh env per case. Other probes
+  share one env per assignment, num_envs and name set (probes.build_env builds the same env for
+  every other TODO of an assignment)."""
+  if task["kind"] in ("curriculum", "terrain_curriculum"):
     return (task["todo"], case["id"])
-  return (case["num_envs"], case["names"])
+  return (assignment_of(task["todo"]).name, case["num_envs"], case["names"])
 
 
 def build_envs(job: dict) -> dict[tuple, object]:
@@ -115,6 +116,8 @@ def run_case(task: dict, case: dict, sub: Submission, sequence: dict | None, env
   env = envs[_env_key(task, case)]
   if kind == "curriculum":
     return probes.probe_curriculum(env, sub.get(task["file"], task["name"]), task["todo"], params)
+  if kind == "terrain_curriculum":
+    return probes.probe_terrain_levels(env, sub.get(task["file"], task["name"]), params)
   if kind == "term":
     return probes.probe_term(env, sub.get(task["file"], task["name"]), params, sequence)
   cls = sub.get("velocity_command", "UniformVelocityCommand")

@@ -168,7 +168,17 @@ def contract(todo: str) -> str:
   spec = BY_ID[todo]
   if spec.kind == "term":
     return f"returns {spec.shape} {spec.dtype}"
-  return spec.shape if spec.kind != "curriculum" else f"returns a {spec.shape}"
+  return f"returns a {spec.shape}" if "curriculum" in spec.kind else spec.shape
+
+
+def terrain_level_column(column: int, num_envs: int) -> str:
+  """What column ``column`` of K3's value holds (probes.probe_terrain_levels)."""
+  if column == 0:
+    return "the returned mean level"
+  if column <= num_envs:
+    return f"env {column - 1}'s level"
+  env, axis = divmod(column - 1 - num_envs, 2)
+  return f"env {env}'s origin {'xy'[axis]}"
 
 
 def _first_mismatch(
@@ -180,6 +190,8 @@ def _first_mismatch(
   if spec.kind == "curriculum":
     step = case.todos[todo]["steps"][index[0]]
     where = f"common_step_counter = {step}, {COLUMNS[todo][index[1]]}"
+  elif spec.kind == "terrain_curriculum":
+    where = f"round {index[0]}, {terrain_level_column(index[1], case.num_envs)}"
   else:
     where = f"step {index[0]}, env {index[1]}"
     if len(index) > 2:

@@ -18,6 +18,7 @@ and every probe of a stateful term (a class with ``reset``):
                (what env 0 must see right after its reset)
 
 Parameters arrive as JSON; a SceneEntityCfg is written {"scene_entity": {...its fields...}}.
+The second assignment's TODOs run in the rough task's canned env (terrain, height scans).
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ import numpy as np
 import torch
 
 from trotlab.envs.manager_based_rl_env import ManagerBasedRlEnv
-from trotlab.grading import canned
+from trotlab.grading import canned, todos
 from trotlab.grading.snapshot import (
   apply_snapshot,
   command_name,
@@ -97,7 +98,7 @@ def _watched(env: ManagerBasedRlEnv) -> list[torch.Tensor]:
   sim = env.sim  # sensordata through the Simulation: forwarded after apply_snapshot's write
   tensors = [sim.qpos, sim.qvel, sim.sensordata]
   for sensor in env.scene.sensors.values():
-    if sensor.cfg.track_air_time:
+    if getattr(sensor.cfg, "track_air_time", False):  # contact sensors; height scans have none
       tensors += [sensor.data.current_air_time, sensor.data.last_air_time]
       tensors += [sensor.data.current_contact_time, sensor.data.last_contact_time]
   tensors += [env.action_manager.action, env.action_manager.prev_action]
@@ -323,13 +324,48 @@ def probe_curriculum(env: ManagerBasedRlEnv, func: Callable, todo: str, params: 
   return {"value": np.concatenate((np.asarray(returned), np.asarray(state)), axis=1)}
 
 
+def probe_terrain_levels(env: ManagerBasedRlEnv, func: Callable, params: dict) -> Arrays:
+  """K3 over rounds of resets. Before the first, the envs stand on ``initial_levels`` and episodes
+  last ``episode_length_s``; each round puts every robot at its env origin + its ``offsets`` (x,
+  y) [m], sets the ``commands`` and ``episode_length`` (env steps run), then calls the
+  curriculum for the round's ``env_ids``.
+
+  value: (rounds, 1 + 3N): the returned float, the N levels after the call, then the N env
+  origins' (x, y) after it, env by env."""
+  terrain = env.scene.terrain
+  everyone = torch.arange(env.num_envs)
+  env.scene.set_terrain_levels(everyone, torch.as_tensor(params["initial_levels"]))
+  env.max_episode_length_s = float(params["episode_length_s"])
+  (robot,) = env.scene.entities.values()
+  call = decode_params(params["call"], env)
+  rows = []
+  for round_ in params["rounds"]:
+    root = robot.data.default_root_state.clone()
+    root[:, :2] = env.scene.env_origins[:, :2] + torch.as_tensor(round_["offsets"])
+    robot.write_root_state_to_sim(root)
+    command_term(env).vel_command_b[:] = torch.as_tensor(round_["commands"])
+    env.episode_length_buf[:] = torch.as_tensor(round_["episode_length"])
+    out = func(env, torch.as_tensor(round_["env_ids"], dtype=torch.long), **call)
+    if isinstance(out, torch.Tensor) and out.numel() == 1:
+      out = out.item()
+    if not isinstance(out, (int, float)):
+      raise ProbeError(f"terrain_levels returned {type(out).__name__}, expected a float")
+    levels = terrain.levels.to("cpu", torch.float64)
+    origins = env.scene.env_origins[:, :2].to("cpu", torch.float64).flatten()
+    rows.append(torch.cat((torch.tensor([float(out)], dtype=torch.float64), levels, origins)))
+  return {"value": torch.stack(rows).numpy()}
+
+
 def build_env(num_envs: int, todo: str, params: dict, names: str) -> ManagerBasedRlEnv:
   """The canned env a probe runs in (no student term is part of it), named as the name set
-  ``names`` says (trotlab.grading.protocol.NAME_SETS)."""
+  ``names`` says (trotlab.grading.protocol.NAME_SETS), of the TODO's assignment."""
   ranges = None
   if todo == "K1":
     ranges = Ranges(**{k: tuple(v) for k, v in params["initial_ranges"].items()})
-  env = canned.build_env(num_envs, ranges=ranges, names=canned.names_of(names))
+  assignment = todos.assignment_of(todo).name
+  env = canned.build_env(
+    num_envs, ranges=ranges, names=canned.names_of(names), assignment=assignment
+  )
   if todo == "K2":
     env.reward_manager.get_term_cfg(reward_name(env)).weight = float(params["initial_weight"])
   return env

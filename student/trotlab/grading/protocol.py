@@ -48,7 +48,9 @@ ARRAYS = ".npz"
 class Names:
   """What a canned env calls its robot (scene entity), its feet's contact sensor (with air
   time), its trunk/hip/thigh/calf contact sensor, its velocity command, its joint-position action
-  term and its one reward (action_rate_l2, for the reward-weight curriculum)."""
+  term, its one reward (action_rate_l2, for the reward-weight curriculum) and, on rough terrain
+  (the second assignment's canned env), its height scans: the grid under the trunk and the rays
+  under the feet."""
 
   robot: str
   feet_sensor: str
@@ -56,6 +58,8 @@ class Names:
   command: str
   action: str
   reward: str
+  height_scan: str
+  feet_scan: str
 
 
 CANNED = Names(
@@ -65,6 +69,8 @@ CANNED = Names(
   command="base_twist",
   action="legs",
   reward="smooth_actions",
+  height_scan="ground_grid",
+  feet_scan="ground_under_feet",
 )
 """The canned names: unlike the task's (trotlab.grading.canned.task_names)."""
 NAME_SETS = ("canned", "task")

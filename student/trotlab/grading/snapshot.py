@@ -37,7 +37,11 @@ def _only(kind: str, names: list[str]) -> str:
 def air_time_sensor(env: ManagerBasedRlEnv):
   """The env's contact sensor that tracks air time (the feet's)."""
   sensors = env.scene.sensors
-  return sensors[_only("air-time sensor", [n for n, s in sensors.items() if s.cfg.track_air_time])]
+  return sensors[
+    _only(
+      "air-time sensor", [n for n, s in sensors.items() if getattr(s.cfg, "track_air_time", False)]
+    )
+  ]
 
 
 def robot_name(env: ManagerBasedRlEnv) -> str:

@@ -1,10 +1,17 @@
-"""The assignment's TODOs: the one list of them.
+"""The assignments' TODOs: the one list of them.
 
 Every place that needs the TODOs reads this list: the autograder (its cases, the term checks,
 the report), the stub generator, the public self-check (``uv run check``) and the tests. A TODO
 has its handout id, its kind (how it is probed and judged), the student file and the function,
-class or method to fill in, its points (term checks: 100 in all, split evenly over the TODO's
-canned cases) and the contract its output must meet.
+class or method to fill in, its points (split evenly over the TODO's canned cases) and the
+contract its output must meet.
+
+Two assignments (``ASSIGNMENTS``): "flat", the first (Go1 on flat ground: five files, term checks
+worth 100 points, a training check and the notebook), and "rough", the second (Go1 on rough
+terrain: one more file, ``terrain.py``, term checks only). The second builds on the first: the
+rough task runs the student's first-assignment terms too. Ids are unique across assignments.
+``TODOS``, ``FILES``, ``IDS`` and ``TOTAL_POINTS`` are the first assignment's; ``BY_ID`` knows
+every TODO.
 
 Each TODO lists the rules its docstring states that a plain value comparison on the nominal
 robot could miss (``rules``: a parameter used as given, a stateful term's reset, an order the
@@ -15,7 +22,7 @@ and a rule without one fails them.
 Kinds: ``term`` (a reward, observation or termination function or class, called on env states),
 ``resample`` (C1, judged by rules on many random draws), ``update_command`` and ``metrics``
 (C2, C3: the command's state after the call), ``curriculum`` (K1, K2: returned value and the
-config it changed).
+config it changed), ``terrain_curriculum`` (K3: returned value, the envs' levels and origins).
 """
 
 from __future__ import annotations
@@ -30,7 +37,7 @@ class Todo:
   todo: str
   """The handout's id, e.g. "R1"."""
   kind: str
-  """term | resample | update_command | metrics | curriculum"""
+  """term | resample | update_command | metrics | curriculum | terrain_curriculum"""
   file: str
   """The student file, without ".py"."""
   name: str
@@ -73,8 +80,10 @@ def _termination(todo: str, name: str, points: int, **rules: str) -> Todo:
 
 
 COMMAND = "velocity_command"
+TERRAIN = "terrain"
+"""The second assignment's student file."""
 
-TODOS: tuple[Todo, ...] = (
+FLAT_TODOS: tuple[Todo, ...] = (
   _reward(
     "R1",
     "track_linear_velocity",
@@ -229,8 +238,128 @@ TODOS: tuple[Todo, ...] = (
     },
   ),
 )
-BY_ID: dict[str, Todo] = {t.todo: t for t in TODOS}
-IDS: tuple[str, ...] = tuple(BY_ID)
-FILES: tuple[str, ...] = tuple(dict.fromkeys(t.file for t in TODOS))
-"""The five student files, in the order of the TODOs."""
-TOTAL_POINTS = sum(t.points for t in TODOS)
+
+ROUGH_TODOS: tuple[Todo, ...] = (
+  Todo(
+    "O12",
+    "term",
+    TERRAIN,
+    "height_scan",
+    8,
+    f"({N}, rays)",
+    "float32",
+    {
+      "sensor_name": "reads the height scan env.scene[sensor_name]",
+      "offset": "subtracts the offset given",
+      "relative": "heights relative to the body: body z - hit z, not the hit z alone",
+      "clip": "clips to [-1, 1]",
+    },
+  ),
+  Todo(
+    "R9",
+    "term",
+    TERRAIN,
+    "feet_clearance_terrain",
+    10,
+    f"({N},)",
+    "float32",
+    {
+      "sensor_name": "reads the foot rays of the height scan env.scene[sensor_name]",
+      "target_height": "compares with the target_height given",
+      "tanh_mult": "scales the speed by the tanh_mult given",
+      "asset_cfg": ASSET,
+      "above_terrain": "a foot's height is measured above the terrain under it, not above z = 0",
+    },
+  ),
+  Todo(
+    "K3",
+    "terrain_curriculum",
+    TERRAIN,
+    "terrain_levels",
+    12,
+    "float: the mean level; moves envs with env.scene.move_terrain_levels",
+    rules={
+      "command_name": COMMAND_NAME,
+      "asset_cfg": ASSET,
+      "env_ids": "moves the envs env_ids only",
+      "up": "up where the robot is farther than half a tile from its env origin",
+      "down": "down where it walked less than half of ||c_xy|| x the episode's length in s",
+      "ran": "envs whose episode_length_buf is 0 (no episode run yet) stay",
+      "mean": "returns the mean level of all envs, not only of env_ids",
+    },
+  ),
+)
+
+
+@dataclasses.dataclass(frozen=True)
+class Assignment:
+  name: str
+  """"flat" or "rough": ``--assignment`` of ``check`` and ``grade.py``."""
+  title: str
+  task: str
+  """The task whose MDP the assignment's TODOs are part of."""
+  handout: str
+  """Its handout, from the repository's root."""
+  todos: tuple[Todo, ...]
+
+  @property
+  def check_command(self) -> str:
+    """The public self-check of its TODOs."""
+    return "uv run check" + ("" if self.name == "flat" else f" --assignment {self.name}")
+
+  @property
+  def files(self) -> tuple[str, ...]:
+    """Its student files, in the order of its TODOs."""
+    return tuple(dict.fromkeys(t.file for t in self.todos))
+
+  @property
+  def ids(self) -> tuple[str, ...]:
+    return tuple(t.todo for t in self.todos)
+
+  @property
+  def total_points(self) -> int:
+    """Its term checks' points."""
+    return sum(t.points for t in self.todos)
+
+
+ASSIGNMENTS: dict[str, Assignment] = {
+  "flat": Assignment(
+    "flat",
+    "Go1 on flat ground",
+    "Mjlab-Velocity-Flat-Unitree-Go1",
+    "handouts/assignment.md",
+    FLAT_TODOS,
+  ),
+  "rough": Assignment(
+    "rough",
+    "Go1 on rough terrain",
+    "Mjlab-Velocity-Rough-Unitree-Go1",
+    "handouts/assignment2.md",
+    ROUGH_TODOS,
+  ),
+}
+FIRST = ASSIGNMENTS["flat"]
+TODOS: tuple[Todo, ...] = FIRST.todos
+"""The first assignment's TODOs."""
+BY_ID: dict[str, Todo] = {t.todo: t for a in ASSIGNMENTS.values() for t in a.todos}
+"""Every TODO of every assignment, by id."""
+IDS: tuple[str, ...] = tuple(t.todo for t in TODOS)
+FILES: tuple[str, ...] = FIRST.files
+"""The first assignment's five student files, in the order of the TODOs."""
+LATER_FILES: tuple[str, ...] = tuple(
+  f for a in ASSIGNMENTS.values() if a is not FIRST for f in a.files
+)
+"""The later assignments' student files (a first-assignment submission has none of them)."""
+TOTAL_POINTS = FIRST.total_points
+
+
+def assignment_of(todo: str) -> Assignment:
+  """The assignment a TODO id belongs to."""
+  return next(a for a in ASSIGNMENTS.values() if any(t.todo == todo for t in a.todos))
+
+
+def check_assignment(name: str) -> Assignment:
+  """The assignment named ``name``; ValueError naming the choices otherwise."""
+  if name not in ASSIGNMENTS:
+    raise ValueError(f"assignment: one of {tuple(ASSIGNMENTS)}, got {name!r}")
+  return ASSIGNMENTS[name]

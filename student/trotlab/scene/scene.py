@@ -198,6 +198,13 @@ class Scene:
     for entity in self.entities.values():
       entity.follow_env_origins(env_ids)
 
+  def set_terrain_levels(self, env_ids: torch.Tensor, levels: torch.Tensor) -> None:
+    """Put envs on given terrain levels (Terrain.set_levels); their robots' default root states
+    follow, as for ``move_terrain_levels``."""
+    self.terrain.set_levels(env_ids, levels)
+    for entity in self.entities.values():
+      entity.follow_env_origins(env_ids)
+
   def update(self, dt: float) -> None:
     """After a simulation step of ``dt`` seconds: refresh sensor data and timers."""
     for sensor in self.sensors.values():

@@ -153,6 +153,13 @@ class Terrain:
     if self.levels is None:
       raise ValueError("The flat terrain has no levels: set TerrainCfg.generator to use them.")
     step = move_up.long() - (move_down & ~move_up).long()
+    self.set_levels(env_ids, self.levels[env_ids] + step)
+
+  def set_levels(self, env_ids: torch.Tensor, levels: torch.Tensor) -> None:
+    """Put envs ``env_ids`` (k,) on ``levels`` (k,) int64 of their type's column (clamped to the
+    grid), in place: their levels and env origins."""
+    if self.levels is None:
+      raise ValueError("The flat terrain has no levels: set TerrainCfg.generator to use them.")
     num_levels = self._tile_origins.shape[0]
-    self.levels[env_ids] = (self.levels[env_ids] + step).clamp(0, num_levels - 1)
+    self.levels[env_ids] = levels.to(self.levels.device).clamp(0, num_levels - 1)
     self.env_origins[env_ids] = self._tile_origins[self.levels[env_ids], self.types[env_ids]]

@@ -1,6 +1,7 @@
-"""uv run check [--mdp student|solutions|PATH]
+"""uv run check [--mdp student|solutions|PATH] [--assignment flat|rough]
 
-The public self-check: runs every TODO of your MDP files on the public canned states
+The public self-check: runs every TODO of one assignment (flat, the first, by default; rough,
+the second: terrain.py) of your MDP files on the public canned states
 (trotlab/grading/public_cases/) and judges the outputs by the grader's rules (shape, dtype,
 inputs untouched, no mixing of envs, values) against the visible expected values. Prints a table
 (TODO, status, what to look at) and exits 0 only when every TODO passes. The grader adds other,
@@ -12,6 +13,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from trotlab.grading.todos import ASSIGNMENTS
+
 STATUS = {"pass": "pass", "fail": "FAIL", "TODO": "TODO", "error": "ERROR"}
 
 
@@ -22,7 +25,13 @@ def main(argv: list[str] | None = None) -> int:
   parser.add_argument(
     "--mdp",
     default="student",
-    help="student (default), a folder with the five files, or solutions (the instructor's copy only)",
+    help="student (default), a folder with the MDP files, or solutions (the instructor's copy only)",
+  )
+  parser.add_argument(
+    "--assignment",
+    choices=tuple(ASSIGNMENTS),
+    default="flat",
+    help="whose TODOs to check: flat (the first assignment, the default) or rough (the second)",
   )
   args = parser.parse_args(sys.argv[1:] if argv is None else argv)
 
@@ -37,7 +46,9 @@ def main(argv: list[str] | None = None) -> int:
     return 2
   print(f"Public self-check of the MDP in {mdp.folder}")
   print(f"on the public cases in {PUBLIC_CASES_DIR}:\n")
-  results = run_public_checks(mdp)
+  assignment = ASSIGNMENTS[args.assignment]
+  print(f"Assignment {assignment.name!r} ({assignment.title}): TODOs {', '.join(assignment.ids)}\n")
+  results = run_public_checks(mdp, assignment.name)
   print(f"{'TODO':<5} {'term':<42} {'status':<6} what to look at")
   for r in results:
     first, *rest = (r.detail if r.status != "pass" else "").split("\n")

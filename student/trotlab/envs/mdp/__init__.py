@@ -1,5 +1,4 @@
-"""Generic MDP terms provided by the framework (none of them is student work), and the rough task's
-terms (trotlab.envs.mdp.terrain)."""
+"""Generic MDP terms provided by the framework (none of them is student work)."""
 
 from trotlab.envs.mdp.events import (
   push_by_setting_velocity,
@@ -8,17 +7,13 @@ from trotlab.envs.mdp.events import (
   reset_root_state_uniform,
 )
 from trotlab.envs.mdp.terms import action_rate_l2, joint_pos_limits, time_out
-from trotlab.envs.mdp.terrain import feet_clearance_terrain, height_scan, terrain_levels
 
 __all__ = [
   "action_rate_l2",
-  "feet_clearance_terrain",
-  "height_scan",
   "joint_pos_limits",
   "push_by_setting_velocity",
   "randomize_field",
   "reset_joints_by_offset",
   "reset_root_state_uniform",
-  "terrain_levels",
   "time_out",
 ]

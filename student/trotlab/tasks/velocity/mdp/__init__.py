@@ -1,12 +1,14 @@
-"""The velocity task's MDP: the generic terms (trotlab.envs.mdp) and the five files students write.
+"""The velocity tasks' MDP: the generic terms (trotlab.envs.mdp) and the files students write: the
+first assignment's five (required) and the second assignment's ``terrain.py`` (the rough task's
+terms; loaded where the folder has it, so a first-assignment folder loads as before).
 
 ``load_mdp(choice)`` returns the terms as one value, an ``Mdp``, and the env config builders take
 it (``velocity_env_cfg(robot, num_envs, mdp)``, the task's ``env_cfg(play, device, mdp)``): a
 config keeps the terms it was built with, whatever is loaded later. ``choice`` is
-  "student"    the five files in this folder (every command's default);
+  "student"    the files in this folder (every command's default);
   "solutions"  the reference MDP, the package ``solutions.velocity.mdp`` of the instructor
                repository (not part of the student kit);
-  a path       a folder holding a submission's copies of the five files.
+  a path       a folder holding a submission's copies of the files.
 The commands' ``--mdp`` option takes the same values. Nothing here holds a current choice.
 """
 
@@ -23,6 +25,7 @@ from types import MappingProxyType, ModuleType
 from typing import Any
 
 import trotlab.envs.mdp as generic
+from trotlab.grading.todos import BY_ID, LATER_FILES
 from trotlab.grading.todos import FILES as MDP_FILES
 
 STUDENT_DIR = Path(__file__).resolve().parent
@@ -35,14 +38,14 @@ path). The student kit has no such package."""
 @dataclasses.dataclass(frozen=True, eq=False)
 class Mdp:
   """The terms of one MDP: ``mdp.track_linear_velocity``, ``mdp.time_out``, ... (the generic terms
-  of trotlab.envs.mdp, then the public names of the five files, which win on a clash)."""
+  of trotlab.envs.mdp, then the public names of the student files, which win on a clash)."""
 
   source: str
   """The choice it was loaded from: "student", "solutions" or the folder given."""
   folder: Path
-  """The folder its five files were read from."""
+  """The folder its files were read from."""
   modules: Mapping[str, ModuleType] = dataclasses.field(repr=False)
-  """The five loaded modules, by file name."""
+  """The loaded modules, by file name (the five, and terrain where the folder has it)."""
   terms: Mapping[str, Any] = dataclasses.field(repr=False)
   """Every name it offers, by name."""
 
@@ -50,6 +53,13 @@ class Mdp:
     terms = self.__dict__.get("terms")  # absent while copy or pickle builds an instance
     if terms is not None and name in terms:
       return terms[name]
+    later = {t.name: t.file for t in BY_ID.values() if t.file in LATER_FILES}
+    if name in later and later[name] not in self.__dict__.get("modules", {}):
+      raise AttributeError(
+        f"{name!r} is not a term of the MDP from {self.__dict__.get('source')!r}: that folder has "
+        f"no {later[name]}.py, the second assignment's file the rough task needs (copy it from "
+        "the kit's trotlab/tasks/velocity/mdp/ into that folder)"
+      )
     raise AttributeError(
       f"{name!r} is not a term of the MDP from {self.__dict__.get('source')!r} (it has the "
       f"generic terms of trotlab.envs.mdp and the public names of {', '.join(MDP_FILES)}; keep "
@@ -72,8 +82,8 @@ def solutions_dir() -> Path | None:
 
 
 def _locate(choice: str) -> tuple[Path, str | None]:
-  """The folder of ``choice``'s five files, and the package they are imported from (None: each
-  is executed from its file)."""
+  """The folder of ``choice``'s files, and the package they are imported from (None: each is
+  executed from its file)."""
   if choice == "student":
     return STUDENT_DIR, __name__
   if choice == "solutions":
@@ -94,12 +104,12 @@ def _locate(choice: str) -> tuple[Path, str | None]:
 
 
 def resolve_mdp_dir(choice: str) -> Path:
-  """The folder holding the five MDP files for ``choice`` (student | solutions | PATH)."""
+  """The folder holding the MDP files for ``choice`` (student | solutions | PATH)."""
   return _locate(choice)[0]
 
 
 def load_mdp_file(folder: Path, name: str, package: str | None = None) -> ModuleType:
-  """One of the five files (``name`` without .py): imported as ``package.name`` when a package is
+  """One of the student files (``name`` without .py): imported as ``package.name`` when a package is
   given, else executed from ``folder/name.py`` as a fresh module (every call reads the file)."""
   file = folder / f"{name}.py"
   if not file.is_file():
@@ -133,6 +143,9 @@ def load_mdp(choice: str = "student") -> Mdp:
   FileNotFoundError with a one-line reason when the folder or one of its files is missing."""
   folder, package = _locate(choice)
   modules = {name: load_mdp_file(folder, name, package) for name in MDP_FILES}
+  for name in LATER_FILES:
+    if (folder / f"{name}.py").is_file():
+      modules[name] = load_mdp_file(folder, name, package)
   terms = {key: getattr(generic, key) for key in _public_names(generic)}
   for module in modules.values():
     terms.update((key, getattr(module, key)) for key in _public_names(module))
