@@ -88,7 +88,8 @@ The handout's section 9 has the details (Colab included).
 Both are graded: the MDP by term checks and a short training of your MDP, the notebook as above.
 The points are in `student/trotlab/grading/todos.py` (the TODOs) and
 `autograder/public/rubric.toml` (training, notebook), which the grader reads, and in
-`handouts/assignment.md` (section 8, the rubric and how the autograder scores).
+`handouts/assignment.md` (section 8, the rubric and how the autograder scores). The second
+assignment, the rough task's `terrain.py`, has its own handout, `handouts/assignment2.md`.
 """
 
 

@@ -19,6 +19,7 @@ from autograder.term_checks import (
   load_cases,
   load_rubric,
 )
+from trotlab.grading.todos import ASSIGNMENTS
 from trotlab.tasks.velocity import mdp
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -50,7 +51,7 @@ def test_recorded_dtypes_are_the_registry_contract():
 
 def test_every_todo_has_public_and_hidden_cases():
   cases = load_cases()
-  for todo in C.TODOS:
+  for todo in C.BY_ID.values():
     mine = [c for c in cases if todo.todo in c.todos]
     assert any(c.public for c in mine), f"{todo.todo} has no public case"
     assert sum(not c.public for c in mine) >= 1, f"{todo.todo} has no hidden case"
@@ -61,6 +62,14 @@ def test_reference_scores_full_marks(reference_results):
   for result in reference_results:
     assert result.score == result.max_score, result.feedback()
   assert sum(r.score for r in reference_results) == 100
+
+
+def test_the_second_assignment_reference_full_marks_stubs_zero():
+  rough = ASSIGNMENTS["rough"]
+  for result in grade_terms(SOLUTIONS, todos=list(rough.ids), log=QUIET):
+    assert result.score == result.max_score, result.feedback()
+  for result in grade_terms(STUBS, todos=list(rough.ids), log=QUIET):
+    assert result.score == 0 and {c.category for c in result.cases} == {"todo"}, result.feedback()
 
 
 def test_untouched_stubs_score_zero_on_every_check():

@@ -96,6 +96,25 @@ def test_class_of_five_two_jobs_exact_reports(klass, tmp_path, capsys):
   assert out.read_text() == EXPECTED_CSV
 
 
+def test_the_second_assignment_is_graded_on_terrain_py_alone(tmp_path):
+  """--assignment rough: terrain.py's TODOs only, term checks only; a first-assignment hand-in
+  (no terrain.py) scores zero with a message."""
+  subs = tmp_path / "rough"
+  _copy_files(SOLUTIONS, subs / "alice", names=(*FILES, "terrain"))
+  _copy_files(STUBS, subs / "bob", names=("terrain",))
+  _copy_files(SOLUTIONS, subs / "carol")
+  out = tmp_path / "rough.csv"
+  assert grade.main([str(subs), "--out", str(out), "--assignment", "rough"]) == 0
+  assert out.read_text() == (
+    "student,score,max_score,terms,training,notebook,O12,R9,K3,messages\n"
+    "alice,30,30,30,,,8,10,12,\n"
+    "bob,0,30,0,,,0,0,0,\n"
+    "carol,0,30,0,,,0,0,0,terrain.py is missing: its TODOs score zero\n"
+  )
+  alice = json.loads((tmp_path / "rough_reports" / "alice.json").read_text())
+  assert (alice["assignment"], alice["training"], alice["notebook"]) == ("rough", None, None)
+
+
 def test_bad_input_is_refused_with_a_message(tmp_path):
   with pytest.raises(SystemExit, match="no submissions"):
     grade.main([str(tmp_path), "--out", str(tmp_path / "g.csv")])

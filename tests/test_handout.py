@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from autograder import release
-from trotlab.grading.todos import BY_ID
-from trotlab.tasks.velocity.mdp import MDP_FILES, STUDENT_DIR
+from trotlab.grading.todos import ASSIGNMENTS, BY_ID, FIRST
+from trotlab.tasks.velocity.mdp import STUDENT_DIR
 from trotlab.utils.todo import scan_todos
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -33,16 +33,21 @@ def text() -> str:
 
 
 def rubric_points() -> dict[str, int]:
-  """Every graded id of the rubric with its points: terms, training phases, notebook."""
-  points = {tid: todo.points for tid, todo in BY_ID.items()}
+  """Every graded id of the first assignment's rubric with its points: terms, training phases,
+  notebook."""
+  points = {t.todo: t.points for t in FIRST.todos}
   points.update(RUBRIC["training"])
   points.update({nid: item["points"] for nid, item in RUBRIC["notebook"].items()})
   return points
 
 
-def test_every_todo_of_the_stubs_has_a_section_with_the_rubric_points(text):
-  stub_ids = {t.todo_id for t in scan_todos([STUDENT_DIR / f"{name}.py" for name in MDP_FILES])}
-  assert stub_ids == set(BY_ID), "the stubs' TODOs are the registry's ids"
+@pytest.mark.parametrize("assignment", ASSIGNMENTS.values(), ids=lambda a: a.name)
+def test_every_todo_of_the_stubs_has_a_section_with_the_rubric_points(assignment):
+  """Each assignment's handout has a section per TODO of its stub files."""
+  text = (ROOT / assignment.handout).read_text()
+  files = [STUDENT_DIR / f"{name}.py" for name in assignment.files]
+  stub_ids = {t.todo_id for t in scan_todos(files)}
+  assert stub_ids == set(assignment.ids), "the stubs' TODOs are the registry's ids"
   sections = {m["id"]: m for m in SECTION_RE.finditer(text)}
   assert set(sections) == stub_ids, sorted(stub_ids ^ set(sections))
   for tid in stub_ids:
@@ -57,7 +62,7 @@ def test_rubric_table_and_totals_match_the_rubric(text):
   by_id = {m["id"]: int(m["points"]) for m in rows if m["id"] and m["id"] != "id"}
   assert by_id == rubric_points()
   totals = {m["what"].strip("*"): int(m["points"].strip("*")) for m in rows if not m["id"]}
-  terms = sum(todo.points for todo in BY_ID.values())
+  terms = FIRST.total_points
   training = sum(RUBRIC["training"].values())
   notebook = sum(item["points"] for item in RUBRIC["notebook"].values())
   assert totals == {
@@ -78,6 +83,20 @@ def test_rubric_table_and_totals_match_the_rubric(text):
     notebook,
     terms + training + notebook,
   ]
+
+
+def test_the_second_handout_quotes_the_registry_and_no_solution_line():
+  rough = ASSIGNMENTS["rough"]
+  text = (ROOT / rough.handout).read_text()
+  rows = list(ROW_RE.finditer(text))
+  by_id = {m["id"]: int(m["points"]) for m in rows if m["id"] and m["id"] != "id"}
+  assert by_id == {t.todo: t.points for t in rough.todos}
+  totals = {m["what"].strip("*"): int(m["points"].strip("*")) for m in rows if not m["id"]}
+  assert totals == {"Term checks": rough.total_points, "Total": rough.total_points}
+  assert f"**{rough.total_points}** for the MDP terms" in text
+  assert rough.check_command in text and rough.task in text
+  secret = release.solution_lines()
+  assert not [line for line in text.splitlines() if line.strip() in secret]
 
 
 def test_figure_math_and_no_solution_lines(text):

@@ -21,7 +21,7 @@ from trotlab.grading.case_files import load_public_cases
 from trotlab.tasks.velocity.mdp import load_mdp
 
 R, OBS, T, C = "rewards.py", "observations.py", "terminations.py", "velocity_command.py"
-K = "curriculums.py"
+K, G = "curriculums.py", "terrain.py"
 VALUE = None
 """The category of a plain wrong value: the judge names no known mistake (any value category)."""
 
@@ -416,6 +416,91 @@ PLANTS = [
     '  cfg.weight = float(weight_stages[0]["weight"])\n  for stage in weight_stages:\n',
     "before_first",
   ),
+  # the second assignment (terrain.py)
+  _name(
+    "O12",
+    G,
+    "data = env.scene[sensor_name].data\n  heights",
+    f'data = env.scene["{canned.task_names().height_scan}"].data\n  heights',
+    "sensor_name",
+  ),
+  _value("O12", G, "hit_pos_w[..., 2] - offset", "hit_pos_w[..., 2] - 0.3", "offset"),
+  _value(
+    "O12",
+    G,
+    "data.pos_w[:, 2:3] - data.hit_pos_w",
+    "0.0 * data.pos_w[:, 2:3] - data.hit_pos_w",
+    "relative",
+  ),
+  _value("O12", G, "  return heights.clamp(-1.0, 1.0)\n", "  return heights\n", "clip"),
+  _name(
+    "R9",
+    G,
+    "ground = env.scene[sensor_name]",
+    f'ground = env.scene["{canned.task_names().feet_scan}"]',
+    "sensor_name",
+  ),
+  _name(
+    "R9",
+    G,
+    "  data = env.scene[asset_cfg.name].data\n  ground",
+    '  data = env.scene["robot"].data\n  ground',
+    "asset_cfg",
+  ),
+  _value(
+    "R9", G, "torch.square(height - target_height)", "torch.square(height - 0.08)", "target_height"
+  ),
+  _value("R9", G, "torch.tanh(tanh_mult * speed)", "torch.tanh(2.0 * speed)", "tanh_mult"),
+  _value(
+    "R9",
+    G,
+    "height = data.site_pos_w[:, asset_cfg.site_ids, 2] - ground",
+    "height = data.site_pos_w[:, asset_cfg.site_ids, 2] + 0.0 * ground",
+    "above_terrain",
+  ),
+  _name(
+    "K3",
+    G,
+    "get_command(command_name)[env_ids, :2]",
+    'get_command("twist")[env_ids, :2]',
+    "command_name",
+  ),
+  _name(
+    "K3",
+    G,
+    "position = env.scene[asset_cfg.name]",
+    'position = env.scene["robot"]',
+    "asset_cfg",
+  ),
+  _value(
+    "K3",
+    G,
+    "  terrain = env.scene.terrain\n  position",
+    "  terrain = env.scene.terrain\n  env_ids = torch.arange(env.num_envs)\n  position",
+    "env_ids",
+  ),
+  _value(
+    "K3",
+    G,
+    "(walked > terrain.cfg.generator.size[0] / 2)",
+    "(walked > terrain.cfg.generator.size[0])",
+    "up",
+  ),
+  _value("K3", G, "(walked < 0.5 * asked)", "(walked < asked)", "down"),
+  _value(
+    "K3",
+    G,
+    "  ran = env.episode_length_buf[env_ids] > 0\n",
+    "  ran = env.episode_length_buf[env_ids] >= 0\n",
+    "ran",
+  ),
+  _value(
+    "K3",
+    G,
+    "return float(terrain.levels.float().mean())",
+    "return float(terrain.levels[env_ids].float().mean())",
+    "mean",
+  ),
 ]
 
 
@@ -423,10 +508,19 @@ PLANTS += [_with_canned_names(plant) for plant in PLANTS if plant.category == NA
 
 
 def _groups() -> list[list[Mutant]]:
-  """The plants in as few folders as possible, one plant per TODO in each."""
+  """The plants in as few folders as possible, one plant per TODO in each, of one assignment
+  each (a group's check runs its assignment's TODOs only)."""
   groups: list[list[Mutant]] = []
   for plant in PLANTS:
-    group = next((g for g in groups if plant.todo not in {p.todo for p in g}), None)
+    assignment = todos.assignment_of(plant.todo)
+    group = next(
+      (
+        g
+        for g in groups
+        if plant.todo not in {p.todo for p in g} and todos.assignment_of(g[0].todo) is assignment
+      ),
+      None,
+    )
     if group is None:
       groups.append(group := [])
     group.append(plant)
@@ -438,7 +532,12 @@ def test_each_planted_mistake_fails_its_todo_in_the_public_check(group, tmp_path
   folder = SOLUTIONS
   for i, plant in enumerate(group):
     folder = write_mutant(plant, tmp_path / str(i), source=folder)
-  results = {r.todo: r for r in public.run_public_checks(load_mdp(str(folder)))}
+  assignments = dict.fromkeys(todos.assignment_of(p.todo).name for p in group)
+  results = {
+    r.todo: r
+    for assignment in assignments
+    for r in public.run_public_checks(load_mdp(str(folder)), assignment)
+  }
   cases = {c.name: c for c in load_public_cases()}
   planted = {p.todo: p for p in group}
   problems = [_problem(planted.get(todo), r, cases) for todo, r in results.items()]
@@ -470,7 +569,10 @@ def _problem(plant: Mutant | None, result: public.Result, cases: dict) -> str:
 def test_every_rule_of_the_registry_has_a_planted_mistake():
   planted = {(p.todo, p.rule) for p in PLANTS}
   missing = [
-    (t.todo, rule) for t in todos.TODOS for rule in t.rules if (t.todo, rule) not in planted
+    (t.todo, rule)
+    for t in todos.BY_ID.values()
+    for rule in t.rules
+    if (t.todo, rule) not in planted
   ]
   assert not missing, f"rules without a planted mistake: {missing}"
   term_rules_planted = {p.rule for p in PLANTS if todos.BY_ID[p.todo].kind == "term"}
@@ -484,7 +586,7 @@ def test_every_rule_of_the_registry_has_a_planted_mistake():
 def test_every_parameter_of_a_todo_has_a_rule():
   """A parameter of a TODO's signature is a rule: the cases give it a value the task does not."""
   mdp = load_mdp("solutions")
-  for todo in todos.TODOS:
+  for todo in todos.BY_ID.values():
     owner = getattr(mdp, todo.name.split(".")[0])
     func = getattr(owner, todo.name.split(".")[1]) if "." in todo.name else owner
     if isinstance(func, type):

@@ -4,10 +4,12 @@ self-check as it fails the grader, with the same category."""
 
 import shutil
 
+import pytest
+
 from autograder.term_checks import grade_terms
 from trotlab.checks import public
 from trotlab.grading.case_files import PUBLIC_CASES_DIR, load_public_cases
-from trotlab.grading.todos import IDS, TODOS
+from trotlab.grading.todos import ASSIGNMENTS, IDS, TODOS
 from trotlab.scripts import check
 from trotlab.tasks.velocity import mdp
 
@@ -19,9 +21,10 @@ def _reference_copy(folder):
   return folder
 
 
-def test_reference_passes_every_public_case():
-  results = public.run_public_checks(mdp.load_mdp("solutions"))
-  assert [r.todo for r in results] == public.ALL_TODOS == list(IDS)
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_reference_passes_every_public_case(assignment):
+  results = public.run_public_checks(mdp.load_mdp("solutions"), assignment)
+  assert [r.todo for r in results] == list(ASSIGNMENTS[assignment].ids)
   assert all(r.status == "pass" for r in results), [
     (r.todo, r.detail) for r in results if r.status != "pass"
   ]
@@ -30,18 +33,23 @@ def test_reference_passes_every_public_case():
 def test_untouched_stubs_are_all_todo(capsys):
   assert check.main(["--mdp", "student"]) == 1
   out = capsys.readouterr().out
-  for todo in public.ALL_TODOS:
+  for todo in IDS:
     assert f"\n{todo} " in out and "TODO" in out
   assert "not implemented yet: fill in rewards.py:" in out and "(handout section R1)" in out
   n = len(TODOS)
   assert f"0 passed, {n} failed ({n} not implemented)" in out
+  assert "O12" not in out, "the second assignment's TODOs are checked with --assignment rough"
+  assert check.main(["--mdp", "student", "--assignment", "rough"]) == 1
+  out = capsys.readouterr().out
+  assert "not implemented yet: fill in terrain.py:" in out and "(handout section K3)" in out
+  assert "0 passed, 3 failed (3 not implemented)" in out and "R1 " not in out
 
 
 def test_every_todo_id_has_a_described_public_case_stored_once_in_the_package():
   cases = load_public_cases()
   assert cases and all(c.public and c.name.startswith("public_") for c in cases)
   assert all(c.description for c in cases), "each public case says what its states show"
-  for todo in IDS:
+  for todo in (t for a in ASSIGNMENTS.values() for t in a.ids):
     names = {c.names for c in cases if todo in c.todos}
     assert names == {"canned", "task"}, f"{todo}: public cases of both name sets, got {names}"
   for case in cases:

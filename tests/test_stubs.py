@@ -18,7 +18,8 @@ from trotlab.utils.todo import TodoNotImplemented, scan_todos
 
 ROOT = Path(__file__).resolve().parents[1]
 TASK = "Mjlab-Velocity-Flat-Unitree-Go1"
-TODO_IDS = list(todos.IDS)
+TODO_IDS = list(todos.BY_ID)
+"""Both assignments' TODOs."""
 
 
 def test_committed_stubs_equal_the_generated_ones():
@@ -29,20 +30,21 @@ def test_committed_stubs_equal_the_generated_ones():
 
 
 def test_every_todo_id_appears_exactly_once_in_stubs_and_solutions():
-  stub_ids = [t.todo_id for t in scan_todos([mdp.STUDENT_DIR / f"{n}.py" for n in mdp.MDP_FILES])]
+  files = mdp.MDP_FILES + todos.LATER_FILES
+  stub_ids = [t.todo_id for t in scan_todos([mdp.STUDENT_DIR / f"{n}.py" for n in files])]
   assert sorted(set(stub_ids)) == sorted(TODO_IDS)
   for path in mdp.STUDENT_DIR.glob("*.py"):  # each id in the file the registry names
     for found in scan_todos([path]):
       assert todos.BY_ID[found.todo_id].file == path.stem, (found.todo_id, path.name)
   # one stub per id, except the stateful term R7 (__init__, __call__, reset)
   assert sorted(stub_ids) == sorted(TODO_IDS + ["R7", "R7"])
-  stub_text = "".join((mdp.STUDENT_DIR / f"{n}.py").read_text() for n in mdp.MDP_FILES)
+  stub_text = "".join((mdp.STUDENT_DIR / f"{n}.py").read_text() for n in files)
   for todo_id in TODO_IDS:
     assert stub_text.count(f"TODO({todo_id})") == 1, (
       f"TODO({todo_id}) must be named once in the stubs"
     )
   reference = mdp.resolve_mdp_dir("solutions")
-  solution_text = "".join((reference / f"{n}.py").read_text() for n in mdp.MDP_FILES)
+  solution_text = "".join((reference / f"{n}.py").read_text() for n in files)
   for todo_id in TODO_IDS:
     assert solution_text.count(f"TODO({todo_id})") == 1, todo_id
   assert "TodoNotImplemented(" not in solution_text.replace("import TodoNotImplemented", "")
@@ -59,9 +61,11 @@ def test_stub_generation_rejects_broken_markers():
   assert 'raise TodoNotImplemented("R1")' in stub and "return 1" not in stub
 
 
-def test_train_with_untouched_stubs_lists_every_todo_and_exits_nonzero(tmp_path):
+@pytest.mark.parametrize("assignment", todos.ASSIGNMENTS.values(), ids=lambda a: a.name)
+def test_train_with_untouched_stubs_lists_every_todo_and_exits_nonzero(assignment, tmp_path):
+  """The flat task lists the first assignment's TODOs; the rough task those and terrain.py's."""
   result = subprocess.run(
-    [sys.executable, "-m", "trotlab.scripts.train", TASK],
+    [sys.executable, "-m", "trotlab.scripts.train", assignment.task],
     cwd=tmp_path,
     capture_output=True,
     text=True,
@@ -69,8 +73,9 @@ def test_train_with_untouched_stubs_lists_every_todo_and_exits_nonzero(tmp_path)
   )
   assert result.returncode == 1
   assert "Traceback" not in result.stderr
+  listed = todos.IDS + (assignment.ids if assignment is not todos.FIRST else ())
   for todo_id in TODO_IDS:
-    assert f"TODO({todo_id})" in result.stderr, todo_id
+    assert (f"TODO({todo_id})" in result.stderr) == (todo_id in listed), todo_id
   assert "rewards.py:" in result.stderr and "handout" in result.stderr
 
 
@@ -89,7 +94,8 @@ def test_the_todo_list_suggests_the_reference_only_where_it_exists(monkeypatch, 
 def test_stub_headers_list_their_todos_and_name_no_instructor_file():
   for path, text in make_student.generate().items():
     header = text.split('"""', 1)[0]
-    ids = sorted({t.todo_id for t in scan_todos([path])}, key=lambda i: (i[0], int(i[1:])))
+    ids = list(dict.fromkeys(t.todo_id for t in scan_todos([path])))  # in file order
+    assert ids == [t.todo for t in todos.BY_ID.values() if t.file == path.stem], path.name
     assert header.startswith(f"# Your work: TODOs {', '.join(ids)}.\n"), path.name
     assert "solutions/" not in header and "make_student" not in header, header
 

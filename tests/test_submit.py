@@ -39,8 +39,8 @@ def checked(monkeypatch) -> list[str]:
   list records the MDP choice of every call."""
   calls: list[str] = []
 
-  def fake(choice: str) -> str | None:
-    calls.append(choice)
+  def fake(choice: str, assignment: str = "flat") -> str | None:
+    calls.append(choice if assignment == "flat" else f"{choice} ({assignment})")
     return None
 
   monkeypatch.setattr(submit, "run_self_check", fake)
@@ -97,6 +97,24 @@ def test_the_notebook_is_packed_under_the_name_the_grader_looks_for(mdp_folder, 
   assert sub.notebook == notebook.read_bytes() and set(sub.files) == set(FIVE)
 
 
+def test_the_second_assignment_packs_terrain_py_alone(mdp_folder, tmp_path, checked):
+  """--assignment rough: terrain.py only, checked as the second assignment, read back by the
+  grader's reader for that assignment; no notebook goes with it."""
+  shutil.copy(mdp.resolve_mdp_dir("solutions") / "terrain.py", mdp_folder / "terrain.py")
+  out = tmp_path / "rough.zip"
+  assert submit.main(["--mdp", str(mdp_folder), "--out", str(out), "--assignment", "rough"]) == 0
+  assert checked == [f"{mdp_folder} (rough)"]
+  with zipfile.ZipFile(out) as archive:
+    assert archive.namelist() == ["terrain.py"]
+  assert set(grade.read_submission(out, ("terrain",)).files) == {"terrain.py"}
+  assert set(grade.read_submission(out).files) == set(), "not a first-assignment hand-in"
+  with pytest.raises(SystemExit, match="no notebook"):
+    submit.main(["--mdp", str(mdp_folder), "--assignment", "rough", "--notebook", str(out)])
+  (mdp_folder / "terrain.py").unlink()
+  with pytest.raises(SystemExit, match="terrain.py missing"):
+    submit.main(["--mdp", str(mdp_folder), "--out", str(out), "--assignment", "rough"])
+
+
 def test_the_grader_limits_are_the_ones_submit_warns_about():
   assert submit.NOTEBOOK_NAME == grade.NOTEBOOK
   assert submit.MAX_MDP_FILE_BYTES == grade.MAX_FILE_BYTES
@@ -143,7 +161,7 @@ def test_an_earlier_zip_is_replaced(mdp_folder, tmp_path, checked):
 def test_a_failing_self_check_is_reported_and_the_zip_still_written(
   mdp_folder, tmp_path, monkeypatch, capsys
 ):
-  monkeypatch.setattr(submit, "run_self_check", lambda choice: "not every TODO passes")
+  monkeypatch.setattr(submit, "run_self_check", lambda choice, assignment: "not every TODO passes")
   out = tmp_path / "submission.zip"
   assert submit.main(["--mdp", str(mdp_folder), "--out", str(out)]) == 0
   assert "warning: not every TODO passes" in capsys.readouterr().out
@@ -154,7 +172,7 @@ def test_the_self_check_is_the_one_uv_run_check_runs(monkeypatch):
   seen = []
   monkeypatch.setattr(check, "main", lambda argv: seen.append(argv) or 1)
   assert "not every TODO passes" in submit.run_self_check("some/folder")
-  assert seen == [["--mdp", "some/folder"]]
+  assert seen == [["--mdp", "some/folder", "--assignment", "flat"]]
   monkeypatch.setattr(check, "main", lambda argv: 0)
   assert submit.run_self_check("student") is None
 

@@ -353,6 +353,13 @@ LATER_FILES: tuple[str, ...] = tuple(
 TOTAL_POINTS = FIRST.total_points
 
 
+def task_files(task: str) -> tuple[str, ...]:
+  """The student files a task's MDP runs: the first assignment's, and a later assignment's own
+  where ``task`` is that assignment's task (the rough task runs terrain.py too)."""
+  later = [f for a in ASSIGNMENTS.values() if a is not FIRST and a.task == task for f in a.files]
+  return FILES + tuple(later)
+
+
 def assignment_of(todo: str) -> Assignment:
   """The assignment a TODO id belongs to."""
   return next(a for a in ASSIGNMENTS.values() if any(t.todo == todo for t in a.todos))

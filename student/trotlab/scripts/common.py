@@ -156,12 +156,15 @@ def select_mdp(argv: list[str], default: str = "student") -> Mdp:
     raise SystemExit(f"error: {err}") from None
 
 
-def exit_on_todos(mdp: Mdp) -> None:
-  """List every unimplemented TODO of ``mdp``'s files and exit 1, before anything runs."""
-  from trotlab.tasks.velocity.mdp import MDP_FILES, solutions_dir
+def exit_on_todos(mdp: Mdp, task: str = "Mjlab-Velocity-Flat-Unitree-Go1") -> None:
+  """List every unimplemented TODO of ``mdp``'s files that ``task`` runs and exit 1, before
+  anything runs."""
+  from trotlab.grading.todos import task_files
+  from trotlab.tasks.velocity.mdp import solutions_dir
   from trotlab.utils.todo import scan_todos
 
-  todos = scan_todos([mdp.folder / f"{name}.py" for name in MDP_FILES])
+  files = [mdp.folder / f"{name}.py" for name in task_files(task)]
+  todos = scan_todos([file for file in files if file.is_file()])
   if not todos:
     return
   ids = sorted({t.todo_id for t in todos}, key=lambda i: (i[0], int(i[1:])))

@@ -1,4 +1,4 @@
-"""uv run submit [--out submission.zip] [--notebook PATH] [--mdp student|PATH]
+"""uv run submit [--out submission.zip] [--notebook PATH] [--mdp student|PATH] [--assignment flat|rough]
 
 Write your hand-in zip. It holds exactly what the grader reads: the five MDP files (rewards.py,
 observations.py, terminations.py, velocity_command.py, curriculums.py) from your MDP folder
@@ -13,6 +13,9 @@ a .zip path or would replace something that is not a zip.
 
 Hand the zip in where your course says: its Gradescope assignment, or the folder your instructor
 names (there, name it as your instructor asks, e.g. --out <your id>.zip).
+
+--assignment rough packs the second assignment instead: terrain.py alone (it has no notebook),
+after `uv run check --assignment rough`.
 """
 
 from __future__ import annotations
@@ -25,6 +28,8 @@ import tempfile
 import zipfile
 from pathlib import Path
 from typing import NoReturn
+
+from trotlab.grading.todos import ASSIGNMENTS
 
 NOTEBOOK_NAME = "go1_velocity.ipynb"
 """The notebook's name in the zip: the grader looks for this name first."""
@@ -61,16 +66,15 @@ def check_out(out: Path) -> Path:
   return out
 
 
-def mdp_files(folder: Path) -> dict[str, Path]:
-  """{"rewards.py": path, ...}: the five MDP files of ``folder``, or refuse naming the missing."""
-  from trotlab.tasks.velocity.mdp import MDP_FILES
-
-  files = {f"{name}.py": folder / f"{name}.py" for name in MDP_FILES}
+def mdp_files(folder: Path, assignment: str = "flat") -> dict[str, Path]:
+  """{"rewards.py": path, ...}: the assignment's MDP files of ``folder`` (the first's five; the
+  second's terrain.py), or refuse naming the missing."""
+  files = {f"{name}.py": folder / f"{name}.py" for name in ASSIGNMENTS[assignment].files}
   missing = [name for name, path in files.items() if not path.is_file()]
   if missing:
     refuse(
-      f"{', '.join(missing)} missing in {shown(folder)}: the zip needs all five MDP files "
-      f"({', '.join(files)}). Nothing was written."
+      f"{', '.join(missing)} missing in {shown(folder)}: the zip needs the assignment's MDP "
+      f"files ({', '.join(files)}). Nothing was written."
     )
   return files
 
@@ -105,13 +109,13 @@ def notebook_warnings(path: Path) -> list[str]:
   return warnings
 
 
-def run_self_check(mdp: str) -> str | None:
-  """Run the public self-check (what `uv run check --mdp MDP` runs, its table printed); None
-  when every TODO passes, else a sentence saying what did not."""
+def run_self_check(mdp: str, assignment: str = "flat") -> str | None:
+  """Run the public self-check (what `uv run check --mdp MDP --assignment A` runs, its table
+  printed); None when every TODO passes, else a sentence saying what did not."""
   from trotlab.scripts import check
 
   try:
-    code = check.main(["--mdp", mdp])
+    code = check.main(["--mdp", mdp, "--assignment", assignment])
   except SystemExit as err:  # check's own argument or MDP-folder errors
     return f"the self-check stopped: {err.code}"
   except Exception as err:  # a file that does not import (e.g. a syntax error) stops the check
@@ -159,7 +163,15 @@ def main(argv: list[str] | None = None) -> int:
     default="student",
     help="student (default: your MDP folder) or a folder with the five files",
   )
+  parser.add_argument(
+    "--assignment",
+    choices=tuple(ASSIGNMENTS),
+    default="flat",
+    help="flat (the first assignment, the default) or rough (the second: terrain.py alone)",
+  )
   args = parser.parse_args(sys.argv[1:] if argv is None else argv)
+  if args.assignment != "flat" and args.notebook is not None:
+    refuse("--notebook: the second assignment has no notebook. Nothing was written.")
 
   from trotlab.tasks.velocity.mdp import resolve_mdp_dir
 
@@ -169,7 +181,7 @@ def main(argv: list[str] | None = None) -> int:
     folder = resolve_mdp_dir(args.mdp)
   except FileNotFoundError as err:
     refuse(str(err))
-  members = mdp_files(folder)
+  members = mdp_files(folder, args.assignment)
   warnings: list[str] = []
   for name, path in members.items():
     if path.stat().st_size > MAX_MDP_FILE_BYTES:
@@ -182,14 +194,14 @@ def main(argv: list[str] | None = None) -> int:
     if args.notebook.stat().st_size > MAX_NOTEBOOK_BYTES:
       warnings.append(f"{args.notebook.name} is larger than 50 MiB: the grader does not grade it.")
 
-  problem = run_self_check(args.mdp)
+  problem = run_self_check(args.mdp, args.assignment)
   write_zip(out, members)
 
   print(f"\nWrote {shown(out)} ({out.stat().st_size:,} bytes):")
   width = max(len(name) for name in members)
   for name, path in members.items():
     print(f"  {name:<{width}} {path.stat().st_size:>10,} bytes  from {shown(path)}")
-  if args.notebook is None:
+  if args.notebook is None and args.assignment == "flat":
     print(
       f"  (no notebook: the hand-in holds your answered {NOTEBOOK_NAME} too; add --notebook PATH"
       " to pack it)"

@@ -177,7 +177,7 @@ def main() -> None:
   device = resolve_device(peek_option(argv, "device", "auto"))
   mdp = select_mdp(argv)
   if not wants_help(argv):
-    exit_on_todos(mdp)
+    exit_on_todos(mdp, task)
   spec = get_task(task)
   defaults = TrainCfg(
     env=spec.env_cfg(play=False, device=device, mdp=mdp), agent=spec.agent_cfg(device=device)

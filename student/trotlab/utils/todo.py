@@ -1,7 +1,7 @@
 """TODOs of the student files: the exception a stub raises, and a scan that lists them.
 
-A stub body is ``raise TodoNotImplemented("R1")``. The scan reads the five MDP files without
-running them, so ``train`` can list every unimplemented TODO before it builds anything.
+A stub body is ``raise TodoNotImplemented("R1")``. The scan reads the MDP files without running
+them, so ``train`` can list every unimplemented TODO before it builds anything.
 """
 
 from __future__ import annotations
@@ -10,7 +10,13 @@ import ast
 import dataclasses
 from pathlib import Path
 
-HANDOUT = "handouts/assignment.md"
+
+def handout_of(todo_id: str) -> str:
+  """The handout with the section of ``todo_id`` (its assignment's; the first's for an unknown
+  id)."""
+  from trotlab.grading.todos import BY_ID, FIRST, assignment_of
+
+  return assignment_of(todo_id).handout if todo_id in BY_ID else FIRST.handout
 
 
 class TodoNotImplemented(NotImplementedError):
@@ -34,7 +40,7 @@ class Todo:
   line: int
 
   def describe(self) -> str:
-    return f"{f'TODO({self.todo_id})':<9}  {self.name:<40} {self.file.name}:{self.line}  (handout {HANDOUT}, section {self.todo_id})"
+    return f"{f'TODO({self.todo_id})':<9}  {self.name:<40} {self.file.name}:{self.line}  (handout {handout_of(self.todo_id)}, section {self.todo_id})"
 
 
 def scan_todos(files: list[Path]) -> list[Todo]:
