@@ -56,7 +56,12 @@ from autograder.term_checks import (  # noqa: E402
 )
 from autograder.training_check import DEFAULT_PROFILE, PROFILES, run_training_check  # noqa: E402
 from autograder.training_slots import TrainingSlots  # noqa: E402
-from trotlab.grading.todos import ASSIGNMENTS, FIRST, Assignment  # noqa: E402
+from trotlab.grading.todos import (  # noqa: E402
+  ASSIGNMENTS,
+  FIRST,
+  Assignment,
+  add_assignment_option,
+)
 
 REPORT_VERSION = 1
 
@@ -260,13 +265,7 @@ def main(argv: list[str] | None = None) -> int:
     action="store_true",
     help="refuse to grade where bubblewrap's namespaces do not work (default: the uid sandbox)",
   )
-  parser.add_argument(
-    "--assignment",
-    choices=tuple(ASSIGNMENTS),
-    default=FIRST.name,
-    help="the assignment graded: flat (the first, the default) or rough (the second: terrain.py,"
-    " term checks only)",
-  )
+  add_assignment_option(parser)
   args = parser.parse_args(argv)
   if args.jobs < 1:
     parser.error("--jobs must be at least 1")

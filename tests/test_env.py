@@ -175,7 +175,11 @@ def test_load_mdp_returns_the_terms_of_each_source(tmp_path):
   # Generic terms are shared; the five files' terms are each source's own.
   assert student.time_out is mdp.time_out is folder.time_out
   assert len({id(m.track_linear_velocity) for m in (student, mdp, folder)}) == 3
-  assert set(student.terms) == set(mdp.terms) == set(folder.terms)
+  # the folder holds the five files only: the second assignment's terms are missing, and say so
+  later = set(mdp.modules["terrain"].__all__)
+  assert set(student.terms) == set(mdp.terms) == set(folder.terms) | later
+  with pytest.raises(AttributeError, match="no terrain.py, the second assignment's file"):
+    _ = folder.height_scan
   assert load_mdp("solutions").track_linear_velocity is mdp.track_linear_velocity
   with pytest.raises(AttributeError, match="'track_velocity' is not a term of the MDP from 'st"):
     _ = student.track_velocity

@@ -259,7 +259,7 @@ def test_training_checks_run_as_many_at_a_time_as_the_cores_allow(
     return TrainingResult(0.0, 40.0, items, "fake", None)
 
   monkeypatch.setattr(grade, "run_training_check", fake_training_check)
-  monkeypatch.setattr(grade, "grade_terms", lambda folder, log=print: [])
+  monkeypatch.setattr(grade, "grade_terms", lambda folder, todos=None, log=print: [])
   monkeypatch.setattr(training_slots, "usable_core_ids", lambda: list(range(cores)))
   subs = tmp_path / "subs"
   for student in ("ann", "ben", "cid", "dan"):

@@ -1,6 +1,6 @@
 """Adding a TODO is one registry entry, the solution code and the handout text (issue 16).
 
-In a copy of the repository, a toy observation TODO (O12, the trunk's height) is added that way,
+In a copy of the repository, a toy observation TODO (O13, the trunk's height) is added that way,
 and 2 of R1's points move to it. Nothing else is edited: the stubs are generated, the cases
 recorded, and the new TODO flows through the public check, the grader and the handout's rubric
 test like the others.
@@ -20,11 +20,11 @@ REGISTRY = "student/trotlab/grading/todos.py"
 SOLUTION = "solutions/velocity/mdp/observations.py"
 HANDOUT = "handouts/assignment.md"
 
-TOY_ENTRY = '  _obs("O12", "base_height", 2, "1", asset_cfg=ASSET),\n'
+TOY_ENTRY = '  _obs("O13", "base_height", 2, "1", asset_cfg=ASSET),\n'
 TOY_SOLUTION = '''
 
 def base_height(env: ManagerBasedRlEnv, asset_cfg: SceneEntityCfg = _ROBOT) -> torch.Tensor:
-  """TODO(O12): the trunk origin's world height z [m], as a column. Returns (N, 1).
+  """TODO(O13): the trunk origin's world height z [m], as a column. Returns (N, 1).
 
   Hint: env.scene[asset_cfg.name].data.root_link_pos_w; keep the last axis with [:, 2:3].
   """
@@ -32,7 +32,7 @@ def base_height(env: ManagerBasedRlEnv, asset_cfg: SceneEntityCfg = _ROBOT) -> t
   return env.scene[asset_cfg.name].data.root_link_pos_w[:, 2:3]
   ### END SOLUTION
 '''
-TOY_SECTION = """### O12 — base_height (2 points)
+TOY_SECTION = """### O13 — base_height (2 points)
 
 The trunk origin's world height z [m] of the entity `asset_cfg` names, as a `(num_envs, 1)`
 column.
@@ -113,7 +113,7 @@ def _add_the_toy_todo(root: Path) -> None:
     "| R1 | track_linear_velocity | rewards.py | 5 |",
   )
   row = "| O11 | foot_contact_forces | observations.py | 2 |\n"
-  _edit(root, HANDOUT, row, row + "| O12 | base_height | observations.py | 2 |\n")
+  _edit(root, HANDOUT, row, row + "| O13 | base_height | observations.py | 2 |\n")
   _edit(root, HANDOUT, "### Terminations (T1–T3)", TOY_SECTION + "### Terminations (T1–T3)")
 
 
@@ -128,14 +128,14 @@ def test_a_toy_todo_flows_through_stubs_cases_check_grader_and_rubric(tmp_path):
   result = json.loads(run.stdout.split("RESULT ", 1)[1])
 
   stub = (root / "student/trotlab/tasks/velocity/mdp/observations.py").read_text()
-  assert 'raise TodoNotImplemented("O12")' in stub and "root_link_pos_w[:, 2:3]" not in stub
+  assert 'raise TodoNotImplemented("O13")' in stub and "root_link_pos_w[:, 2:3]" not in stub
   assert (root / "student/trotlab/grading/public_cases/public_tumble.npz").is_file()
-  assert result["reference_public"]["O12"] == "pass"
+  assert result["reference_public"]["O13"] == "pass"
   assert set(result["reference_public"].values()) == {"pass"}
-  assert result["stubs_public"]["O12"] == "TODO"
-  assert result["reference_grade"]["O12"] == [2, 2]
+  assert result["stubs_public"]["O13"] == "TODO"
+  assert result["reference_grade"]["O13"] == [2, 2]
   assert sum(score for score, _ in result["reference_grade"].values()) == 100
-  assert result["stubs_grade"]["O12"][0] == 0
+  assert result["stubs_grade"]["O13"][0] == 0
   assert sum(score for score, _ in result["stubs_grade"].values()) == 0
 
   handout_test = subprocess.run(

@@ -23,7 +23,7 @@ import numpy as np
 import torch
 
 from trotlab.grading import probes, protocol
-from trotlab.grading.todos import FILES, LATER_FILES, assignment_of
+from trotlab.grading.todos import FILES, LATER_FILES
 from trotlab.tasks.velocity.mdp import load_mdp_file
 from trotlab.utils.todo import TodoNotImplemented
 
@@ -94,7 +94,7 @@ def _env_key(task: dict, case: dict) -> tuple:
   every other TODO of an assignment)."""
   if task["kind"] in ("curriculum", "terrain_curriculum"):
     return (task["todo"], case["id"])
-  return (assignment_of(task["todo"]).name, case["num_envs"], case["names"])
+  return (task["assignment"], case["num_envs"], case["names"])
 
 
 def build_envs(job: dict) -> dict[tuple, object]:
@@ -105,7 +105,9 @@ def build_envs(job: dict) -> dict[tuple, object]:
     for case in task["cases"]:
       key = _env_key(task, case)
       if key not in envs:
-        envs[key] = probes.build_env(case["num_envs"], task["todo"], case["params"], case["names"])
+        envs[key] = probes.build_env(
+          case["num_envs"], task["todo"], case["params"], case["names"], task["assignment"]
+        )
   return envs
 
 

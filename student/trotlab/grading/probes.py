@@ -33,7 +33,7 @@ import numpy as np
 import torch
 
 from trotlab.envs.manager_based_rl_env import ManagerBasedRlEnv
-from trotlab.grading import canned, todos
+from trotlab.grading import canned
 from trotlab.grading.snapshot import (
   apply_snapshot,
   command_name,
@@ -356,13 +356,15 @@ def probe_terrain_levels(env: ManagerBasedRlEnv, func: Callable, params: dict) -
   return {"value": torch.stack(rows).numpy()}
 
 
-def build_env(num_envs: int, todo: str, params: dict, names: str) -> ManagerBasedRlEnv:
+def build_env(
+  num_envs: int, todo: str, params: dict, names: str, assignment: str
+) -> ManagerBasedRlEnv:
   """The canned env a probe runs in (no student term is part of it), named as the name set
-  ``names`` says (trotlab.grading.protocol.NAME_SETS), of the TODO's assignment."""
+  ``names`` says (trotlab.grading.protocol.NAME_SETS), of ``assignment``'s task (the job names
+  it: the child needs no registry entry of the TODO)."""
   ranges = None
   if todo == "K1":
     ranges = Ranges(**{k: tuple(v) for k, v in params["initial_ranges"].items()})
-  assignment = todos.assignment_of(todo).name
   env = canned.build_env(
     num_envs, ranges=ranges, names=canned.names_of(names), assignment=assignment
   )

@@ -2,8 +2,9 @@
 
 A job folder (JOB_DIR) holds, written by the grader (trusted):
   job.json              {"tasks": [task, ...]}; a task: {"todo", "kind", "file", "name",
-                        "cases": [{"id", "num_envs", "params", "inputs", "names"}]} (``job``,
-                        ``task``, ``job_case``); "inputs" is a path relative to JOB_DIR or
+                        "assignment", "cases": [{"id", "num_envs", "params", "inputs",
+                        "names"}]} (``job``, ``task``, ``job_case``); "assignment": whose
+                        canned env its cases run in; "inputs" is a path relative to JOB_DIR or
                         null; "names": the name set of the case's canned env
   submission/<file>.py  the submission's five MDP files
   inputs/<case>.npz     a case's snapshot sequence (never the expected values)
@@ -25,7 +26,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from trotlab.grading.todos import Todo
+from trotlab.grading.todos import Todo, assignment_of
 
 CHILD_MODULE = "trotlab.grading.child"
 JOB_FILE = "job.json"
@@ -120,6 +121,7 @@ def task(todo: Todo, cases: list[dict]) -> dict:
     "kind": todo.kind,
     "file": todo.file,
     "name": todo.name,
+    "assignment": assignment_of(todo.todo).name,
     "cases": cases,
   }
 

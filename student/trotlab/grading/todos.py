@@ -294,7 +294,7 @@ ROUGH_TODOS: tuple[Todo, ...] = (
 @dataclasses.dataclass(frozen=True)
 class Assignment:
   name: str
-  """"flat" or "rough": ``--assignment`` of ``check`` and ``grade.py``."""
+  """"flat" or "rough": the ``--assignment`` of ``check``, ``submit`` and the grader."""
   title: str
   task: str
   """The task whose MDP the assignment's TODOs are part of."""
@@ -351,6 +351,17 @@ LATER_FILES: tuple[str, ...] = tuple(
 )
 """The later assignments' student files (a first-assignment submission has none of them)."""
 TOTAL_POINTS = FIRST.total_points
+
+
+def add_assignment_option(parser) -> None:
+  """The ``--assignment`` option of ``check``, ``submit`` and the grader (an argparse parser)."""
+  parser.add_argument(
+    "--assignment",
+    choices=tuple(ASSIGNMENTS),
+    default=FIRST.name,
+    help="flat (the first assignment, the default) or rough (the second: the rough task's"
+    " terrain.py)",
+  )
 
 
 def task_files(task: str) -> tuple[str, ...]:

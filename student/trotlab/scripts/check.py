@@ -13,7 +13,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from trotlab.grading.todos import ASSIGNMENTS
+from trotlab.grading.todos import ASSIGNMENTS, add_assignment_option
 
 STATUS = {"pass": "pass", "fail": "FAIL", "TODO": "TODO", "error": "ERROR"}
 
@@ -27,12 +27,7 @@ def main(argv: list[str] | None = None) -> int:
     default="student",
     help="student (default), a folder with the MDP files, or solutions (the instructor's copy only)",
   )
-  parser.add_argument(
-    "--assignment",
-    choices=tuple(ASSIGNMENTS),
-    default="flat",
-    help="whose TODOs to check: flat (the first assignment, the default) or rough (the second)",
-  )
+  add_assignment_option(parser)
   args = parser.parse_args(sys.argv[1:] if argv is None else argv)
 
   from trotlab.scripts.common import select_mdp

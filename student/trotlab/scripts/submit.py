@@ -29,7 +29,7 @@ import zipfile
 from pathlib import Path
 from typing import NoReturn
 
-from trotlab.grading.todos import ASSIGNMENTS
+from trotlab.grading.todos import ASSIGNMENTS, add_assignment_option
 
 NOTEBOOK_NAME = "go1_velocity.ipynb"
 """The notebook's name in the zip: the grader looks for this name first."""
@@ -163,12 +163,7 @@ def main(argv: list[str] | None = None) -> int:
     default="student",
     help="student (default: your MDP folder) or a folder with the five files",
   )
-  parser.add_argument(
-    "--assignment",
-    choices=tuple(ASSIGNMENTS),
-    default="flat",
-    help="flat (the first assignment, the default) or rough (the second: terrain.py alone)",
-  )
+  add_assignment_option(parser)
   args = parser.parse_args(sys.argv[1:] if argv is None else argv)
   if args.assignment != "flat" and args.notebook is not None:
     refuse("--notebook: the second assignment has no notebook. Nothing was written.")
