@@ -1,8 +1,8 @@
 """The canned env every probe runs in, and the start of the public "tumble" case.
 
 ``build_env`` builds the Go1 play env of an assignment's task (the flat one; the rough one, with
-its terrain and height scans, for the second assignment) with every MDP term removed (no student code runs while a
-state is produced or replayed). ``start_state`` and ``actions_at`` are the public tumble case's
+its terrain and height scans, for the second assignment) with every MDP term removed (no student
+code runs while a state is produced or replayed). ``start_state`` and ``actions_at`` are the public tumble case's
 recipe (the grader's recorder steps it 30 times, 0.6 s): env 0 steps in place yawed, env 1 falls
 from 15 cm pitched and rolled, env 2 starts rolled by 75 degrees and topples onto its side
 (non-foot contacts). Terms are called on these states through the same EntityData,
@@ -75,7 +75,8 @@ def build_env(
   """The canned env: the Go1 play config of ``assignment``'s task, ``num_envs`` envs (3 for the
   recipe), a scripted command, one framework reward (action_rate_l2, for curricula), no
   observations, terminations, events or curricula; everything named as ``names`` says (module
-  docstring). On the rough task's play terrain env i stands on tile type i % 6, levels spread."""
+  docstring). On the rough task's play terrain env i stands on a tile of type i % 6, its level
+  drawn with the terrain's seed (the same in every canned env)."""
   cfg = get_task(check_assignment(assignment).task).env_cfg(play=True, device="cpu")
   cfg.scene.num_envs = num_envs
   (robot,) = cfg.scene.entities.values()

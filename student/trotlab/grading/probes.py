@@ -42,6 +42,7 @@ from trotlab.grading.snapshot import (
   reward_name,
   robot_name,
   snapshot_at,
+  tracks_air_time,
 )
 from trotlab.managers import SceneEntityCfg
 
@@ -98,7 +99,7 @@ def _watched(env: ManagerBasedRlEnv) -> list[torch.Tensor]:
   sim = env.sim  # sensordata through the Simulation: forwarded after apply_snapshot's write
   tensors = [sim.qpos, sim.qvel, sim.sensordata]
   for sensor in env.scene.sensors.values():
-    if getattr(sensor.cfg, "track_air_time", False):  # contact sensors; height scans have none
+    if tracks_air_time(sensor):
       tensors += [sensor.data.current_air_time, sensor.data.last_air_time]
       tensors += [sensor.data.current_contact_time, sensor.data.last_contact_time]
   tensors += [env.action_manager.action, env.action_manager.prev_action]

@@ -34,14 +34,15 @@ def _only(kind: str, names: list[str]) -> str:
   return names[0]
 
 
+def tracks_air_time(sensor) -> bool:
+  """A contact sensor that tracks air time (a height scan has no such setting)."""
+  return getattr(sensor.cfg, "track_air_time", False)
+
+
 def air_time_sensor(env: ManagerBasedRlEnv):
   """The env's contact sensor that tracks air time (the feet's)."""
   sensors = env.scene.sensors
-  return sensors[
-    _only(
-      "air-time sensor", [n for n, s in sensors.items() if getattr(s.cfg, "track_air_time", False)]
-    )
-  ]
+  return sensors[_only("air-time sensor", [n for n, s in sensors.items() if tracks_air_time(s)])]
 
 
 def robot_name(env: ManagerBasedRlEnv) -> str:
