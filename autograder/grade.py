@@ -99,7 +99,7 @@ def grade_one(
   ``slots``: the cores its training check may use, shared by the submissions graded at once
   (None: a pool of its own). A later ``assignment`` than the first has term checks only."""
   rubric = load_rubric()
-  skip_training = skip_training or assignment is not FIRST
+  skip_training = skip_training or not assignment.graded_whole
   report: dict = {
     "version": REPORT_VERSION,
     "student": sub.student,
@@ -140,7 +140,7 @@ def grade_one(
         "phases": result.phases,
       }
     report["training"] = training
-  report["notebook"] = grade_notebook(sub, rubric) if assignment is FIRST else None
+  report["notebook"] = grade_notebook(sub, rubric) if assignment.graded_whole else None
   parts = [sum(t["score"] for t in report["terms"])]
   maxima = [sum(t["max_score"] for t in report["terms"])]
   if training is not None:
@@ -212,7 +212,7 @@ def _is_current(
     and report.get("submission_sha256") == sub.digest()
     and report.get("grader_sha256") == grader_digest(profile, assignment)
     and report.get("profile") == profile
-    and report.get("skip_training") == (skip_training or assignment is not FIRST)
+    and report.get("skip_training") == (skip_training or not assignment.graded_whole)
     and report.get("assignment", FIRST.name) == assignment.name
   )
   return report if same else None
@@ -270,8 +270,8 @@ def main(argv: list[str] | None = None) -> int:
   if args.jobs < 1:
     parser.error("--jobs must be at least 1")
   assignment = ASSIGNMENTS[args.assignment]
-  if assignment is not FIRST:
-    args.skip_training = True  # the second assignment has no training check
+  if not assignment.graded_whole:
+    args.skip_training = True  # term checks only
   sandbox.require_isolation = args.require_isolation
   sandbox.prepare_host()
   try:

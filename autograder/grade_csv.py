@@ -19,8 +19,9 @@ from trotlab.grading.todos import FIRST, Assignment
 
 
 def rubric_parts(rubric: dict, assignment: Assignment) -> dict:
-  """The rubric's training and notebook items that ``assignment`` has (the second has none)."""
-  if assignment is FIRST:
+  """The rubric's training and notebook items that ``assignment`` has (none unless it is
+  graded whole)."""
+  if assignment.graded_whole:
     return rubric
   return {"training": {}, "notebook": {}}
 

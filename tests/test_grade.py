@@ -80,7 +80,9 @@ def test_class_of_five_two_jobs_exact_reports(klass, tmp_path, capsys):
   printed = capsys.readouterr().out
   assert "5 of 5 submissions to grade" in printed and "ETA" in printed
 
-  # Resumable and deterministic: a second run grades nothing; --force regrades to the same bytes.
+  # Resumable and deterministic: a second run grades nothing; a changed submission is graded
+  # again, and changed back it grades to the same bytes (alice and erin, the same files graded in
+  # two children, already agree; --force is tested on the second assignment's smaller class).
   before = {p.name: p.read_text() for p in reports.iterdir()}
   assert grade.main([str(klass), "--out", str(out), "--jobs", "2", "--skip-training"]) == 0
   assert "0 of 5 submissions to grade" in capsys.readouterr().out
@@ -89,14 +91,13 @@ def test_class_of_five_two_jobs_exact_reports(klass, tmp_path, capsys):
   assert "1 of 5 submissions to grade" in capsys.readouterr().out
   assert out.read_text().splitlines()[3].startswith("carol,47,100,47,")
   (klass / "carol" / "rewards.py").write_text((STUBS / "rewards.py").read_text())
-  assert (
-    grade.main([str(klass), "--out", str(out), "--jobs", "2", "--skip-training", "--force"]) == 0
-  )
+  assert grade.main([str(klass), "--out", str(out), "--jobs", "2", "--skip-training"]) == 0
+  assert "1 of 5 submissions to grade" in capsys.readouterr().out
   assert {p.name: p.read_text() for p in reports.iterdir()} == before
   assert out.read_text() == EXPECTED_CSV
 
 
-def test_the_second_assignment_is_graded_on_terrain_py_alone(tmp_path):
+def test_the_second_assignment_is_graded_on_terrain_py_alone(tmp_path, capsys):
   """--assignment rough: terrain.py's TODOs only, term checks only; a first-assignment hand-in
   (no terrain.py) scores zero with a message."""
   subs = tmp_path / "rough"
@@ -104,15 +105,27 @@ def test_the_second_assignment_is_graded_on_terrain_py_alone(tmp_path):
   _copy_files(STUBS, subs / "bob", names=("terrain",))
   _copy_files(SOLUTIONS, subs / "carol")
   out = tmp_path / "rough.csv"
-  assert grade.main([str(subs), "--out", str(out), "--assignment", "rough"]) == 0
+  assert grade.main([str(subs), "--out", str(out), "--assignment", "rough", "--jobs", "2"]) == 0
   assert out.read_text() == (
     "student,score,max_score,terms,training,notebook,O12,R9,K3,messages\n"
     "alice,30,30,30,,,8,10,12,\n"
     "bob,0,30,0,,,0,0,0,\n"
     "carol,0,30,0,,,0,0,0,terrain.py is missing: its TODOs score zero\n"
   )
-  alice = json.loads((tmp_path / "rough_reports" / "alice.json").read_text())
+  reports = tmp_path / "rough_reports"
+  alice = json.loads((reports / "alice.json").read_text())
   assert (alice["assignment"], alice["training"], alice["notebook"]) == ("rough", None, None)
+  # --force regrades every submission, to the same bytes.
+  before = {p.name: p.read_text() for p in reports.iterdir()}
+  csv = out.read_text()
+  capsys.readouterr()
+  assert (
+    grade.main([str(subs), "--out", str(out), "--assignment", "rough", "--jobs", "2", "--force"])
+    == 0
+  )
+  assert "3 of 3 submissions to grade" in capsys.readouterr().out
+  assert {p.name: p.read_text() for p in reports.iterdir()} == before
+  assert out.read_text() == csv
 
 
 def test_bad_input_is_refused_with_a_message(tmp_path):

@@ -301,6 +301,9 @@ class Assignment:
   handout: str
   """Its handout, from the repository's root."""
   todos: tuple[Todo, ...]
+  graded_whole: bool = False
+  """Whether the grader also trains its MDP (the training check) and grades its notebook; when
+  False, its score is the term checks alone and its hand-in has no notebook."""
 
   @property
   def check_command(self) -> str:
@@ -329,6 +332,7 @@ ASSIGNMENTS: dict[str, Assignment] = {
     "Mjlab-Velocity-Flat-Unitree-Go1",
     "handouts/assignment.md",
     FLAT_TODOS,
+    graded_whole=True,
   ),
   "rough": Assignment(
     "rough",

@@ -165,8 +165,9 @@ def main(argv: list[str] | None = None) -> int:
   )
   add_assignment_option(parser)
   args = parser.parse_args(sys.argv[1:] if argv is None else argv)
-  if args.assignment != "flat" and args.notebook is not None:
-    refuse("--notebook: the second assignment has no notebook. Nothing was written.")
+  has_notebook = ASSIGNMENTS[args.assignment].graded_whole
+  if not has_notebook and args.notebook is not None:
+    refuse(f"--notebook: the {args.assignment} assignment has no notebook. Nothing was written.")
 
   from trotlab.tasks.velocity.mdp import resolve_mdp_dir
 
@@ -196,7 +197,7 @@ def main(argv: list[str] | None = None) -> int:
   width = max(len(name) for name in members)
   for name, path in members.items():
     print(f"  {name:<{width}} {path.stat().st_size:>10,} bytes  from {shown(path)}")
-  if args.notebook is None and args.assignment == "flat":
+  if args.notebook is None and has_notebook:
     print(
       f"  (no notebook: the hand-in holds your answered {NOTEBOOK_NAME} too; add --notebook PATH"
       " to pack it)"
