@@ -73,7 +73,10 @@ def unitree_go1_rough_env_cfg(
   mdp = load_mdp("student") if mdp is None else mdp
   cfg = unitree_go1_flat_env_cfg(play=False, device=device, mdp=mdp)
   cfg.scene.terrain = TerrainCfg(generator=ROUGH_TERRAIN, max_init_level=4)
-  cfg.scene.sensors[HEIGHT_SCAN] = HeightScanCfg(body="trunk")
+  # 0.2 m apart (9 x 6 = 54 rays), not mjlab's 0.1 m (187): on the CPU a ray against the height
+  # field costs about a microsecond, and 187 rays were 43% of a rough env step
+  # (docs/benchmarks.md, "Rough terrain"). The stairs' 0.3 m treads still show.
+  cfg.scene.sensors[HEIGHT_SCAN] = HeightScanCfg(body="trunk", resolution=0.2)
   cfg.observations["critic"].terms["height_scan"] = ObservationTermCfg(
     func=mdp.height_scan, params={"sensor_name": HEIGHT_SCAN}
   )
