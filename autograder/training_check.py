@@ -84,7 +84,7 @@ PROFILES = {
   # 2-core CPU grader, warm start (the default): the training starts from a checkpoint of the
   # reference that stands but does not walk yet (configuration N, seed 101, iteration 100),
   # resumes the curricula's clock there (100 iterations x 24 env steps) and trains
-  # configuration N (M with 3 PPO epochs). Calibration: docs/grading.md (10 of 10 seeds).
+  # configuration N (M with 3 PPO epochs). Calibration: docs/grading.md (19 of 20 seeds).
   "cpu_warm": TrainingProfile(
     name="cpu_warm",
     device="cpu",
