@@ -97,7 +97,7 @@ def grade_one(
 ) -> dict:
   """The report of one submission (a JSON-ready dict; no timings, so it is deterministic).
   ``slots``: the cores its training check may use, shared by the submissions graded at once
-  (None: a pool of its own). A later ``assignment`` than the first has term checks only."""
+  (None: a pool of its own). An ``assignment`` not graded whole has term checks only."""
   rubric = load_rubric()
   skip_training = skip_training or not assignment.graded_whole
   report: dict = {

@@ -320,6 +320,8 @@ def test_gradescope_zip_and_results_format(tmp_path):
   assert modes["run_autograder"] & 0o111 and modes["setup.sh"] & 0o111
   assert "autograder/hidden/walk.npz" in names and "autograder/public/rubric.toml" in names
   assert not any(n.startswith(("solutions/", "tests/")) for n in names)
+  with zipfile.ZipFile(zip_path) as archive:
+    assert archive.read(run.ASSIGNMENT_FILE) == b"flat\n"
 
   submission = tmp_path / "submission"
   write_mutant(next(m for m in MUTANTS if m.category == "sign"), submission)
@@ -337,6 +339,25 @@ def test_gradescope_zip_and_results_format(tmp_path):
   assert sum(t["score"] for t in results["tests"]) == results["score"]
   r2 = next(t for t in results["tests"] if t["name"].startswith("TODO(R2)"))
   assert r2["score"] == 0 and "[sign]" in r2["output"]
+
+
+def test_a_gradescope_zip_of_the_second_assignment_grades_terrain_py(tmp_path, monkeypatch):
+  """build --assignment rough writes the assignment's name into the zip; run, started as
+  run_autograder starts it (no --assignment), grades that assignment: terrain.py's three TODOs."""
+  from autograder.gradescope import build, run
+  from trotlab.grading.todos import ASSIGNMENTS
+
+  source = tmp_path / "source"
+  with zipfile.ZipFile(build.build(tmp_path / "rough.zip", ASSIGNMENTS["rough"])) as archive:
+    archive.extract(run.ASSIGNMENT_FILE, source)
+  monkeypatch.setattr(run, "ROOT", source)
+  _copy_files(SOLUTIONS, tmp_path / "submission", names=("terrain",))
+  results_file = tmp_path / "results.json"
+  args = ["--submission", str(tmp_path / "submission"), "--results", str(results_file)]
+  assert run.main(args) == 0
+  results = json.loads(results_file.read_text())
+  assert [t["name"].split()[0] for t in results["tests"]] == ["TODO(O12)", "TODO(R9)", "TODO(K3)"]
+  assert results["score"] == 30 and all(t["score"] == t["max_score"] for t in results["tests"])
 
 
 def test_notebook_points_are_merged_into_the_report_and_csv(tmp_path):

@@ -4,6 +4,7 @@ is for a student: one line per training iteration (rsl-rl's block with --verbose
 network printout, no git messages or folder, no warnings from our own calls, progress bars."""
 
 import json
+import shutil
 import subprocess
 import sys
 
@@ -207,3 +208,46 @@ def test_play_records_a_video_headless(tmp_path):
   assert "10/10 frames" in result.stderr, "the progress bar's last state"
   missing = run_cli("trotlab.scripts.play", TASK, "--mdp", "solutions", cwd=tmp_path)
   assert missing.returncode != 0 and "--agent trained needs --checkpoint-file" in missing.stderr
+
+
+def test_ctrl_c_keeps_the_last_finished_iteration(tmp_path, monkeypatch, capsys):
+  """Ctrl-C during training (here: after the second iteration's log line) saves that iteration's
+  policy and says how to watch it and train on; exit status 130. A Ctrl-C before the first
+  iteration finished leaves no run folder behind."""
+  import pytest
+
+  from trotlab.rl.runner import ProgressLogger
+  from trotlab.scripts import train
+
+  logged = ProgressLogger.log
+
+  def log_then_stop(self, it, *args, **kwargs):
+    logged(self, it, *args, **kwargs)
+    if it == stop_after - 1:
+      raise KeyboardInterrupt
+
+  monkeypatch.setattr(ProgressLogger, "log", log_then_stop)
+  logs = tmp_path / "logs"
+  argv = [TASK, *TINY_TRAINING, "--agent.max-iterations", "5", "--agent.save-interval", "50"]
+  argv += ["--log-root", str(logs)]
+  monkeypatch.setattr(sys, "argv", ["train", *argv])
+  stop_after = 2
+  with pytest.raises(SystemExit) as stopped:
+    train.main()
+  assert stopped.value.code == 130
+  (run,) = (logs / "go1_velocity").iterdir()
+  assert sorted(p.name for p in run.glob("model_*.pt")) == ["model_0.pt", "model_1.pt"]
+  assert torch.load(run / "model_1.pt")["iter"] == 1  # saved by the stop, not the interval
+  printed = capsys.readouterr().out
+  assert "stopped after iteration 2: saved" in printed
+  assert f"uv run play {TASK} --checkpoint-file {run / 'model_1.pt'}" in printed
+  assert "--agent.resume True" in printed
+
+  shutil.rmtree(logs)
+  monkeypatch.setattr(
+    ProgressLogger, "log", lambda *a, **k: (_ for _ in ()).throw(KeyboardInterrupt)
+  )
+  with pytest.raises(SystemExit):
+    train.main()
+  assert not any((logs / "go1_velocity").iterdir())
+  assert "stopped before the first iteration finished" in capsys.readouterr().out

@@ -1,12 +1,15 @@
 """Grade one Gradescope submission and write results.json in Gradescope's format.
 
   python -m autograder.gradescope.run --submission DIR --results FILE [--profile cpu|gpu]
-                                      [--skip-training]
+                                      [--skip-training] [--assignment flat|rough]
 
 One Gradescope test per TODO (term checks, with the feedback grade.py writes), per training
 phase and no-fall, and per autograded notebook exercise. Written answers (W*) are graded by
 hand in Gradescope and are not listed. Student code runs only in the sandbox (it cannot write
 the results file: it runs as another user, and this file is written last, atomically).
+
+The assignment graded is the one the autograder zip was built for (``build --assignment``
+writes its name into the zip as ASSIGNMENT_FILE); without that file, the first.
 """
 
 from __future__ import annotations
@@ -19,6 +22,17 @@ from pathlib import Path
 
 from autograder.grade import grade_one, read_submission
 from autograder.training_check import DEFAULT_PROFILE, PROFILES
+from trotlab.grading.todos import ASSIGNMENTS, FIRST, add_assignment_option
+
+ROOT = Path(__file__).resolve().parents[2]
+ASSIGNMENT_FILE = "assignment.txt"
+"""At the zip's root (Gradescope's /autograder/source): the name of the assignment it grades."""
+
+
+def built_for() -> str:
+  """The assignment the zip was built for (its ASSIGNMENT_FILE), else the first."""
+  path = ROOT / ASSIGNMENT_FILE
+  return path.read_text().strip() if path.is_file() else FIRST.name
 
 
 def results_from_report(report: dict) -> dict:
@@ -75,11 +89,15 @@ def main(argv: list[str] | None = None) -> int:
   parser.add_argument("--results", type=Path, required=True)
   parser.add_argument("--profile", default=DEFAULT_PROFILE, choices=sorted(PROFILES))
   parser.add_argument("--skip-training", action="store_true")
+  add_assignment_option(parser)
+  parser.set_defaults(assignment=built_for())
   args = parser.parse_args(argv)
-  sub = read_submission(args.submission)
+  assignment = ASSIGNMENTS[args.assignment]
+  sub = read_submission(args.submission, assignment.files)
   sub.student = "submission"
   try:
-    results = results_from_report(grade_one(sub, args.profile, args.skip_training))
+    report = grade_one(sub, args.profile, args.skip_training, assignment=assignment)
+    results = results_from_report(report)
   except Exception:  # Gradescope must get a results file: a grader fault is reported, not hidden
     traceback.print_exc()
     results = {

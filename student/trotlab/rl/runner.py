@@ -86,6 +86,8 @@ class ProgressLogger(Logger):
     self.verbose = verbose
     self.git_status_repos = []
     self._start = time.monotonic()
+    self.iterations_logged = 0
+    """Iterations finished (updated and logged) in this process."""
 
   def init_logging_writer(self) -> None:
     # learn() calls this right before its first iteration: the clock of elapsed and ETA.
@@ -110,6 +112,7 @@ class ProgressLogger(Logger):
     return torch.cat(values).mean().item() if values else None
 
   def log(self, it: int, start_it: int, total_it: int, *args, **kwargs) -> None:
+    self.iterations_logged += 1
     if self.verbose:
       super().log(it, start_it, total_it, *args, **kwargs)
       return

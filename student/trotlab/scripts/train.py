@@ -142,6 +142,7 @@ def run_train(task: str, cfg: TrainCfg) -> Path:
     f"logging to {run_dir}"
   )
 
+  runner = None
   try:
     env = ManagerBasedRlEnv(cfg.env)
     vec_env = RslRlVecEnvWrapper(env, clip_actions=agent.clip_actions)
@@ -155,6 +156,9 @@ def run_train(task: str, cfg: TrainCfg) -> Path:
       print(f"[trotlab] distilling a student from the teacher {teacher_path}")
       runner.load(str(teacher_path), map_location=device)  # the teacher's actor only
     runner.learn(num_learning_iterations=agent.max_iterations, init_at_random_ep_len=True)
+  except KeyboardInterrupt:
+    keep_interrupted_run(runner, run_dir, task)
+    raise SystemExit(130) from None
   except Exception:
     # rsl-rl saves model_<it>.pt after the first iteration: without one, the folder holds
     # nothing to look at or resume from, only a run that never trained.
@@ -167,6 +171,25 @@ def run_train(task: str, cfg: TrainCfg) -> Path:
     print(f"[trotlab] exported {onnx_path} and {jit_path}")
   env.close()
   return run_dir
+
+
+def keep_interrupted_run(runner, run_dir: Path, task: str) -> None:
+  """Ctrl-C: save the policy of the last finished iteration (rsl-rl saves only every
+  save_interval iterations) and say how to go on; with no finished iteration, remove the run."""
+  if runner is None or runner.logger.iterations_logged == 0:
+    shutil.rmtree(run_dir, ignore_errors=True)
+    print(f"\n[trotlab] stopped before the first iteration finished; removed {run_dir}")
+    return
+  # rsl-rl counts the last iteration whose update finished (a stop inside an update keeps the
+  # part of it already applied, as any checkpoint of a stopped run would).
+  it = runner.current_learning_iteration
+  path = run_dir / f"model_{it}.pt"
+  runner.save(str(path))
+  print(
+    f"\n[trotlab] stopped after iteration {it + 1}: saved {path}\n"
+    f"  watch it:    uv run play {task} --checkpoint-file {path}\n"
+    f"  train on:    uv run train {task} --agent.resume True (resumes the newest run)"
+  )
 
 
 @friendly_errors
