@@ -104,6 +104,17 @@ VARIANTS: dict[str, Variant] = {
       ),
     ),
     Variant(
+      name="contact_always_fires",
+      mistake="T3 tests found >= 0 (not > 0): it fires on every step, touching or not",
+      edits=(
+        Edit(
+          "terminations.py",
+          "torch.any(env.scene[sensor_name].data.found > 0, dim=1)",
+          "torch.any(env.scene[sensor_name].data.found >= 0, dim=1)",
+        ),
+      ),
+    ),
+    Variant(
       name="commands_never_resampled",
       mistake=(
         "C1 writes the drawn twists into a copy (fancy indexing): the commands stay zero but"

@@ -100,6 +100,14 @@ def test_world_frame_variants(envs):
   torch.testing.assert_close(term(env, "observations", "base_ang_vel"), data.root_link_ang_vel_w)
 
 
+def test_contact_always_fires(envs):
+  """Robots that stand on their feet: the reference's T3 does not fire, the variant's does.
+  (Before test_tilt_never_fires, which rolls the robots over.)"""
+  for name, fires in (("reference", False), ("contact_always_fires", True)):
+    env = envs[name]
+    assert term(env, "terminations", "illegal_contact").tolist() == [fires] * NUM_ENVS, name
+
+
 def test_tilt_never_fires(envs):
   for name, fires in (("reference", True), ("tilt_never_fires", False)):
     env = envs[name]
