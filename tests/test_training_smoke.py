@@ -226,6 +226,9 @@ def test_ctrl_c_keeps_the_last_finished_iteration(tmp_path, monkeypatch, capsys)
     if it == stop_after - 1:
       raise KeyboardInterrupt
 
+  def stop_at_once(self, it, *args, **kwargs):
+    raise KeyboardInterrupt
+
   monkeypatch.setattr(ProgressLogger, "log", log_then_stop)
   logs = tmp_path / "logs"
   argv = [TASK, *TINY_TRAINING, "--agent.max-iterations", "5", "--agent.save-interval", "50"]
@@ -244,9 +247,7 @@ def test_ctrl_c_keeps_the_last_finished_iteration(tmp_path, monkeypatch, capsys)
   assert "--agent.resume True" in printed
 
   shutil.rmtree(logs)
-  monkeypatch.setattr(
-    ProgressLogger, "log", lambda *a, **k: (_ for _ in ()).throw(KeyboardInterrupt)
-  )
+  monkeypatch.setattr(ProgressLogger, "log", stop_at_once)
   with pytest.raises(SystemExit):
     train.main()
   assert not any((logs / "go1_velocity").iterdir())

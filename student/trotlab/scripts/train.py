@@ -163,8 +163,7 @@ def run_train(task: str, cfg: TrainCfg) -> Path:
     # rsl-rl saves model_<it>.pt after the first iteration: without one, the folder holds
     # nothing to look at or resume from, only a run that never trained.
     if not any(run_dir.glob("model_*.pt")):
-      shutil.rmtree(run_dir, ignore_errors=True)
-      print(f"[trotlab] training failed before its first iteration; removed {run_dir}")
+      remove_untrained_run(run_dir, "[trotlab] training failed before its first iteration")
     raise
   if cfg.export:
     onnx_path, jit_path = export_policy(runner, run_dir)
@@ -173,12 +172,17 @@ def run_train(task: str, cfg: TrainCfg) -> Path:
   return run_dir
 
 
+def remove_untrained_run(run_dir: Path, why: str) -> None:
+  """A run that never finished an iteration leaves nothing to look at or resume from."""
+  shutil.rmtree(run_dir, ignore_errors=True)
+  print(f"{why}; removed {run_dir}")
+
+
 def keep_interrupted_run(runner, run_dir: Path, task: str) -> None:
   """Ctrl-C: save the policy of the last finished iteration (rsl-rl saves only every
   save_interval iterations) and say how to go on; with no finished iteration, remove the run."""
   if runner is None or runner.logger.iterations_logged == 0:
-    shutil.rmtree(run_dir, ignore_errors=True)
-    print(f"\n[trotlab] stopped before the first iteration finished; removed {run_dir}")
+    remove_untrained_run(run_dir, "\n[trotlab] stopped before the first iteration finished")
     return
   # rsl-rl counts the last iteration whose update finished (a stop inside an update keeps the
   # part of it already applied, as any checkpoint of a stopped run would).
