@@ -11,6 +11,10 @@ docs/grading.md).
       a kept policy's yaw-rate error on pure turns of several rates and both signs (a policy
       that stands still on a turn has an error equal to the commanded rate)
 
+  uv run python -m autograder.benchmark heading-probe docs/data/grading/policies/cpu_warm_obs_world_frame_seed1.pt --variant obs_world_frame
+      a kept policy's tracking evaluation twice: as the protocol runs it (every robot starts at
+      yaw 0) and with the robots' initial headings spread evenly over [-pi, pi)
+
 Variants (autograder/variants.py): the reference, and whole-MDP mistakes a student could make
 (no tracking reward, sign-flipped tracking, world-frame tracking or observations, a tilt
 termination that never fires, commands never written).
@@ -69,9 +73,7 @@ def calibrate(
         folder = write_variant(variant, Path(tmp) / "sub")
         start = time.perf_counter()
         policy = OUT / "policies" / f"{profile_name}_{variant}_seed{seed}.pt"
-        result = run_training_check(
-          folder, profile, keep_policy=policy if variant == "reference" else None, also_at=also_at
-        )
+        result = run_training_check(folder, profile, keep_policy=policy, also_at=also_at)
         wall = time.perf_counter() - start
       runs = {**result.earlier, profile.iterations: result}
       for count, run in sorted(runs.items()):
@@ -131,6 +133,78 @@ def turn_sweep(policies: list[Path], num_envs: int = 16) -> None:
     env.close()
 
 
+def spread_headings(env) -> dict:
+  """Turn every robot of a freshly reset eval env (ManagerBasedRlEnv) in place to its own
+  initial heading, env i at yaw -pi + 2 pi i / num_envs (world frame, about the z axis, at
+  rest), and return the observations recomputed for that state."""
+  import math
+
+  import torch
+
+  robot = env.scene["robot"]
+  n = env.num_envs
+  yaw = torch.arange(n, dtype=torch.float32, device=env.device) * (2 * math.pi / n) - math.pi
+  state = torch.zeros(n, 13, device=env.device)
+  state[:, 0:3] = robot.data.root_link_pos_w
+  state[:, 3] = torch.cos(yaw / 2)  # quaternion w x y z of a pure yaw
+  state[:, 6] = torch.sin(yaw / 2)
+  robot.write_root_state_to_sim(state)
+  env.sim.forward()
+  env.obs_buf = env.observation_manager.compute()
+  return env.obs_buf
+
+
+def turn_after_reset(env) -> None:
+  """Make ``env.reset()`` (which the tracking evaluation calls once, first) end with
+  spread_headings."""
+  reset = env.reset
+
+  def reset_then_turn() -> dict:
+    reset()
+    return spread_headings(env)
+
+  env.reset = reset_then_turn
+
+
+def heading_probe(policies: list[Path], variant: str) -> None:
+  """Print each policy's per-phase errors (mean xy error m/s / mean |wz error| rad/s, a "P" when
+  the phase passes) under the protocol and with the initial headings spread (spread_headings).
+  The policies must have been trained on ``variant``'s MDP (its observations)."""
+  import torch
+
+  from trotlab.envs import ManagerBasedRlEnv
+  from trotlab.evaluation import TrackingEvalCfg, eval_env_cfg, run_tracking_eval
+  from trotlab.rl.policy import load_policy
+  from trotlab.tasks import get_task
+  from trotlab.tasks.velocity.mdp import load_mdp
+
+  spec = get_task(TASK)
+  cfg = TrackingEvalCfg()
+  moving = [phase.name for phase in cfg.phases if any(phase.twist)]
+  print("| policy | start | " + " | ".join(moving) + " | fell |")
+  print("| --- | --- |" + " --- |" * len(moving) + " ---: |")
+  with tempfile.TemporaryDirectory() as tmp:
+    mdp = load_mdp(str(write_variant(variant, Path(tmp) / "mdp")))
+    for path in policies:
+      for start in ("yaw 0", "spread"):
+        env = ManagerBasedRlEnv(
+          eval_env_cfg(spec.env_cfg(play=True, device="cpu", mdp=mdp), cfg), verbose=False
+        )
+        policy = load_policy(path, env, spec.agent_cfg(device="cpu"), device="cpu")
+        if start == "spread":
+          turn_after_reset(env)
+        with torch.inference_mode():
+          phases = run_tracking_eval(env, policy, cfg, progress=False)["phases"]
+        cells = [
+          f"{phases[name]['mean_xy_error']:.3f} / {phases[name]['mean_abs_wz_error']:.3f}"
+          + (" P" if phases[name]["passed"] else "")
+          for name in moving
+        ]
+        fell = max(phase["fell_fraction"] for phase in phases.values())
+        print(f"| {path.name} | {start} | " + " | ".join(cells) + f" | {fell:.0%} |", flush=True)
+        env.close()
+
+
 def main(argv: list[str] | None = None) -> None:
   parser = argparse.ArgumentParser(
     description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -155,11 +229,18 @@ def main(argv: list[str] | None = None) -> None:
   )
   sweep = sub.add_parser("turn-sweep")
   sweep.add_argument("policies", type=Path, nargs="+", help="checkpoints kept by calibrate")
+  probe = sub.add_parser("heading-probe")
+  probe.add_argument("policies", type=Path, nargs="+", help="checkpoints kept by calibrate")
+  probe.add_argument(
+    "--variant", default="reference", choices=sorted(VARIANTS), help="the MDP they trained on"
+  )
   args = parser.parse_args(argv)
   if args.command == "terms":
     bench_terms(args.repeats)
   elif args.command == "turn-sweep":
     turn_sweep(args.policies)
+  elif args.command == "heading-probe":
+    heading_probe(args.policies, args.variant)
   else:
     also_at = tuple(args.also_at)
     calibrate(args.profile, args.seeds, args.variants, args.iterations, also_at, args.time_limit_s)
