@@ -103,34 +103,49 @@ TURN_RATES = (0.2, 0.3, 0.5, 0.7, 1.0, -0.3, -0.5, -1.0)
 """rad/s: the pure turns of turn-sweep (the training check's yaw phase is 0.5)."""
 
 
-def turn_sweep(policies: list[Path], num_envs: int = 16) -> None:
-  """Print each policy's mean |wz error| (rad/s) on each pure turn (0, 0, wz), the reference
-  MDP's observations, 1 s settling then 2 s scored per rate."""
+def evaluate_kept_policy(path: Path, mdp, cfg, spread: bool = False) -> dict:
+  """The tracking evaluation ``cfg`` of the checkpoint ``path`` in a fresh play env of the flat
+  task with the MDP ``mdp`` (trotlab's Mdp, the one the policy trained on), on the CPU; with
+  ``spread``, the robots start at spread headings (spread_headings). Returns the per-phase
+  metrics."""
   import torch
 
   from trotlab.envs import ManagerBasedRlEnv
-  from trotlab.evaluation import TrackingEvalCfg, eval_env_cfg, run_tracking_eval
-  from trotlab.evaluation.tracking import Phase
+  from trotlab.evaluation import eval_env_cfg, run_tracking_eval
   from trotlab.rl.policy import load_policy
   from trotlab.tasks import get_task
+
+  spec = get_task(TASK)
+  env = ManagerBasedRlEnv(
+    eval_env_cfg(spec.env_cfg(play=True, device="cpu", mdp=mdp), cfg), verbose=False
+  )
+  policy = load_policy(path, env, spec.agent_cfg(device="cpu"), device="cpu")
+  if spread:
+    turn_after_reset(env)
+  try:
+    with torch.inference_mode():
+      return run_tracking_eval(env, policy, cfg, progress=False)["phases"]
+  finally:
+    env.close()
+
+
+def turn_sweep(policies: list[Path], num_envs: int = 16) -> None:
+  """Print each policy's mean |wz error| (rad/s) on each pure turn (0, 0, wz), the reference
+  MDP's observations, 1 s settling then 2 s scored per rate."""
+  from trotlab.evaluation import TrackingEvalCfg
+  from trotlab.evaluation.tracking import Phase
   from trotlab.tasks.velocity.mdp import load_mdp
 
   mdp = load_mdp("solutions")
-  spec = get_task(TASK)
   stand = Phase("stand", 1.0, (0.0, 0.0, 0.0))
   turns = tuple(Phase(f"{wz:+.1f}", 3.0, (0.0, 0.0, wz)) for wz in TURN_RATES)
   cfg = TrackingEvalCfg(num_envs=num_envs, phases=(stand, *turns))
   print("| policy | " + " | ".join(f"wz {p.name}" for p in turns) + " |")
   print("| --- |" + " ---: |" * len(turns))
   for path in policies:
-    play_cfg = spec.env_cfg(play=True, device="cpu", mdp=mdp)
-    env = ManagerBasedRlEnv(eval_env_cfg(play_cfg, cfg), verbose=False)
-    policy = load_policy(path, env, spec.agent_cfg(device="cpu"), device="cpu")
-    with torch.inference_mode():
-      phases = run_tracking_eval(env, policy, cfg, progress=False)["phases"]
+    phases = evaluate_kept_policy(path, mdp, cfg)
     errors = [f"{phases[p.name]['mean_abs_wz_error']:.3f}" for p in turns]
     print(f"| {path} | " + " | ".join(errors) + " |", flush=True)
-    env.close()
 
 
 def spread_headings(env) -> dict:
@@ -141,13 +156,15 @@ def spread_headings(env) -> dict:
 
   import torch
 
+  from trotlab.utils.math import quat_from_euler_xyz
+
   robot = env.scene["robot"]
   n = env.num_envs
   yaw = torch.arange(n, dtype=torch.float32, device=env.device) * (2 * math.pi / n) - math.pi
-  state = torch.zeros(n, 13, device=env.device)
+  zero = torch.zeros_like(yaw)
+  state = torch.zeros(n, 13, device=env.device)  # at rest: zero twist
   state[:, 0:3] = robot.data.root_link_pos_w
-  state[:, 3] = torch.cos(yaw / 2)  # quaternion w x y z of a pure yaw
-  state[:, 6] = torch.sin(yaw / 2)
+  state[:, 3:7] = quat_from_euler_xyz(zero, zero, yaw)
   robot.write_root_state_to_sim(state)
   env.sim.forward()
   env.obs_buf = env.observation_manager.compute()
@@ -170,15 +187,9 @@ def heading_probe(policies: list[Path], variant: str) -> None:
   """Print each policy's per-phase errors (mean xy error m/s / mean |wz error| rad/s, a "P" when
   the phase passes) under the protocol and with the initial headings spread (spread_headings).
   The policies must have been trained on ``variant``'s MDP (its observations)."""
-  import torch
-
-  from trotlab.envs import ManagerBasedRlEnv
-  from trotlab.evaluation import TrackingEvalCfg, eval_env_cfg, run_tracking_eval
-  from trotlab.rl.policy import load_policy
-  from trotlab.tasks import get_task
+  from trotlab.evaluation import TrackingEvalCfg
   from trotlab.tasks.velocity.mdp import load_mdp
 
-  spec = get_task(TASK)
   cfg = TrackingEvalCfg()
   moving = [phase.name for phase in cfg.phases if any(phase.twist)]
   print("| policy | start | " + " | ".join(moving) + " | fell |")
@@ -186,23 +197,16 @@ def heading_probe(policies: list[Path], variant: str) -> None:
   with tempfile.TemporaryDirectory() as tmp:
     mdp = load_mdp(str(write_variant(variant, Path(tmp) / "mdp")))
     for path in policies:
-      for start in ("yaw 0", "spread"):
-        env = ManagerBasedRlEnv(
-          eval_env_cfg(spec.env_cfg(play=True, device="cpu", mdp=mdp), cfg), verbose=False
-        )
-        policy = load_policy(path, env, spec.agent_cfg(device="cpu"), device="cpu")
-        if start == "spread":
-          turn_after_reset(env)
-        with torch.inference_mode():
-          phases = run_tracking_eval(env, policy, cfg, progress=False)["phases"]
+      for spread in (False, True):
+        phases = evaluate_kept_policy(path, mdp, cfg, spread=spread)
         cells = [
           f"{phases[name]['mean_xy_error']:.3f} / {phases[name]['mean_abs_wz_error']:.3f}"
           + (" P" if phases[name]["passed"] else "")
           for name in moving
         ]
         fell = max(phase["fell_fraction"] for phase in phases.values())
+        start = "spread" if spread else "yaw 0"
         print(f"| {path.name} | {start} | " + " | ".join(cells) + f" | {fell:.0%} |", flush=True)
-        env.close()
 
 
 def main(argv: list[str] | None = None) -> None:
