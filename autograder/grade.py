@@ -54,7 +54,12 @@ from autograder.term_checks import (  # noqa: E402
   grade_terms,
   load_rubric,
 )
-from autograder.training_check import DEFAULT_PROFILE, PROFILES, run_training_check  # noqa: E402
+from autograder.training_check import (  # noqa: E402
+  DEFAULT_PROFILE,
+  PROFILES,
+  run_training_check,
+  start_checkpoint,
+)
 from autograder.training_slots import TrainingSlots  # noqa: E402
 from trotlab.grading.todos import (  # noqa: E402
   ASSIGNMENTS,
@@ -74,6 +79,9 @@ def grader_digest(profile: str, assignment: Assignment = FIRST) -> str:
   (points), the rubric, the recorded cases, the mutant fingerprints and the training profile
   (with its warm-start checkpoint). A report made with others is not current."""
   h = hashlib.sha256(json.dumps(dataclasses.asdict(PROFILES[profile]), sort_keys=True).encode())
+  start = start_checkpoint(PROFILES[profile])
+  if start is not None:
+    h.update(start.read_bytes())
   h.update(json.dumps([dataclasses.asdict(t) for t in assignment.todos]).encode())
   for folder, pattern in (
     (GRADER_DIR / "public", "rubric.toml"),

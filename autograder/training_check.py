@@ -55,23 +55,20 @@ class TrainingProfile:
   cores allow, each pinned to its own ``threads`` cores."""
   eval_num_envs: int = 64
   chunk: int = 10
-  init_checkpoint: str | None = None
-  """A file of autograder/hidden/: the runner checkpoint (actor, critic, optimizer) the training
-  starts from instead of fresh networks; None: fresh. A warm start from a policy of the
-  reference that stands but does not walk yet skips the ~100 iterations every run spends
-  standing still (docs/grading.md)."""
+  warm_start: bool = True
+  """The task's default start (``agent_cfg(warm_start=True)``): on a CPU the Go1 flat task
+  continues its standing start, trotlab/tasks/velocity/config/go1/standing_start.pt (a policy of
+  the reference that stands but does not walk yet: it skips the ~100 iterations every run spends
+  standing still; docs/grading.md), with its curricula resumed there. False: fresh networks."""
   overrides: tuple[str, ...] = ()
   """``env.PATH=VALUE`` / ``agent.PATH=VALUE`` changes of the task's configs for this check
   (trotlab.utils.overrides), e.g. the PPO epochs of a faster profile."""
-  start_step: int = 0
-  """``env.common_step_counter`` when training starts: a warm start resumes the curricula's clock
-  where the checkpoint's run left it (iterations x the runner's ``num_steps_per_env``), so that
-  the command ranges and reward weights are those the checkpoint was trained up to."""
 
 
 PROFILES = {
-  # 2-core CPU grader from scratch: what `uv run train` trains on a CPU (300 iterations with the
-  # mirror augmentation, about 20 min of training there; the cap is twice that). Thresholds:
+  # 2-core CPU grader from scratch: what `uv run train --from-scratch True` trains on a CPU (300
+  # iterations with the mirror augmentation, about 20 min of training there; the cap is twice
+  # that). Thresholds:
   # DESIGN.md's pass rule. Calibration: docs/grading.md (10 of 10 seeds).
   "cpu": TrainingProfile(
     name="cpu",
@@ -80,11 +77,13 @@ PROFILES = {
     time_limit_s=2400.0,
     max_xy_error=0.2,
     max_yaw_error=0.25,
+    warm_start=False,
   ),
-  # 2-core CPU grader, warm start (the default): the training starts from a checkpoint of the
-  # reference that stands but does not walk yet (configuration N, seed 101, iteration 100),
-  # resumes the curricula's clock there (100 iterations x 24 env steps) and trains
-  # configuration N (M with 3 PPO epochs). Calibration: docs/grading.md (19 of 20 seeds).
+  # 2-core CPU grader, warm start (the default): what `uv run train` trains on a CPU, graded.
+  # The training continues the task's standing start (configuration N, seed 101, iteration 100:
+  # it stands, it does not walk), its curricula resumed there (100 iterations x 24 env steps),
+  # for 50 iterations of configuration N (M with 3 PPO epochs). Calibration: docs/grading.md
+  # (19 of 20 seeds).
   "cpu_warm": TrainingProfile(
     name="cpu_warm",
     device="cpu",
@@ -92,9 +91,6 @@ PROFILES = {
     time_limit_s=900.0,
     max_xy_error=0.2,
     max_yaw_error=0.25,
-    init_checkpoint="standing_checkpoint.pt",
-    overrides=("agent.algorithm.num_learning_epochs=3",),
-    start_step=2400,
   ),
   # One GPU (not calibrated yet: no GPU was available; see docs/grading.md).
   "gpu": TrainingProfile(
@@ -126,6 +122,19 @@ DEFAULT_PROFILE = "cpu_warm"
 
 TASK = "Mjlab-Velocity-Flat-Unitree-Go1"
 HIDDEN = Path(__file__).parent / "hidden"
+
+
+def start_checkpoint(profile: TrainingProfile) -> Path | None:
+  """The runner checkpoint the training of ``profile`` starts from (the task's agent config with
+  the profile's start and agent overrides); None: fresh networks."""
+  from trotlab.tasks import get_task
+  from trotlab.utils.overrides import apply_overrides
+
+  agent = get_task(TASK).agent_cfg(device=profile.device, warm_start=profile.warm_start)
+  apply_overrides({"agent": agent}, tuple(o for o in profile.overrides if o.startswith("agent.")))
+  return Path(agent.init_checkpoint) if agent.init_checkpoint else None
+
+
 STATE_KEYS = ("qpos", "qvel", "qacc_warmstart")
 REPLAY_TOLERANCE = 1e-9
 """Largest |difference| allowed between a recorded state and the grader's step to it. A step of
@@ -270,9 +279,6 @@ def run_training_check(
       if (submission / f"{name}.py").is_file():
         shutil.copy(submission / f"{name}.py", job_dir / "submission" / f"{name}.py")
     job = {"task": TASK, **dataclasses.asdict(profile), "eval_also_at": list(also_at)}
-    if profile.init_checkpoint:
-      job["init_checkpoint"] = "init_checkpoint.pt"
-      shutil.copy(HIDDEN / profile.init_checkpoint, job_dir / job["init_checkpoint"])
     (job_dir / "job.json").write_text(json.dumps(job))
     (job_dir / "out").mkdir()
     memory = None if profile.device.startswith("cuda") else 12 * 2**30
@@ -358,8 +364,9 @@ def _training_summary(job_dir: Path, profile: TrainingProfile) -> str:
   except Exception:  # the child wrote it: nested too deep (RecursionError), wrong types, ...
     return "the training's length is unknown"
   line = f"trained {done} of {profile.iterations} iterations in {seconds:.0f} s"
-  if profile.start_step and isinstance(info.get("env_steps"), int):
-    line += f" (curricula at env steps {profile.start_step}..{info['env_steps']})"
+  start, end = info.get("start_step"), info.get("env_steps")
+  if isinstance(start, int) and isinstance(end, int) and start > 0:
+    line += f" (warm start: curricula at env steps {start}..{end})"
   if done < profile.iterations:
     line += (
       f"; stopped by the profile's time limit ({profile.time_limit_s:.0f} s): this machine, or"

@@ -50,6 +50,10 @@ class TrainBench:
   """Config changes, PATH=VALUE each (see the module docstring)."""
   candidate: Literal["gait_penalty_ramp"] | None = None
   """A named change of the env config (``CANDIDATES``), applied before ``set``."""
+  warm_start: bool = False
+  """The task's own warm start, as `uv run train` on a CPU (``agent_cfg(warm_start=True)``: the
+  standing start, 3 PPO epochs, curricula resumed there); False: the task from scratch
+  (configuration M on a CPU), the setting of the earlier explorations."""
   init_checkpoint: Path | None = None
   """Start from this checkpoint (a runner's model_IT.pt: actor, critic, optimizer) instead of
   fresh networks: the warm-start lever of issue 15."""
@@ -95,6 +99,7 @@ def run_train_bench(cfg: TrainBench) -> dict:
     run_tracking_eval,
     save_tracking_outputs,
   )
+  from trotlab.rl.runner import start_from
   from trotlab.rl.vecenv_wrapper import RslRlVecEnvWrapper
   from trotlab.sim.choice import configure_sim, resolve_device
   from trotlab.tasks import get_task
@@ -104,7 +109,7 @@ def run_train_bench(cfg: TrainBench) -> dict:
   device = resolve_device(cfg.device)
   spec = get_task(cfg.task)
   env_cfg = spec.env_cfg(play=False, device=device, mdp=mdp)
-  agent = spec.agent_cfg(device=device)
+  agent = spec.agent_cfg(device=device, warm_start=cfg.warm_start)
   if cfg.candidate is not None:
     CANDIDATES[cfg.candidate](env_cfg)
   apply_overrides({"env": env_cfg, "agent": agent}, cfg.set)
@@ -124,9 +129,13 @@ def run_train_bench(cfg: TrainBench) -> dict:
   configure_sim(eval_env_config.sim, cfg.sim_backend, device)
   eval_env_config.sim.nthread = cfg.threads
   eval_env = ManagerBasedRlEnv(eval_env_config, verbose=False)
+  start = str(cfg.init_checkpoint or agent.init_checkpoint)
   if cfg.init_checkpoint is not None:
     runner.load(str(cfg.init_checkpoint), map_location=device)
     runner.current_learning_iteration = 0
+  elif agent.init_checkpoint:
+    start_from(runner, env, agent.init_checkpoint, device)
+    runner.current_learning_iteration = 0  # this bench counts its own iterations from 0
   model = runner.alg.get_policy()
 
   def policy(obs):
@@ -139,7 +148,7 @@ def run_train_bench(cfg: TrainBench) -> dict:
     f"actor {agent.actor.hidden_dims}, {samples_per_iter} samples/iteration"
     + (f", candidate {cfg.candidate}" if cfg.candidate else "")
     + (f", changed: {' '.join(cfg.set)}" if cfg.set else "")
-    + (f", from {cfg.init_checkpoint}" if cfg.init_checkpoint else "")
+    + (f", from {start}" if start else "")
   )
   curve, train_time, iteration, first_pass = [], 0.0, 0, None
   max_iterations = cfg.max_iterations or float("inf")
@@ -194,7 +203,7 @@ def run_train_bench(cfg: TrainBench) -> dict:
     "num_envs": env.num_envs,
     "candidate": cfg.candidate,
     "changed": list(cfg.set),
-    "init_checkpoint": str(cfg.init_checkpoint) if cfg.init_checkpoint else None,
+    "init_checkpoint": start or None,
     "start_step": cfg.start_step,
     "samples_per_iteration": samples_per_iter,
     "time_to_pass_s": first_pass["train_time_s"] if first_pass else None,

@@ -32,8 +32,11 @@ TINY_TRAINING = [
   "2",
   "--agent.save-interval",
   "1",
+  "--from-scratch",
+  "True",
 ]
-"""train's options for a 2-iteration run of the reference on 8 envs, checkpoints at 0 and 1."""
+"""train's options for a 2-iteration run of the reference on 8 envs from fresh networks,
+checkpoints at 0 and 1."""
 
 FEET_CONTACT = ContactSensorCfg(
   primary=ContactMatch(mode="geom", pattern=r".*_foot_collision", entity="robot"),

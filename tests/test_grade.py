@@ -192,35 +192,32 @@ def test_a_policy_scored_mid_run_is_the_shorter_profiles_policy(tmp_path):
 
 
 def test_a_warm_started_check_trains_on_from_the_checkpoint_with_its_overrides(tmp_path):
-  """cpu_warm's three fields reach the training child: it continues the hidden checkpoint (the
-  kept model's iteration count goes on from the checkpoint's, and its actor is near the
-  checkpoint's after one iteration: a fresh one is far), resumes the curricula's clock at the
-  profile's start step, and applies the profile's config overrides (a bad one stops the child
-  with the field's name)."""
+  """A profile's start and overrides reach the training child: with the task's warm start (the
+  smoke profile, like cpu_warm) it continues the standing start (the kept model's iteration count
+  goes on from the checkpoint's, and its actor is near the checkpoint's after one iteration: a
+  fresh one is far) with the curricula's clock resumed at its 100 x 24 env steps; a bad override
+  stops the child with the field's name."""
   import dataclasses
 
   import torch
 
-  from autograder.training_check import HIDDEN, PROFILES, run_training_check
+  from autograder.training_check import PROFILES, run_training_check, start_checkpoint
+  from trotlab.tasks.velocity.config.go1.rl_cfg import STANDING_START
 
   _copy_files(SOLUTIONS, tmp_path / "sub")
-  warm = PROFILES["cpu_warm"]
-  assert warm.start_step > 0
-  smoke = dataclasses.replace(
-    PROFILES["smoke"],
-    init_checkpoint=warm.init_checkpoint,
-    overrides=warm.overrides,
-    start_step=warm.start_step,
-  )
+  smoke = PROFILES["smoke"]
+  assert PROFILES["cpu_warm"].warm_start and smoke.warm_start and not PROFILES["cpu"].warm_start
+  assert start_checkpoint(PROFILES["cpu_warm"]) == STANDING_START
+  assert start_checkpoint(PROFILES["cpu"]) is None
   kept = tmp_path / "kept.pt"
   result = run_training_check(tmp_path / "sub", smoke, log=lambda m: None, keep_policy=kept)
   assert result.phases is not None, result.output
   steps_per_iteration = 24  # the Go1 runner's num_steps_per_env
-  end = warm.start_step + smoke.iterations * steps_per_iteration
-  assert f"curricula at env steps {warm.start_step}..{end}" in result.output
-  start = torch.load(HIDDEN / warm.init_checkpoint, weights_only=False)
+  end = 2400 + smoke.iterations * steps_per_iteration
+  assert f"warm start: curricula at env steps 2400..{end}" in result.output
+  start = torch.load(STANDING_START, weights_only=False)
   trained = torch.load(kept, weights_only=False)
-  assert trained["iter"] >= start["iter"] > 0  # rsl-rl counts on from the loaded checkpoint
+  assert trained["iter"] >= start["iter"] == 100  # rsl-rl counts on from the loaded checkpoint
   gaps = {
     name: float((trained["actor_state_dict"][name] - value).abs().max())
     for name, value in start["actor_state_dict"].items()
@@ -228,8 +225,11 @@ def test_a_warm_started_check_trains_on_from_the_checkpoint_with_its_overrides(t
   }
   assert 0 < max(gaps.values()) < 0.05, gaps  # trained one iteration on from there
   cold_kept = tmp_path / "cold.pt"
-  cold = dataclasses.replace(smoke, init_checkpoint=None)
-  run_training_check(tmp_path / "sub", cold, log=lambda m: None, keep_policy=cold_kept)
+  cold = dataclasses.replace(smoke, warm_start=False)
+  cold_result = run_training_check(
+    tmp_path / "sub", cold, log=lambda m: None, keep_policy=cold_kept
+  )
+  assert "warm start" not in cold_result.output
   cold_actor = torch.load(cold_kept, weights_only=False)["actor_state_dict"]
   cold_gap = max(
     float((cold_actor[name] - start["actor_state_dict"][name]).abs().max()) for name in gaps
@@ -425,26 +425,21 @@ def test_a_grader_fault_on_one_student_does_not_stop_the_class(tmp_path, monkeyp
   assert "run the same command again" in capsys.readouterr().out
 
 
-def test_the_standing_checkpoint_fits_the_task_and_its_start_step():
-  """cpu_warm's hidden checkpoint loads into the task's runner as configured now (a change of the
-  observations or networks breaks it: regenerate it as docs/grading.md says), and the profile's
-  start_step is where that checkpoint's run left the curricula: 100 iterations of the runner's
-  env steps."""
-  from rsl_rl.runners import OnPolicyRunner
-
-  from autograder.training_check import HIDDEN, PROFILES, TASK
+def test_the_standing_start_fits_the_task_and_its_curricula_clock():
+  """The task's standing start loads into the runner of the CPU default as configured now (a
+  change of the observations or networks breaks it: regenerate it as docs/grading.md says), and
+  start_from resumes the curricula where its run left them: 100 iterations of 24 env steps (the
+  step every warm-start calibration row was trained from)."""
   from trotlab.envs.manager_based_rl_env import ManagerBasedRlEnv
+  from trotlab.rl.runner import Runner, start_from
   from trotlab.rl.vecenv_wrapper import RslRlVecEnvWrapper
   from trotlab.tasks import get_task
   from trotlab.tasks.velocity.mdp import load_mdp
-  from trotlab.utils.overrides import apply_overrides
 
-  warm = PROFILES["cpu_warm"]
-  spec = get_task(TASK)
+  spec = get_task("Mjlab-Velocity-Flat-Unitree-Go1")
   env_cfg, agent = spec.env_cfg(device="cpu", mdp=load_mdp("solutions")), spec.agent_cfg()
-  apply_overrides({"env": env_cfg, "agent": agent}, warm.overrides)
   env_cfg.scene.num_envs = 4
   env = ManagerBasedRlEnv(env_cfg, verbose=False)
-  runner = OnPolicyRunner(RslRlVecEnvWrapper(env), agent.to_rsl_rl(), log_dir=None, device="cpu")
-  runner.load(str(HIDDEN / warm.init_checkpoint), map_location="cpu")  # strict: shapes must fit
-  assert warm.start_step == 100 * agent.num_steps_per_env
+  runner = Runner(RslRlVecEnvWrapper(env), agent.to_rsl_rl(), log_dir=None, device="cpu")
+  assert start_from(runner, env, agent.init_checkpoint) == 2400  # strict: shapes must fit
+  assert env.common_step_counter == 2400 and runner.current_learning_iteration == 100

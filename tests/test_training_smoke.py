@@ -108,6 +108,49 @@ def test_train_resume_export_and_evaluate(tmp_path):
   assert (out / "tracking.npz").is_file() and (out / "tracking.png").stat().st_size > 10_000
 
 
+def test_train_on_a_cpu_continues_the_standing_start(monkeypatch, tmp_path, capsys):
+  """The CPU default of the flat task: a warm start from the standing start (rsl-rl's iteration
+  count and the curricula's clock go on from its 100 iterations of 24 env steps), 50 iterations
+  of 3 PPO epochs; --from-scratch True: fresh networks, 300 iterations of 5. Networks that do not
+  fit the checkpoint stop the run with an error naming --from-scratch; the GPU and rough
+  defaults start fresh."""
+  import pytest
+
+  from trotlab.scripts import train
+  from trotlab.tasks.velocity.config.go1.rl_cfg import STANDING_START
+
+  warm, scratch = get_task(TASK).agent_cfg(), get_task(TASK).agent_cfg(warm_start=False)
+  assert (warm.init_checkpoint, warm.max_iterations) == (str(STANDING_START), 50)
+  assert (scratch.init_checkpoint, scratch.max_iterations) == ("", 300)
+  assert (warm.algorithm.num_learning_epochs, scratch.algorithm.num_learning_epochs) == (3, 5)
+  assert get_task(TASK).agent_cfg(device="cuda:0").init_checkpoint == ""
+  assert get_task("Mjlab-Velocity-Rough-Unitree-Go1").agent_cfg().init_checkpoint == ""
+
+  logs = tmp_path / "logs"
+  argv = ["--mdp", "solutions", "--env.scene.num-envs", "8", "--agent.max-iterations", "1"]
+  argv += ["--export", "False", "--log-root", str(logs)]
+  monkeypatch.setattr(sys, "argv", ["train", TASK, *argv])
+  train.main()
+  printed = capsys.readouterr().out
+  assert f"warm start from {STANDING_START}: iteration 100, curricula at env step 2400" in printed
+  assert "[train] it 101/101" in printed
+  (run,) = (logs / "go1_velocity").iterdir()
+  start = torch.load(STANDING_START, weights_only=False)
+  trained = torch.load(run / "model_100.pt", weights_only=False)
+  gaps = [
+    float((trained["actor_state_dict"][name] - value).abs().max())
+    for name, value in start["actor_state_dict"].items()
+    if value.is_floating_point() and value.numel() > 1
+  ]
+  assert 0 < max(gaps) < 0.05, gaps  # one iteration on from the standing start
+
+  recurrent = ["--agent.actor.class-name", "RNNModel", "--agent.critic.class-name", "RNNModel"]
+  recurrent += ["--agent.algorithm.symmetry-function", "None"]
+  monkeypatch.setattr(sys, "argv", ["train", TASK, *argv, *recurrent])
+  with pytest.raises(SystemExit, match="train from scratch with --from-scratch True"):
+    train.main()
+
+
 def test_a_training_that_fails_before_its_first_iteration_leaves_no_run_folder(tmp_path):
   """A term that raises stops `train` in the first step: the run folder it made (params only,
   nothing to resume) is removed, and the error goes on to the student."""
@@ -121,7 +164,7 @@ def test_a_training_that_fails_before_its_first_iteration_leaves_no_run_folder(t
   spec = get_task(TASK)
   cfg = TrainCfg(
     env=spec.env_cfg(play=False, device="cpu", mdp=REFERENCE),
-    agent=spec.agent_cfg(device="cpu"),
+    agent=spec.agent_cfg(device="cpu", warm_start=False),
     log_root=tmp_path / "logs",
     device="cpu",
   )

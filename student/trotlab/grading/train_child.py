@@ -4,10 +4,10 @@
 
 JOB_DIR/job.json gives the profile: task, seed, device, threads (CPU threads of torch and of
 MuJoCo's pool), num_envs (null: the task default), overrides (``PATH=VALUE`` changes of the
-task's env and agent configs), init_checkpoint (null, or a runner checkpoint in JOB_DIR that
-training starts from), start_step (the env's common_step_counter at the start: the curricula's
-clock of a warm start), iterations (the PPO iterations to train), time_limit_s (a wall-clock cap: training stops there if
-it is reached first), chunk (iterations between progress lines), eval_num_envs and, for the
+task's env and agent configs), warm_start (the task's default start, ``agent_cfg(warm_start=)``:
+the Go1 flat task on a CPU continues its standing start, curricula included; false: fresh
+networks), iterations (the PPO iterations to train), time_limit_s (a wall-clock cap: training
+stops there if it is reached first), chunk (iterations between progress lines), eval_num_envs and, for the
 instructor's calibration runs only, eval_also_at (earlier iteration counts, multiples of chunk,
 whose policies are evaluated too: out/trajectory_<N>.npz; the same runs as profiles of N
 iterations, since training does not depend on where it stops). The child
@@ -16,7 +16,7 @@ the warp backend, as `train --device cuda:0` does), then runs the tracking evalu
 (trotlab.evaluation) on the trained policy, always on the CPU backend, and writes
 JOB_DIR/out/trajectory.npz: the physics state before every evaluation step (qpos, qvel,
 qacc_warmstart: (S + 1, N, nq | nv), float64) and the actions (S, N, A). Also out/train.json
-(iterations, wall-clock, the env's common_step_counter at the end) and the trained policy out/model.pt (calibration runs keep it).
+(iterations, wall-clock, the env's common_step_counter at the start and at the end) and the trained policy out/model.pt (calibration runs keep it).
 
 Nothing here scores: the grader's training check (in the instructor's repository) re-runs every
 step of the evaluation from the recorded state with the recorded action in its own simulation,
@@ -40,6 +40,7 @@ def run_job(job_dir: Path) -> None:
   from rsl_rl.runners import OnPolicyRunner
 
   from trotlab.envs.manager_based_rl_env import ManagerBasedRlEnv
+  from trotlab.rl.runner import start_from
   from trotlab.rl.vecenv_wrapper import RslRlVecEnvWrapper
   from trotlab.sim.choice import configure_sim
   from trotlab.tasks import get_task
@@ -58,15 +59,15 @@ def run_job(job_dir: Path) -> None:
   env_cfg.sim.nthread = job["threads"]
   if job.get("num_envs"):
     env_cfg.scene.num_envs = job["num_envs"]
-  agent = spec.agent_cfg(device=device)
+  agent = spec.agent_cfg(device=device, warm_start=job["warm_start"])
   apply_overrides({"env": env_cfg, "agent": agent}, tuple(job.get("overrides", ())))
   agent.seed = env_cfg.seed = job["seed"]
   torch.manual_seed(job["seed"])
   env = ManagerBasedRlEnv(env_cfg, verbose=False)
-  env.common_step_counter = job.get("start_step", 0)
   runner = OnPolicyRunner(RslRlVecEnvWrapper(env), agent.to_rsl_rl(), log_dir=None, device=device)
-  if job.get("init_checkpoint"):
-    runner.load(str(job_dir / job["init_checkpoint"]), map_location=device)
+  if agent.init_checkpoint:
+    start_from(runner, env, agent.init_checkpoint, device)
+  start_step = env.common_step_counter
   print(
     f"[training check] seed {job['seed']}, {env.num_envs} envs, {job['iterations']} iterations (time limit {job['time_limit_s']:.0f} s)",
     flush=True,
@@ -90,7 +91,12 @@ def run_job(job_dir: Path) -> None:
   record_evaluation(
     model, spec, mdp, job["eval_num_envs"], out_dir / "trajectory.npz", job["threads"]
   )
-  summary = {"iterations": iteration, "train_s": train_s, "env_steps": env.common_step_counter}
+  summary = {
+    "iterations": iteration,
+    "train_s": train_s,
+    "start_step": start_step,
+    "env_steps": env.common_step_counter,
+  }
   (out_dir / "train.json").write_text(json.dumps(summary))
   for earlier in sorted(i for i in also_at if i < iteration):
     runner.load(str(out_dir / f"model_{earlier}.pt"), load_cfg={"actor": True})

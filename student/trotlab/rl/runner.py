@@ -191,3 +191,14 @@ def make_runner(
   distill = train_cfg["algorithm"]["class_name"] == "Distillation"
   runner_class = StudentRunner if distill else Runner
   return runner_class(env, train_cfg, log_dir=log_dir, device=device, verbose=verbose)
+
+
+def start_from(runner: OnPolicyRunner, env, checkpoint: str, device: str = "cpu") -> int:
+  """Load a runner checkpoint (actor, critic and optimizer, strictly: rsl-rl's ``load``) into
+  ``runner`` and set the clock of ``env``'s curricula (a ManagerBasedRlEnv) to where that run
+  left it: the checkpoint's iteration x the runner's env steps per iteration, so that command
+  ranges and reward weights are those the checkpoint was trained up to. Returns that env step.
+  rsl-rl's own iteration count goes on from the checkpoint's too."""
+  runner.load(checkpoint, map_location=device)
+  env.common_step_counter = runner.current_learning_iteration * runner.cfg["num_steps_per_env"]
+  return env.common_step_counter

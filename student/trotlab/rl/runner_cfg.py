@@ -197,6 +197,10 @@ class RslRlRunnerCfg:
   algorithm: RslRlPpoCfg = dataclasses.field(default_factory=RslRlPpoCfg)
   clip_actions: float | None = None
   """Clip policy actions to [-x, x] before the env sees them (None: no clipping)."""
+  init_checkpoint: str = ""
+  """A runner checkpoint (a model_<it>.pt: actor, critic and optimizer) a new run starts from
+  instead of fresh networks: its iterations and the env's curricula go on from the checkpoint's
+  (``start_from``); "": fresh networks, training from scratch. Ignored when resuming."""
   resume: bool = False
   """Continue from a checkpoint of an earlier run of this experiment."""
   load_run: str = ".*"

@@ -16,7 +16,8 @@ class TaskSpec:
   """env_cfg(play: bool, device: str, mdp: Mdp | None = None) -> ManagerBasedRlEnvCfg; ``mdp``: the
   terms (trotlab.tasks.velocity.mdp.load_mdp's value), None for the student's files."""
   agent_cfg: Callable[..., Any]
-  """agent_cfg(device: str) -> RslRlRunnerCfg."""
+  """agent_cfg(device: str, warm_start: bool = True) -> RslRlRunnerCfg; ``warm_start``: the task's
+  default start (its ``init_checkpoint``, if it has one), False: fresh networks."""
   description: str = ""
 
 
