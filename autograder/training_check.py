@@ -121,7 +121,6 @@ DEFAULT_PROFILE = "cpu_warm"
 (the whole grade of a submission in minutes on 2 cores; docs/grading.md)."""
 
 TASK = "Mjlab-Velocity-Flat-Unitree-Go1"
-HIDDEN = Path(__file__).parent / "hidden"
 
 
 def start_checkpoint(profile: TrainingProfile) -> Path | None:

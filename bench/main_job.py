@@ -27,7 +27,8 @@ class MainJobBench:
   task: str = "Mjlab-Velocity-Flat-Unitree-Go1"
   seeds: tuple[int, ...] = tuple(range(1, 11))
   train_args: tuple[str, ...] = ()
-  """Extra options of `train` (e.g. --from-scratch True); none: the default run."""
+  """Extra options of `train`; none: the default run. Write the first with ``=`` so that it is
+  not read as an option of this bench: ``--train-args=--from-scratch True``."""
   log_root: Path = Path("logs/main_job")
   out: Path = Path("docs/data/main_job_cpu.jsonl")
 

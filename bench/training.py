@@ -58,8 +58,9 @@ class TrainBench:
   """Start from this checkpoint (a runner's model_IT.pt: actor, critic, optimizer) instead of
   fresh networks: the warm-start lever of issue 15."""
   start_step: int = 0
-  """The env's ``common_step_counter`` at the start: the curricula's clock (a warm start resumes
-  it where the checkpoint's run left it, as a training profile's ``start_step``)."""
+  """The env's ``common_step_counter`` at the start of an ``init_checkpoint`` run: the curricula's
+  clock (a warm start resumes it where the checkpoint's run left it; ``warm_start`` does so by
+  itself, from the checkpoint's iteration)."""
   save_checkpoints: bool = False
   """Also save the runner at every evaluation (``out``/seed{seed}/model_IT.pt)."""
   out: Path = Path("docs/data")
@@ -99,7 +100,7 @@ def run_train_bench(cfg: TrainBench) -> dict:
     run_tracking_eval,
     save_tracking_outputs,
   )
-  from trotlab.rl.runner import start_from
+  from trotlab.rl.runner import resume_clock
   from trotlab.rl.vecenv_wrapper import RslRlVecEnvWrapper
   from trotlab.sim.choice import configure_sim, resolve_device
   from trotlab.tasks import get_task
@@ -122,6 +123,8 @@ def run_train_bench(cfg: TrainBench) -> dict:
   sim_backend = configure_sim(env_cfg.sim, cfg.sim_backend, device)
   env = ManagerBasedRlEnv(env_cfg, verbose=False)
   env.common_step_counter = cfg.start_step
+  if cfg.init_checkpoint is None and agent.init_checkpoint:
+    resume_clock(env, agent.init_checkpoint, agent.num_steps_per_env)
   timers = _instrument(env)
   runner = OnPolicyRunner(RslRlVecEnvWrapper(env), agent.to_rsl_rl(), log_dir=None, device=device)
   eval_cfg = TrackingEvalCfg()
@@ -134,8 +137,9 @@ def run_train_bench(cfg: TrainBench) -> dict:
     runner.load(str(cfg.init_checkpoint), map_location=device)
     runner.current_learning_iteration = 0
   elif agent.init_checkpoint:
-    start_from(runner, env, agent.init_checkpoint, device)
+    runner.load(agent.init_checkpoint, map_location=device)
     runner.current_learning_iteration = 0  # this bench counts its own iterations from 0
+  start_step = env.common_step_counter
   model = runner.alg.get_policy()
 
   def policy(obs):
@@ -204,7 +208,7 @@ def run_train_bench(cfg: TrainBench) -> dict:
     "candidate": cfg.candidate,
     "changed": list(cfg.set),
     "init_checkpoint": start or None,
-    "start_step": cfg.start_step,
+    "start_step": start_step,
     "samples_per_iteration": samples_per_iter,
     "time_to_pass_s": first_pass["train_time_s"] if first_pass else None,
     "iterations_to_pass": first_pass["iteration"] if first_pass else None,

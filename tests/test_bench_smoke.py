@@ -61,3 +61,19 @@ def test_reset_bench_times_all_envs_and_a_subset(capsys):
   assert set(results) == {"reset_all_ms", "reset_read_all_ms", "reset_2_ms", "reset_read_2_ms"}
   assert all(ms > 0 for ms in results.values())
   assert "reset   all envs" in out and "reset + read" in out
+
+
+def test_main_job_reads_the_last_checkpoint_and_the_worst_moving_phase(tmp_path):
+  """bench main-job evaluates a run's highest-numbered checkpoint (model_149.pt, not the
+  lexically last model_99.pt) and reports the worst errors over the moving phases only."""
+  from bench.main_job import last_checkpoint, worst_errors
+
+  for it in (99, 100, 149):
+    (tmp_path / f"model_{it}.pt").touch()
+  assert last_checkpoint(tmp_path).name == "model_149.pt"
+  phases = {
+    "stand": {"moving": False, "mean_xy_error": None, "mean_abs_wz_error": None},
+    "forward": {"moving": True, "mean_xy_error": 0.1, "mean_abs_wz_error": 0.3},
+    "yaw": {"moving": True, "mean_xy_error": 0.2, "mean_abs_wz_error": 0.05},
+  }
+  assert worst_errors({"phases": phases}) == (0.2, 0.3)

@@ -428,10 +428,10 @@ def test_a_grader_fault_on_one_student_does_not_stop_the_class(tmp_path, monkeyp
 def test_the_standing_start_fits_the_task_and_its_curricula_clock():
   """The task's standing start loads into the runner of the CPU default as configured now (a
   change of the observations or networks breaks it: regenerate it as docs/grading.md says), and
-  start_from resumes the curricula where its run left them: 100 iterations of 24 env steps (the
-  step every warm-start calibration row was trained from)."""
+  resume_clock puts the curricula where its run left them, before the wrapper's first reset:
+  100 iterations of 24 env steps (the step every warm-start calibration row was trained from)."""
   from trotlab.envs.manager_based_rl_env import ManagerBasedRlEnv
-  from trotlab.rl.runner import Runner, start_from
+  from trotlab.rl.runner import Runner, resume_clock
   from trotlab.rl.vecenv_wrapper import RslRlVecEnvWrapper
   from trotlab.tasks import get_task
   from trotlab.tasks.velocity.mdp import load_mdp
@@ -440,6 +440,7 @@ def test_the_standing_start_fits_the_task_and_its_curricula_clock():
   env_cfg, agent = spec.env_cfg(device="cpu", mdp=load_mdp("solutions")), spec.agent_cfg()
   env_cfg.scene.num_envs = 4
   env = ManagerBasedRlEnv(env_cfg, verbose=False)
+  assert resume_clock(env, agent.init_checkpoint, agent.num_steps_per_env) == 2400
   runner = Runner(RslRlVecEnvWrapper(env), agent.to_rsl_rl(), log_dir=None, device="cpu")
-  assert start_from(runner, env, agent.init_checkpoint) == 2400  # strict: shapes must fit
+  runner.load(agent.init_checkpoint)  # strict: shapes must fit
   assert env.common_step_counter == 2400 and runner.current_learning_iteration == 100

@@ -149,6 +149,7 @@ def test_train_on_a_cpu_continues_the_standing_start(monkeypatch, tmp_path, caps
   monkeypatch.setattr(sys, "argv", ["train", TASK, *argv, *recurrent])
   with pytest.raises(SystemExit, match="train from scratch with --from-scratch True"):
     train.main()
+  assert [p.name for p in (logs / "go1_velocity").iterdir()] == [run.name]  # none left behind
 
 
 def test_a_training_that_fails_before_its_first_iteration_leaves_no_run_folder(tmp_path):

@@ -40,7 +40,7 @@ def run_job(job_dir: Path) -> None:
   from rsl_rl.runners import OnPolicyRunner
 
   from trotlab.envs.manager_based_rl_env import ManagerBasedRlEnv
-  from trotlab.rl.runner import start_from
+  from trotlab.rl.runner import resume_clock
   from trotlab.rl.vecenv_wrapper import RslRlVecEnvWrapper
   from trotlab.sim.choice import configure_sim
   from trotlab.tasks import get_task
@@ -64,10 +64,12 @@ def run_job(job_dir: Path) -> None:
   agent.seed = env_cfg.seed = job["seed"]
   torch.manual_seed(job["seed"])
   env = ManagerBasedRlEnv(env_cfg, verbose=False)
+  if agent.init_checkpoint:
+    resume_clock(env, agent.init_checkpoint, agent.num_steps_per_env)
+  start_step = env.common_step_counter
   runner = OnPolicyRunner(RslRlVecEnvWrapper(env), agent.to_rsl_rl(), log_dir=None, device=device)
   if agent.init_checkpoint:
-    start_from(runner, env, agent.init_checkpoint, device)
-  start_step = env.common_step_counter
+    runner.load(agent.init_checkpoint, map_location=device)
   print(
     f"[training check] seed {job['seed']}, {env.num_envs} envs, {job['iterations']} iterations (time limit {job['time_limit_s']:.0f} s)",
     flush=True,

@@ -193,12 +193,12 @@ def make_runner(
   return runner_class(env, train_cfg, log_dir=log_dir, device=device, verbose=verbose)
 
 
-def start_from(runner: OnPolicyRunner, env, checkpoint: str, device: str = "cpu") -> int:
-  """Load a runner checkpoint (actor, critic and optimizer, strictly: rsl-rl's ``load``) into
-  ``runner`` and set the clock of ``env``'s curricula (a ManagerBasedRlEnv) to where that run
-  left it: the checkpoint's iteration x the runner's env steps per iteration, so that command
-  ranges and reward weights are those the checkpoint was trained up to. Returns that env step.
-  rsl-rl's own iteration count goes on from the checkpoint's too."""
-  runner.load(checkpoint, map_location=device)
-  env.common_step_counter = runner.current_learning_iteration * runner.cfg["num_steps_per_env"]
+def resume_clock(env, checkpoint: str, num_steps_per_env: int) -> int:
+  """Set the clock of ``env``'s curricula (a ManagerBasedRlEnv's ``common_step_counter``) to
+  where the run of ``checkpoint`` (a runner's model_<it>.pt) left it: its iteration x
+  ``num_steps_per_env`` env steps, so that command ranges and reward weights are those the
+  checkpoint was trained up to. Call it before the env is wrapped for rsl-rl: the wrapper's reset
+  then samples the first commands from that stage. Returns the step."""
+  saved = torch.load(checkpoint, map_location="cpu", weights_only=False)
+  env.common_step_counter = int(saved["iter"]) * num_steps_per_env
   return env.common_step_counter

@@ -200,7 +200,8 @@ class RslRlRunnerCfg:
   init_checkpoint: str = ""
   """A runner checkpoint (a model_<it>.pt: actor, critic and optimizer) a new run starts from
   instead of fresh networks: its iterations and the env's curricula go on from the checkpoint's
-  (``start_from``); "": fresh networks, training from scratch. Ignored when resuming."""
+  (``trotlab.rl.runner.resume_clock``); "": fresh networks, training from scratch. Ignored when
+  resuming."""
   resume: bool = False
   """Continue from a checkpoint of an earlier run of this experiment."""
   load_run: str = ".*"

@@ -114,7 +114,7 @@ def run_train(task: str, cfg: TrainCfg) -> Path:
   """Train; return the run folder."""
   from trotlab.envs.manager_based_rl_env import ManagerBasedRlEnv
   from trotlab.rl.policy import export_policy
-  from trotlab.rl.runner import make_runner, start_from
+  from trotlab.rl.runner import make_runner, resume_clock
   from trotlab.rl.vecenv_wrapper import RslRlVecEnvWrapper
   from trotlab.scripts.common import find_checkpoint
   from trotlab.utils.serialize import dump_yaml
@@ -150,23 +150,27 @@ def run_train(task: str, cfg: TrainCfg) -> Path:
   runner = None
   try:
     env = ManagerBasedRlEnv(cfg.env)
+    # A run that goes on from a checkpoint (its own when resumed, or the task's warm start) goes
+    # on with its curricula too; the clock is set before the wrapper's reset samples commands.
+    start = str(resume_path or ("" if teacher_path else agent.init_checkpoint))
+    step = resume_clock(env, start, agent.num_steps_per_env) if start else 0
     vec_env = RslRlVecEnvWrapper(env, clip_actions=agent.clip_actions)
     runner = make_runner(
       vec_env, agent.to_rsl_rl(), log_dir=str(run_dir), device=device, verbose=cfg.verbose_log
     )
     if resume_path is not None:
-      print(f"[trotlab] resuming from {resume_path}")
-      start_from(runner, env, str(resume_path), device)
+      print(f"[trotlab] resuming from {resume_path} (curricula at env step {step})")
+      runner.load(str(resume_path))
     elif teacher_path is not None:
       print(f"[trotlab] distilling a student from the teacher {teacher_path}")
       runner.load(str(teacher_path), map_location=device)  # the teacher's actor only
-    elif agent.init_checkpoint:
-      warm_start(runner, env, agent.init_checkpoint, device)
+    elif start:
+      warm_start(runner, start, device, step)
     runner.learn(num_learning_iterations=agent.max_iterations, init_at_random_ep_len=True)
   except KeyboardInterrupt:
     keep_interrupted_run(runner, run_dir, task)
     raise SystemExit(130) from None
-  except Exception:
+  except (Exception, SystemExit):  # SystemExit: a warm start that does not fit, say
     # rsl-rl saves model_<it>.pt after the first iteration: without one, the folder holds
     # nothing to look at or resume from, only a run that never trained.
     if not any(run_dir.glob("model_*.pt")):
@@ -179,13 +183,12 @@ def run_train(task: str, cfg: TrainCfg) -> Path:
   return run_dir
 
 
-def warm_start(runner, env, checkpoint: str, device: str) -> None:
-  """Start from the task's warm-start checkpoint, or exit naming --from-scratch when this run's
-  networks (other model options, observation groups, RND) do not fit it."""
-  from trotlab.rl.runner import start_from
-
+def warm_start(runner, checkpoint: str, device: str, step: int) -> None:
+  """Load the task's warm-start checkpoint into ``runner`` (the env's clock already at ``step``),
+  or exit naming --from-scratch when this run's networks (other model options, observation
+  groups, RND) do not fit it."""
   try:
-    step = start_from(runner, env, checkpoint, device)
+    runner.load(checkpoint, map_location=device)
   except (RuntimeError, KeyError, ValueError) as err:
     first_line = str(err).strip().splitlines()[0]
     raise SystemExit(
