@@ -201,7 +201,7 @@ class RslRlRunnerCfg:
   """A runner checkpoint (a model_<it>.pt: actor, critic and optimizer) a new run starts from
   instead of fresh networks: its iterations and the env's curricula go on from the checkpoint's
   (``trotlab.rl.runner.resume_clock``); "": fresh networks, training from scratch. Ignored when
-  resuming."""
+  resuming or distilling."""
   resume: bool = False
   """Continue from a checkpoint of an earlier run of this experiment."""
   load_run: str = ".*"

@@ -12,6 +12,10 @@ final policy is exported to policy.onnx and policy.pt (TorchScript) in the run f
 gets one line per iteration (progress, reward, episode length, tracking errors); --verbose-log True
 prints rsl-rl's full block instead.
 
+Warm start: on a CPU the flat Go1 task's default run continues the task's standing start (a
+policy that stands but does not walk yet) for 50 iterations, its curricula resumed where that
+policy's run left them; --from-scratch True trains fresh networks instead (300 iterations).
+
 Teacher and student: ``--agent.actor-obs-group critic`` trains a privileged teacher with PPO;
 ``--agent.distillation.teacher-checkpoint`` then distills a student on the actor group from it
 (rsl-rl's Distillation; the teacher's network is read from its run's params/agent.yaml).
@@ -55,7 +59,8 @@ class TrainCfg:
   from_scratch: bool = False
   """Fresh networks instead of the task's warm start (agent.init_checkpoint): on a CPU the flat
   Go1 task starts from a policy that stands but does not walk yet, 50 iterations; from scratch it
-  trains 300 (about 20 minutes on 2 cores)."""
+  trains 300 (about 20 minutes on 2 cores). Read before the other options: it sets their
+  defaults."""
   seed: int | None = None
   """Overrides agent.seed (and seeds the env the same way)."""
   log_root: Path = Path("logs/rsl_rl")
