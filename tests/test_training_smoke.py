@@ -152,6 +152,28 @@ def test_train_on_a_cpu_continues_the_standing_start(monkeypatch, tmp_path, caps
   assert [p.name for p in (logs / "go1_velocity").iterdir()] == [run.name]  # none left behind
 
 
+def test_train_chooses_its_defaults_from_the_start(monkeypatch):
+  """The command line's start sets the other defaults: the warm start's 50 iterations, 300 from
+  scratch, and a distilled student (which learns from its teacher, not the warm start) PPO's
+  fresh defaults."""
+  from trotlab.scripts import train
+  from trotlab.tasks.velocity.config.go1.rl_cfg import STANDING_START
+
+  chosen = []
+  monkeypatch.setattr(train, "run_train", lambda task, cfg: chosen.append(cfg.agent))
+  for extra in (
+    [],
+    ["--from-scratch", "True"],
+    ["--agent.distillation.teacher-checkpoint", "t.pt"],
+  ):
+    monkeypatch.setattr(
+      sys, "argv", ["train", TASK, "--mdp", "solutions", "--device", "cpu", *extra]
+    )
+    train.main()
+  starts = [(agent.init_checkpoint, agent.max_iterations) for agent in chosen]
+  assert starts == [(str(STANDING_START), 50), ("", 300), ("", 300)]
+
+
 def test_a_training_that_fails_before_its_first_iteration_leaves_no_run_folder(tmp_path):
   """A term that raises stops `train` in the first step: the run folder it made (params only,
   nothing to resume) is removed, and the error goes on to the student."""

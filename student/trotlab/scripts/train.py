@@ -240,7 +240,9 @@ def main() -> None:
   if not wants_help(argv):
     exit_on_todos(mdp, task)
   spec = get_task(task)
-  scratch = peek_option(argv, "from-scratch", "False") == "True"
+  # A distilled student learns from its teacher, not from the warm start: PPO's fresh defaults.
+  distilling = peek_option(argv, "agent.distillation.teacher-checkpoint", "") != ""
+  scratch = distilling or peek_option(argv, "from-scratch", "False") == "True"
   defaults = TrainCfg(
     env=spec.env_cfg(play=False, device=device, mdp=mdp),
     agent=spec.agent_cfg(device=device, warm_start=not scratch),
