@@ -119,10 +119,10 @@ def evaluate_kept_policy(path: Path, mdp, cfg, spread: bool = False) -> dict:
   env = ManagerBasedRlEnv(
     eval_env_cfg(spec.env_cfg(play=True, device="cpu", mdp=mdp), cfg), verbose=False
   )
-  policy = load_policy(path, env, spec.agent_cfg(device="cpu"), device="cpu")
-  if spread:
-    turn_after_reset(env)
   try:
+    policy = load_policy(path, env, spec.agent_cfg(device="cpu"), device="cpu")
+    if spread:
+      turn_after_reset(env)
     with torch.inference_mode():
       return run_tracking_eval(env, policy, cfg, progress=False)["phases"]
   finally:

@@ -65,6 +65,18 @@ class TrainingProfile:
   (trotlab.utils.overrides), e.g. the PPO epochs of a faster profile."""
 
 
+TASK = "Mjlab-Velocity-Flat-Unitree-Go1"
+
+
+def task_iterations(device: str, warm_start: bool) -> int:
+  """The PPO iterations of the task's default run for ``device`` and start (its agent config's
+  max_iterations): what `uv run train` trains there, which the cpu, cpu_warm and gpu checks
+  grade."""
+  from trotlab.tasks import get_task
+
+  return get_task(TASK).agent_cfg(device=device, warm_start=warm_start).max_iterations
+
+
 PROFILES = {
   # 2-core CPU grader from scratch: what `uv run train --from-scratch True` trains on a CPU (300
   # iterations with the mirror augmentation, about 20 min of training there; the cap is twice
@@ -73,7 +85,7 @@ PROFILES = {
   "cpu": TrainingProfile(
     name="cpu",
     device="cpu",
-    iterations=300,
+    iterations=task_iterations("cpu", warm_start=False),
     time_limit_s=2400.0,
     max_xy_error=0.2,
     max_yaw_error=0.25,
@@ -87,7 +99,7 @@ PROFILES = {
   "cpu_warm": TrainingProfile(
     name="cpu_warm",
     device="cpu",
-    iterations=50,
+    iterations=task_iterations("cpu", warm_start=True),
     time_limit_s=900.0,
     max_xy_error=0.2,
     max_yaw_error=0.25,
@@ -96,7 +108,7 @@ PROFILES = {
   "gpu": TrainingProfile(
     name="gpu",
     device="cuda:0",
-    iterations=1000,
+    iterations=task_iterations("cuda:0", warm_start=False),
     time_limit_s=600.0,
     max_xy_error=0.2,
     max_yaw_error=0.25,
@@ -119,8 +131,6 @@ PROFILES = {
 DEFAULT_PROFILE = "cpu_warm"
 """The profile of grade.py, the Gradescope run and calibrate when none is given: the warm start
 (the whole grade of a submission in minutes on 2 cores; docs/grading.md)."""
-
-TASK = "Mjlab-Velocity-Flat-Unitree-Go1"
 
 
 def start_checkpoint(profile: TrainingProfile) -> Path | None:
