@@ -33,6 +33,7 @@ from pathlib import Path
 from autograder.term_checks import grade_terms
 from autograder.training_check import DEFAULT_PROFILE, PROFILES, TASK, run_training_check
 from autograder.variants import SOLUTIONS, VARIANTS, write_variant
+from trotlab.evaluation import TrackingEvalCfg
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "docs" / "data" / "grading"
@@ -89,6 +90,7 @@ def calibrate(
           "phases": run.phases,
           "output": run.output,
           "profile_fields": dataclasses.asdict(profile),
+          "evaluation": {"spread": dataclasses.asdict(TrackingEvalCfg().spread)},
         }
         with log_file.open("a") as f:
           f.write(json.dumps(row) + "\n")

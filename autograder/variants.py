@@ -132,6 +132,45 @@ VARIANTS: dict[str, Variant] = {
 }
 """name -> variant; "reference" has no edit."""
 
+REWARD_RETURNS = {
+  "track_linear_velocity": "  return torch.exp(-error / std**2)\n",
+  "track_angular_velocity": (
+    "  return torch.exp(-torch.square(command[:, 2] - ang_vel_b[:, 2]) / std**2)\n"
+  ),
+  "flat_orientation": (
+    "  return torch.exp(-torch.sum(torch.square(gravity_b[:, :2]), dim=1) / std**2)\n"
+  ),
+  "default_joint_position": "  return torch.sum(torch.square(delta), dim=1)\n",
+  "feet_air_time": "  return reward * moving.float()\n",
+  "feet_clearance": "  return torch.sum(height_error * torch.tanh(tanh_mult * speed), dim=1)\n",
+  "feet_swing_height": "    return penalty\n",
+  "feet_slip": "  return torch.sum(in_contact * torch.sum(torch.square(foot_vel), dim=-1), dim=1)\n",
+}
+"""Each reward TODO's (R1..R8) return line in the reference rewards.py: the one place the
+removed_* and inverted_* variants edit."""
+
+
+def _reward_term_variant(term: str, how: str) -> Variant:
+  """The reference with one reward term removed (it returns zeros of its shape) or inverted (it
+  returns its negative), everything else intact."""
+  line = REWARD_RETURNS[term]
+  indent, expression = line[: len(line) - len(line.lstrip())], line.strip()[len("return ") :]
+  if how == "removed":
+    new, mistake = f"{indent}return 0.0 * ({expression})\n", f"{term} left returning zeros"
+  else:
+    new, mistake = f"{indent}return -({expression})\n", f"{term} returns its negative"
+  return Variant(name=f"{how}_{term}", mistake=mistake, edits=(Edit("rewards.py", line, new),))
+
+
+VARIANTS.update(
+  {
+    v.name: v
+    for v in (
+      _reward_term_variant(t, how) for how in ("removed", "inverted") for t in REWARD_RETURNS
+    )
+  }
+)
+
 
 def write_variant(name: str, folder: Path, source: Path = SOLUTIONS) -> Path:
   """Copy the reference's MDP files to ``folder`` with the variant's edits made. Returns folder.
