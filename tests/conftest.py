@@ -3,8 +3,6 @@ training check of a submission whose training child runs forged code."""
 
 from __future__ import annotations
 
-import dataclasses
-import math
 import shutil
 import textwrap
 from pathlib import Path
@@ -43,16 +41,6 @@ FEET_CONTACT = ContactSensorCfg(
   secondary=ContactMatch(mode="body", pattern="terrain"),
   track_air_time=True,
 )
-
-
-def go1_with_pd_frequency(hz: float) -> EntityCfg:
-  """The Go1 entity with PD gains designed for natural frequency ``hz`` (same damping ratio)."""
-  w = 2 * math.pi * hz
-  actuators = []
-  for act in (go1_constants.HIP_ACTUATOR, go1_constants.KNEE_ACTUATOR):
-    kp, kd = go1_constants.pd_gains(act.armature, w, go1_constants.DAMPING_RATIO)
-    actuators.append(dataclasses.replace(act, stiffness=kp, damping=kd))
-  return dataclasses.replace(go1_constants.go1_entity_cfg(), actuators=tuple(actuators))
 
 
 def make_scene(

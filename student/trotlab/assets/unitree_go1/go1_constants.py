@@ -1,18 +1,11 @@
 """Unitree Go1 constants: motors, PD gains, stand pose, action scale and collision settings.
 
-The gains follow from the motor, not from tuning. A Go1 joint is driven by a motor with rotor
-inertia J_rotor through a gearbox of ratio N, so the joint sees a reflected inertia
-
-    J = J_rotor * N^2                      (MuJoCo: joint armature)
-
-and a PD loop on that inertia behaves like a second-order system with natural frequency w and
-damping ratio zeta when
-
-    kp = J * w^2,     kd = 2 * zeta * J * w.
-
-We use w = 2 pi * 10 Hz and zeta = 2 (overdamped): stiff enough to track, soft enough for
-contacts. The policy's action a is turned into a joint target q* = q_default + scale * a with
-scale = 0.25 * effort_limit / kp, so that a unit action asks for a quarter of the motor's torque.
+The gains follow from the motor, not from tuning: each joint's armature is the rotor's inertia
+reflected through its gearbox, and the PD gains give that inertia a natural frequency of 10 Hz
+with a damping ratio of 2 (overdamped: stiff enough to track, soft enough for contacts). The
+policy's action a becomes the joint target q* = q_default + scale * a, the scale chosen so that a
+unit action asks for a quarter of the motor's torque limit. The notebook's exercises N1-N3 derive
+these numbers from the motor facts below; the kit keeps only the results.
 """
 
 from __future__ import annotations
@@ -36,25 +29,15 @@ KNEE_EFFORT_LIMIT = 35.55  # N m
 HIP_VELOCITY_LIMIT = 30.1  # rad/s
 KNEE_VELOCITY_LIMIT = 20.06  # rad/s
 
-# PD design.
+# PD design: 10 Hz natural frequency, damping ratio 2 (the notebook's N1-N3 derive the numbers).
 NATURAL_FREQUENCY = 2.0 * math.pi * 10.0  # rad/s
 DAMPING_RATIO = 2.0
-
-
-def reflected_inertia(rotor_inertia: float, gear_ratio: float) -> float:
-  """Inertia of a rotor seen at the joint through a gearbox: J_rotor * N^2 [kg m^2]."""
-  return rotor_inertia * gear_ratio**2
-
-
-def pd_gains(inertia: float, natural_frequency: float, damping_ratio: float) -> tuple[float, float]:
-  """(kp, kd) that give a joint of this inertia the wanted natural frequency and damping."""
-  return inertia * natural_frequency**2, 2.0 * damping_ratio * inertia * natural_frequency
-
-
-HIP_ARMATURE = reflected_inertia(ROTOR_INERTIA, HIP_GEAR_RATIO)
-KNEE_ARMATURE = reflected_inertia(ROTOR_INERTIA, KNEE_GEAR_RATIO)
-HIP_STIFFNESS, HIP_DAMPING = pd_gains(HIP_ARMATURE, NATURAL_FREQUENCY, DAMPING_RATIO)
-KNEE_STIFFNESS, KNEE_DAMPING = pd_gains(KNEE_ARMATURE, NATURAL_FREQUENCY, DAMPING_RATIO)
+HIP_ARMATURE = 0.004026312  # kg m^2, the rotor reflected through the hip gearbox
+KNEE_ARMATURE = 0.009059202  # kg m^2, the rotor reflected through the knee gearbox
+HIP_STIFFNESS = 15.895242654143557  # N m / rad
+HIP_DAMPING = 1.0119225760208341  # N m s / rad
+KNEE_STIFFNESS = 35.76429597182301  # N m / rad
+KNEE_DAMPING = 2.276825796046877  # N m s / rad
 
 HIP_ACTUATOR = PdPositionActuatorCfg(
   joint_names_expr=(".*_hip_joint", ".*_thigh_joint"),
@@ -83,11 +66,11 @@ STAND_JOINT_POS = {
 }
 INIT_STATE = InitialStateCfg(pos=(0.0, 0.0, STAND_TRUNK_HEIGHT), joint_pos=STAND_JOINT_POS)
 
-# Action scale per joint group: 0.25 * effort / kp [rad per unit action].
+# Action scale per joint group [rad of target offset per unit action] (the notebook's N3).
 ACTION_SCALE: dict[str, float] = {
-  ".*_hip_joint": 0.25 * HIP_EFFORT_LIMIT / HIP_STIFFNESS,
-  ".*_thigh_joint": 0.25 * HIP_EFFORT_LIMIT / HIP_STIFFNESS,
-  ".*_calf_joint": 0.25 * KNEE_EFFORT_LIMIT / KNEE_STIFFNESS,
+  ".*_hip_joint": 0.3727530386870487,
+  ".*_thigh_joint": 0.3727530386870487,
+  ".*_calf_joint": 0.24850202579136574,
 }
 
 FOOT_NAMES = ("FR", "FL", "RR", "RL")  # foot site names, also the prefixes of the legs
