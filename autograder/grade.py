@@ -2,7 +2,8 @@
 
   uv run python autograder/grade.py SUBMISSIONS --out grades.csv [--jobs N] [--profile cpu_warm|cpu|gpu]
                                     [--skip-training] [--force] [--reports DIR]
-                                    [--require-isolation] [--assignment flat|rough]
+                                    [--require-isolation | --allow-uid-sandbox]
+                                    [--assignment flat|rough]
 
 SUBMISSIONS is a folder with one entry per student: a folder or a .zip holding the student's
 MDP files (rewards.py, observations.py, terminations.py, velocity_command.py, curriculums.py,
@@ -15,8 +16,9 @@ Writes one JSON report per student (--reports, default: next to the CSV in <stem
 and the class CSV (one row per student, sorted by name). Already graded submissions are
 skipped (same files, same settings) unless --force, so an interrupted run resumes where it
 stopped. Student code only ever runs in sandboxed child processes (autograder/sandbox.py):
-in namespaces of their own where bubblewrap works (autograder/isolation.py), else in the uid
-sandbox alone, which the log and each report say; --require-isolation refuses that fallback.
+in namespaces of their own where bubblewrap works (autograder/isolation.py). Where it does not,
+a class (more than one submission to grade) is refused unless --allow-uid-sandbox accepts the
+uid sandbox alone, which the log and each report then say; --require-isolation refuses even one.
 The CSV and the reports are written 0600 in a 0700 reports folder, and as root the submissions
 folder is made 0700: the children run as other users and must not read the class's data.
 """
@@ -57,10 +59,14 @@ from autograder.term_checks import (  # noqa: E402
 from autograder.training_check import (  # noqa: E402
   DEFAULT_PROFILE,
   PROFILES,
+  TrainingProfile,
+  TrainingResult,
   run_training_check,
+  skipped_training,
   start_checkpoint,
 )
 from autograder.training_slots import TrainingSlots  # noqa: E402
+from trotlab.grading.protocol import IMPORT_FAILED  # noqa: E402
 from trotlab.grading.todos import (  # noqa: E402
   ASSIGNMENTS,
   FIRST,
@@ -102,10 +108,13 @@ def grade_one(
   log=print,
   slots: TrainingSlots | None = None,
   assignment: Assignment = FIRST,
+  deadline: float | None = None,
 ) -> dict:
   """The report of one submission (a JSON-ready dict; no timings, so it is deterministic).
   ``slots``: the cores its training check may use, shared by the submissions graded at once
-  (None: a pool of its own). An ``assignment`` not graded whole has term checks only."""
+  (None: a pool of its own). An ``assignment`` not graded whole has term checks only.
+  ``deadline`` (time.monotonic() seconds; Gradescope's timeout): the training check, which runs
+  last, gets only the time left before it (``_training_within``)."""
   rubric = load_rubric()
   skip_training = skip_training or not assignment.graded_whole
   report: dict = {
@@ -118,12 +127,14 @@ def grade_one(
     "skip_training": skip_training,
     "messages": list(sub.messages),
     "isolation": sandbox.isolation().line(),
+    "notebook": None,
   }
   with tempfile.TemporaryDirectory(prefix="trotlab-sub-") as tmp:
     folder = Path(tmp)
     for name, content in sub.files.items():
       (folder / name).write_bytes(content)
-    terms = grade_terms(folder, todos=list(assignment.ids), log=log)
+    terms = grade_terms(folder, todos=list(assignment.ids), log=log, unread=sub.unread)
+    report["messages"] += import_failures(terms)
     report["terms"] = [
       {
         "todo": t.todo,
@@ -135,20 +146,22 @@ def grade_one(
       }
       for t in terms
     ]
+    if assignment.graded_whole:  # before the training: it takes what time is left
+      report["notebook"] = grade_notebook(sub, rubric)
+      if sub.notebook is None:
+        report["messages"].append(NO_NOTEBOOK)
     training = None
     if not skip_training:
-      slots = slots or TrainingSlots(PROFILES[profile], jobs=1)
-      with slots.take(log) as cpus:
-        result = run_training_check(folder, PROFILES[profile], log=log, cpus=cpus)
+      result = _training_within(folder, PROFILES[profile], deadline, slots, log)
       training = {
         "score": result.score,
         "max_score": result.max_score,
         "items": result.items,
         "output": result.output,
+        "summary": result.summary,
         "phases": result.phases,
       }
     report["training"] = training
-  report["notebook"] = grade_notebook(sub, rubric) if assignment.graded_whole else None
   parts = [sum(t["score"] for t in report["terms"])]
   maxima = [sum(t["max_score"] for t in report["terms"])]
   if training is not None:
@@ -164,28 +177,83 @@ def grade_one(
   return report
 
 
-def grade_notebook(sub: Submission, rubric: dict) -> dict | None:
-  """The notebook's autograded points (nbgrader), or None when no notebook was submitted."""
+EVALUATION_RESERVE_S = 150.0
+"""Seconds kept after a deadline-limited training: the child's evaluation of the policy and the
+grader's re-play of it (about 30 s on 2 idle cores; a slower grader gets the margin)."""
+MIN_TRAINING_S = 60.0
+"""Less time than this left for the training check: it is not started (zero, with the reason)."""
+
+
+def _training_within(
+  folder: Path,
+  profile: TrainingProfile,
+  deadline: float | None,
+  slots: TrainingSlots | None,
+  log,
+) -> TrainingResult:
+  """The training check of ``folder``, its training cut to end EVALUATION_RESERVE_S before
+  ``deadline`` (when that is sooner than the profile's own time limit)."""
+  limited_by = "the profile's time limit"
+  if deadline is not None:
+    left = deadline - time.monotonic() - EVALUATION_RESERVE_S
+    if left < MIN_TRAINING_S:
+      return skipped_training(
+        f"the training check did not run: {max(left, 0):.0f} s of training time were left"
+        " before the assignment's timeout (raise the timeout: autograder/README.md)"
+      )
+    if left < profile.time_limit_s:
+      profile = dataclasses.replace(profile, time_limit_s=left)
+      limited_by = "the time left before the assignment's timeout"
+  slots = slots or TrainingSlots(profile, jobs=1)
+  with slots.take(log) as cpus:
+    return run_training_check(folder, profile, log=log, cpus=cpus, limited_by=limited_by)
+
+
+def import_failures(terms) -> list[str]:
+  """One submission-level message per MDP file that failed to import (a syntax error), taken
+  from its TODOs' case messages, so the CSV's messages column shows it too."""
+  found: dict[str, None] = {}
+  for term in terms:
+    for case in term.cases:
+      text = case.message.removeprefix("ImportError: ")
+      if f".py {IMPORT_FAILED}: " in text:
+        found[f"{text}: its TODOs score zero"] = None
+  return list(found)
+
+
+NO_NOTEBOOK = (
+  f"no notebook in the submission (expected {NOTEBOOK}): its autograded exercises score zero;"
+  " hand in the zip `uv run submit --notebook ...` makes"
+)
+
+
+def _zero_notebook(rubric: dict, why: str) -> dict:
+  """Every notebook item at zero (written answers: None, graded by hand) with ``why``."""
+  return {
+    key: {
+      "score": 0.0 if not v.get("manual") else None,
+      "max_score": float(v["points"]),
+      "output": why,
+    }
+    for key, v in rubric["notebook"].items()
+  }
+
+
+def grade_notebook(sub: Submission, rubric: dict) -> dict:
+  """The notebook's autograded points (nbgrader); every item at zero, with the reason, when no
+  notebook was submitted or it could not be graded: the maximum never depends on what was
+  handed in."""
   if sub.notebook is None:
-    return None
-  try:
-    from autograder.notebook import autograde_notebook
-  except ImportError:
-    return None
+    return _zero_notebook(rubric, NO_NOTEBOOK)
+  from autograder.notebook import autograde_notebook
+
   with tempfile.TemporaryDirectory(prefix="trotlab-nb-") as tmp:
     path = Path(tmp) / "submitted.ipynb"
     path.write_bytes(sub.notebook)
     try:
       return autograde_notebook(path, Path(tmp) / "work")
     except Exception as err:  # a broken notebook costs its points, not the batch
-      return {
-        key: {
-          "score": 0.0 if not v.get("manual") else None,
-          "max_score": float(v["points"]),
-          "output": f"the notebook could not be graded: {err}",
-        }
-        for key, v in rubric["notebook"].items()
-      }
+      return _zero_notebook(rubric, f"the notebook could not be graded: {err}")
 
 
 def error_report(sub: Submission) -> dict:
@@ -243,6 +311,21 @@ def keep_private(submissions: Path, out: Path, reports_dir: Path) -> None:
     print(f"[grade] chmod 700 {submissions} (unreadable to sandboxed code)")
 
 
+def refuse_weak_isolation(count: int, allowed: bool) -> None:
+  """Stop before grading ``count`` > 1 submissions without bubblewrap's namespaces, unless the
+  instructor ``allowed`` it: in the uid sandbox alone a student's code can read whatever the
+  machine leaves world-readable (a copy of the reference, a classmate's files elsewhere)."""
+  found = sandbox.isolation(log=lambda *a: None)
+  if count > 1 and found.bwrap is None and not allowed:
+    raise SystemExit(
+      f"error: {count} submissions to grade, and bubblewrap's namespaces do not work here"
+      f" ({found.why}). Without them each student's code runs in the uid sandbox alone, where it"
+      " can read any world-readable file on this machine. Install bubblewrap (Debian/Ubuntu:"
+      " `sudo apt-get install bubblewrap`) and run again, or accept the weaker sandbox with"
+      " --allow-uid-sandbox (autograder/README.md, Isolation)."
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
   parser = argparse.ArgumentParser(
     description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -271,7 +354,15 @@ def main(argv: list[str] | None = None) -> int:
   parser.add_argument(
     "--require-isolation",
     action="store_true",
-    help="refuse to grade where bubblewrap's namespaces do not work (default: the uid sandbox)",
+    help="refuse to grade even one submission where bubblewrap's namespaces do not work",
+  )
+  parser.add_argument(
+    "--allow-uid-sandbox",
+    action="store_true",
+    help=(
+      "grade a class where bubblewrap's namespaces do not work, in the weaker uid sandbox"
+      " (default: refused for more than one submission)"
+    ),
   )
   add_assignment_option(parser)
   args = parser.parse_args(argv)
@@ -315,6 +406,7 @@ def main(argv: list[str] | None = None) -> int:
       )
     else:
       todo.append(sub)
+  refuse_weak_isolation(len(todo), args.allow_uid_sandbox)
   slots = TrainingSlots(PROFILES[args.profile], args.jobs)
   training = (
     "no training check"

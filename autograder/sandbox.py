@@ -61,6 +61,12 @@ class Limits:
   child of memory for its thread stacks on the 24 GiB CI machine."""
   file_bytes: int = 32 * 2**20
   """Largest file the child may write (RLIMIT_FSIZE); its stdout and stderr are files."""
+  disk_bytes: int = 256 * 2**20
+  """Most bytes the child may have on disk at once, all its files together: its job folder and,
+  in the uid sandbox alone, what its uid owns in the shared temporary folders (with bwrap its
+  /tmp and /dev/shm are size-limited tmpfs of their own). Watched every DISK_POLL_S; the child
+  is stopped when over (disk_exceeded), so a flood of files under the per-file limit cannot fill
+  the grader's disk."""
   output_tail_bytes: int = 4000
   """How much of the child's stdout/stderr a report quotes."""
 
@@ -73,8 +79,17 @@ class ChildResult:
   wall_s: float
   output: str
   """The tail of its stdout and stderr."""
+  disk_exceeded: bool = False
+  """Stopped for writing more than its Limits.disk_bytes."""
+  disk_peak_bytes: int = 0
+  """The most bytes of its files seen on disk (watched, and measured once more after it
+  ended)."""
 
   def describe(self) -> str:
+    if self.disk_exceeded:
+      return (
+        f"stopped after writing {self.disk_peak_bytes / 2**20:.0f} MiB of files (the disk limit)"
+      )
     if self.timed_out:
       return f"stopped after {self.wall_s:.0f} s (time limit)"
     code = self.returncode
@@ -269,6 +284,61 @@ def prepare_dir(path: Path, user: tuple[int, int] | None) -> None:
   os.chown(path, *user)
 
 
+DISK_POLL_S = 0.05
+"""How often a child's disk use is measured (at ~1 GB/s of writes: ~50 MB past the limit)."""
+
+
+def _tree_bytes(path: str, budget: list[int]) -> int:
+  """Bytes allocated on disk by the files under ``path`` (links not followed). ``budget``: a
+  one-item list of directory entries still allowed to be visited (a flood of empty files costs
+  the scan, not the grader: past the budget the tree counts as over any limit)."""
+  total = 0
+  try:
+    entries = os.scandir(path)
+  except OSError:
+    return 0
+  with entries:
+    for entry in entries:
+      budget[0] -= 1
+      if budget[0] < 0:
+        return 1 << 62
+      try:
+        info = entry.stat(follow_symlinks=False)
+      except OSError:
+        continue
+      total += info.st_blocks * 512
+      if stat.S_ISDIR(info.st_mode):
+        total += _tree_bytes(entry.path, budget)
+  return total
+
+
+MAX_DISK_ENTRIES = 20_000
+"""Files and folders a child may create before its disk use counts as over the limit."""
+
+
+def disk_usage(job_dir: Path, uid: int | None, shared_tmp: bool) -> int:
+  """Bytes of the child's files on disk: its job folder, and (``shared_tmp``: the uid sandbox
+  alone) what ``uid`` owns at the top of the shared temporary folders."""
+  budget = [MAX_DISK_ENTRIES]
+  total = _tree_bytes(str(job_dir), budget)
+  if shared_tmp and uid is not None:
+    for root in isolation_mod.TMP_DIRS:
+      try:
+        entries = list(os.scandir(root))
+      except OSError:
+        continue
+      for entry in entries:
+        try:
+          info = entry.stat(follow_symlinks=False)
+        except OSError:
+          continue
+        if info.st_uid == uid:
+          total += info.st_blocks * 512
+          if stat.S_ISDIR(info.st_mode):
+            total += _tree_bytes(entry.path, budget)
+  return total
+
+
 def _tail(file, size: int) -> str:
   """The last ``size`` bytes of an open file, as text."""
   end = file.seek(0, os.SEEK_END)
@@ -347,17 +417,28 @@ def run_in_sandbox(
       stderr=err,
       preexec_fn=lambda: _preexec(limits, uid, gid, nproc, cpus),  # noqa: PLW1509  (limits must be set in the child)
     )
-    timed_out = False
+    timed_out = disk_exceeded = False
+    shared_tmp = isolated.bwrap is None
+    peak = 0
+    next_poll = 0.0
     try:
       while proc.poll() is None:
-        if time.monotonic() - start > limits.wall_s or (poll is not None and poll()):
-          timed_out = True
+        now = time.monotonic()
+        peak = max(peak, disk_usage(job_dir, uid, shared_tmp))
+        if peak > limits.disk_bytes:
+          disk_exceeded = True
           break
-        time.sleep(0.1)
+        if now >= next_poll:  # the caller's poll and the wall clock: every 0.1 s
+          next_poll = now + 0.1
+          if now - start > limits.wall_s or (poll is not None and poll()):
+            timed_out = True
+            break
+        time.sleep(DISK_POLL_S)
     finally:
       with contextlib.suppress(ProcessLookupError):
         os.killpg(proc.pid, signal.SIGKILL)
       proc.wait()
+    peak = max(peak, disk_usage(job_dir, uid, shared_tmp))
     if user is not None:  # stray processes that left the group: kill every task of the user
       _kill_user(uid)
       if isolated.bwrap is None:  # its private /tmp and /dev/shm went with its namespace
@@ -365,8 +446,10 @@ def run_in_sandbox(
     half = limits.output_tail_bytes // 2
     output = _tail(out, half) + _tail(err, half)
   return ChildResult(
-    returncode=None if timed_out else proc.returncode,
+    returncode=None if timed_out or disk_exceeded else proc.returncode,
     timed_out=timed_out,
     wall_s=time.monotonic() - start,
     output=output,
+    disk_exceeded=disk_exceeded or peak > limits.disk_bytes,
+    disk_peak_bytes=peak,
   )

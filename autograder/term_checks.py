@@ -234,7 +234,7 @@ def run_todos(submission: Path, todos: list[str], by_todo, limits: Limits, log=p
             retried.add(todo)
             progressed = True
             break
-          category = "timeout" if child.timed_out else "crash"
+          category = "disk" if child.disk_exceeded else "timeout" if child.timed_out else "crash"
           why = child.describe()
           message = f"{why}. Output tail: {child.output[-300:]}"
           results[todo] = ({"status": category, "message": message}, {})
@@ -266,11 +266,23 @@ def run_todos(submission: Path, todos: list[str], by_todo, limits: Limits, log=p
 
 
 def grade_terms(
-  submission: Path, limits: Limits | None = None, todos: list[str] | None = None, log=print
+  submission: Path,
+  limits: Limits | None = None,
+  todos: list[str] | None = None,
+  log=print,
+  unread: dict[str, str] | None = None,
 ) -> list[TodoResult]:
-  """Score every TODO of the first assignment (or the given ones) of the submission folder."""
+  """Score every TODO of the first assignment (or the given ones) of the submission folder.
+  ``unread``: file name (e.g. "rewards.py") -> why the submission's file is not graded (the
+  Submission's): its TODOs score zero with that reason, no child runs them."""
   cases = load_cases()
   by_todo = _case_todos(cases)
   todos = todos or [t.todo for t in C.TODOS]
-  outcomes = run_todos(submission, todos, by_todo, limits or Limits(), log=log)
+  unread = unread or {}
+  skipped = {t: f"{C.BY_ID[t].file}.py" for t in todos if f"{C.BY_ID[t].file}.py" in unread}
+  run = [t for t in todos if t not in skipped]
+  outcomes = run_todos(submission, run, by_todo, limits or Limits(), log=log) if run else {}
+  for todo, file in skipped.items():
+    category = "missing" if unread[file].startswith("missing") else "ignored"
+    outcomes[todo] = ({"status": category, "message": f"{file} {unread[file]}"}, {})
   return [judge_todo(todo, C.BY_ID[todo].points, by_todo[todo], *outcomes[todo]) for todo in todos]

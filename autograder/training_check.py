@@ -225,6 +225,9 @@ class TrainingResult:
   """name -> {score, max_score, output}: one per moving phase, and no_fall."""
   output: str
   phases: dict | None = None
+  summary: str = ""
+  """How the training went, in one line ("trained N of M iterations in S s", and why it stopped
+  short): shown with every training item, never scored."""
   earlier: dict[int, TrainingResult] = dataclasses.field(default_factory=dict)
   """Calibration runs only (``also_at``): iteration count -> the result of the policy then."""
 
@@ -264,12 +267,14 @@ def run_training_check(
   keep_policy: Path | None = None,
   also_at: tuple[int, ...] = (),
   cpus: tuple[int, ...] | None = None,
+  limited_by: str = "the profile's time limit",
 ) -> TrainingResult:
   """Train and evaluate ``submission`` in the sandbox and score it, the child pinned to ``cpus``
   (``profile.threads`` of them; None: not pinned). Calibration runs only:
   ``keep_policy`` copies the trained checkpoint there; ``also_at`` (iteration counts, multiples
   of the profile's chunk) also scores the policy at each of those iterations (``earlier``): the
-  very runs of profiles with that many iterations."""
+  very runs of profiles with that many iterations. ``limited_by`` names what set
+  ``profile.time_limit_s``, for the summary of a training it stopped."""
   if any(n % profile.chunk or not 0 < n < profile.iterations for n in also_at):
     raise ValueError(
       f"also_at: multiples of {profile.chunk} below {profile.iterations}, got {also_at}"
@@ -292,6 +297,7 @@ def run_training_check(
       cpu_s=int(4 * (profile.time_limit_s + 120.0)),
       memory_bytes=memory,
       file_bytes=96 * 2**20,
+      disk_bytes=1024 * 2**20,  # the trajectory, the checkpoints kept for calibration, logs
     )
     log(f"  training check ({profile.name}: {profile.iterations} iterations, seed {profile.seed})")
     threads = str(profile.threads)  # the sandbox's default is one
@@ -307,13 +313,15 @@ def run_training_check(
         data = read_child_file(job_dir, "out", "model.pt", max_bytes=limits.file_bytes)
         keep_policy.parent.mkdir(parents=True, exist_ok=True)
         keep_policy.write_bytes(data)
-    trained = _training_summary(job_dir, profile)
+    trained = _training_summary(job_dir, profile, limited_by)
     result = _score_trajectory(job_dir, "trajectory.npz", profile, points, limits.file_bytes, log)
     if result is None:
       message = (
         f"the training run did not finish: {child.describe()}. Output tail:\n{child.output[-1500:]}"
       )
-      return _zero_result(points, message)
+      result = _zero_result(points, message)
+      result.summary = trained
+      return result
     for n in also_at:
       earlier = _score_trajectory(
         job_dir, f"trajectory_{n}.npz", profile, points, limits.file_bytes, log
@@ -322,6 +330,7 @@ def run_training_check(
         result.earlier[n] = earlier
   if result.phases is not None:
     result.output = "\n".join([trained, result.output])
+  result.summary = trained
   return result
 
 
@@ -354,12 +363,21 @@ def _score_trajectory(
   return result
 
 
+def skipped_training(why: str) -> TrainingResult:
+  """The rubric's training items at zero, with ``why`` the check did not run."""
+  result = _zero_result(load_rubric()["training"], why)
+  result.summary = why
+  return result
+
+
 def _zero_result(points: dict, message: str) -> TrainingResult:
   zero = {key: {"score": 0.0, "max_score": float(v), "output": ""} for key, v in points.items()}
   return TrainingResult(0.0, float(sum(points.values())), zero, message)
 
 
-def _training_summary(job_dir: Path, profile: TrainingProfile) -> str:
+def _training_summary(
+  job_dir: Path, profile: TrainingProfile, limited_by: str = "the profile's time limit"
+) -> str:
   """'trained N of M iterations in S s' from the child's train.json (its own account: shown to
   help read a result, never scored), and why, when it stopped short."""
   try:
@@ -373,8 +391,9 @@ def _training_summary(job_dir: Path, profile: TrainingProfile) -> str:
     line += f" (warm start: curricula at env steps {start}..{end})"
   if done < profile.iterations:
     line += (
-      f"; stopped by the profile's time limit ({profile.time_limit_s:.0f} s): this machine, or"
-      " this submission's terms, trains far slower than the profile assumes, so the score below"
-      " is not comparable with a full run (look for per-env Python loops in the terms)"
+      f"; stopped by {limited_by} ({profile.time_limit_s:.0f} s of training): the policy of"
+      " the last finished iteration was evaluated, so the score below is not comparable with a"
+      " full run (a grader slower than the profile assumes, or per-env Python loops in the"
+      " terms)"
     )
   return line

@@ -22,16 +22,22 @@ STUBS = ROOT / "student" / "trotlab" / "tasks" / "velocity" / "mdp"
 FILES = ("rewards", "observations", "terminations", "velocity_command", "curriculums")
 
 HEADER = "student,score,max_score,terms,training,notebook,R1,R2,R3,R4,R5,R6,R7,R8,O1,O2,O3,O4,O5,O6,O7,O8,O9,O10,O11,T1,T2,T3,C1,C2,C3,K1,K2,training_forward,training_lateral,training_yaw,training_mixed,training_no_fall,notebook_N1,notebook_N2,notebook_N3,notebook_W1,notebook_W2,notebook_W3,messages"
+NO_NOTEBOOK = grade.NO_NOTEBOOK
 FULL = "7,6,4,3,9,5,8,5,2,2,2,2,2,2,2,2,2,2,2,4,2,3,6,5,3,5,3"
 EXPECTED_CSV = (
   "\n".join(
     [
       HEADER,
-      f"alice,100,100,100,,,{FULL},,,,,,,,,,,,",
-      f"bob,93,100,93,,,0,{FULL.split(',', 1)[1]},,,,,,,,,,,,",
-      "carol,0,100,0,,,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,,,,,,,,,,,,",
-      "dave,45,100,45,,,0,0,0,0,0,0,0,0,2,2,2,2,2,2,2,2,2,2,2,4,2,3,6,5,3,0,0,,,,,,,,,,,,curriculums.py is missing: its TODOs score zero",
-      f"erin,100,100,100,,,{FULL},,,,,,,,,,,,",
+      f"alice,100,110,100,,0,{FULL},,,,,,0,0,0,,,,{NO_NOTEBOOK}",
+      f"bob,93,110,93,,0,0,{FULL.split(',', 1)[1]},,,,,,0,0,0,,,,{NO_NOTEBOOK}",
+      "carol,0,110,0,,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,,,,,,0,0,0,,,,"
+      + NO_NOTEBOOK,
+      "dave,45,110,45,,0,0,0,0,0,0,0,0,0,2,2,2,2,2,2,2,2,2,2,2,4,2,3,6,5,3,0,0,,,,,,0,0,0,,,,"
+      '"curriculums.py is missing from the submission: its TODOs score zero; rewards.py failed'
+      " to import: SyntaxError: invalid syntax (rewards.py, line 1): its TODOs score zero; "
+      + NO_NOTEBOOK
+      + '"',
+      f"erin,100,110,100,,0,{FULL},,,,,,0,0,0,,,,{NO_NOTEBOOK}",
     ]
   )
   + "\n"
@@ -69,12 +75,25 @@ def test_class_of_five_two_jobs_exact_reports(klass, tmp_path, capsys):
     f"{s}.json" for s in ("alice", "bob", "carol", "dave", "erin")
   ]
   bob = json.loads((reports / "bob.json").read_text())
-  assert (bob["score"], bob["max_score"], bob["training"], bob["notebook"]) == (93, 100, None, None)
+  assert (bob["score"], bob["max_score"], bob["training"]) == (93, 110, None)
+  assert {k: v["score"] for k, v in bob["notebook"].items()} == {
+    "N1": 0.0,
+    "N2": 0.0,
+    "N3": 0.0,
+    "W1": None,
+    "W2": None,
+    "W3": None,
+  }
   r1 = bob["terms"][0]
   assert (r1["todo"], r1["score"]) == ("R1", 0)
   assert {c["category"] for c in r1["cases"]} == {"frame"}
   dave = json.loads((reports / "dave.json").read_text())
-  assert dave["messages"] == ["curriculums.py is missing: its TODOs score zero"]
+  assert dave["messages"] == [
+    "curriculums.py is missing from the submission: its TODOs score zero",
+    "rewards.py failed to import: SyntaxError: invalid syntax (rewards.py, line 1): its TODOs"
+    " score zero",
+    NO_NOTEBOOK,
+  ]
   assert "SyntaxError" in dave["terms"][0]["cases"][0]["message"]
   assert {c["category"] for c in dave["terms"][-1]["cases"]} == {"missing"}
   printed = capsys.readouterr().out
@@ -89,7 +108,7 @@ def test_class_of_five_two_jobs_exact_reports(klass, tmp_path, capsys):
   (klass / "carol" / "rewards.py").write_text((SOLUTIONS / "rewards.py").read_text())
   assert grade.main([str(klass), "--out", str(out), "--skip-training"]) == 0
   assert "1 of 5 submissions to grade" in capsys.readouterr().out
-  assert out.read_text().splitlines()[3].startswith("carol,47,100,47,")
+  assert out.read_text().splitlines()[3].startswith("carol,47,110,47,")
   (klass / "carol" / "rewards.py").write_text((STUBS / "rewards.py").read_text())
   assert grade.main([str(klass), "--out", str(out), "--jobs", "2", "--skip-training"]) == 0
   assert "1 of 5 submissions to grade" in capsys.readouterr().out
@@ -110,7 +129,7 @@ def test_the_second_assignment_is_graded_on_terrain_py_alone(tmp_path, capsys):
     "student,score,max_score,terms,training,notebook,O12,R9,K3,messages\n"
     "alice,30,30,30,,,8,10,12,\n"
     "bob,0,30,0,,,0,0,0,\n"
-    "carol,0,30,0,,,0,0,0,terrain.py is missing: its TODOs score zero\n"
+    "carol,0,30,0,,,0,0,0,terrain.py is missing from the submission: its TODOs score zero\n"
   )
   reports = tmp_path / "rough_reports"
   alice = json.loads((reports / "alice.json").read_text())
@@ -131,11 +150,15 @@ def test_the_second_assignment_is_graded_on_terrain_py_alone(tmp_path, capsys):
 def test_bad_input_is_refused_with_a_message(tmp_path):
   with pytest.raises(SystemExit, match="no submissions"):
     grade.main([str(tmp_path), "--out", str(tmp_path / "g.csv")])
-  with pytest.raises(SystemExit, match="not a folder"):
+  with pytest.raises(SystemExit, match="nope does not exist"):
     grade.main([str(tmp_path / "nope"), "--out", str(tmp_path / "g.csv")])
   (tmp_path / "x.zip").write_bytes(b"not a zip")
+  with pytest.raises(SystemExit, match="x.zip is a file, not a folder"):
+    grade.main([str(tmp_path / "x.zip"), "--out", str(tmp_path / "g.csv")])
   sub = grade.read_submission(tmp_path / "x.zip")
-  assert sub.files == {} and "could not read the submission" in sub.messages[0]
+  assert sub.files == {} and "x.zip is not a readable zip" in sub.messages[0]
+  assert "make the zip again" in sub.messages[0] and "resubmit" in sub.messages[0]
+  assert set(sub.unread) == {f"{name}.py" for name in FILES}
 
 
 def test_training_checks_end_to_end_score_the_same_with_one_or_two_jobs(tmp_path, capsys):
@@ -321,7 +344,7 @@ def test_gradescope_zip_and_results_format(tmp_path):
   assert "autograder/hidden/walk.npz" in names and "autograder/public/rubric.toml" in names
   assert not any(n.startswith(("solutions/", "tests/")) for n in names)
   with zipfile.ZipFile(zip_path) as archive:
-    assert archive.read(run.ASSIGNMENT_FILE) == b"flat\n"
+    assert json.loads(archive.read(run.SETTINGS_FILE)) == {"assignment": "flat", "timeout_s": 600}
 
   submission = tmp_path / "submission"
   write_mutant(next(m for m in MUTANTS if m.category == "sign"), submission)
@@ -332,7 +355,15 @@ def test_gradescope_zip_and_results_format(tmp_path):
   )
   results = json.loads(results_file.read_text())
   assert results["score"] == 94
-  assert len(results["tests"]) == len(C.TODOS)
+  notebook = [t for t in results["tests"] if t["name"].startswith("Notebook")]
+  assert [(t["name"], t["score"], t["max_score"]) for t in notebook] == [
+    ("Notebook N1", 0, 3),
+    ("Notebook N2", 0, 4),
+    ("Notebook N3", 0, 3),
+  ]
+  assert all(t["output"] == grade.NO_NOTEBOOK for t in notebook)
+  assert grade.NO_NOTEBOOK in results["output"]
+  assert len(results["tests"]) == len(C.TODOS) + 3
   for test in results["tests"]:
     assert set(test) == {"name", "score", "max_score", "output", "visibility"}
     assert 0 <= test["score"] <= test["max_score"]
@@ -349,7 +380,7 @@ def test_a_gradescope_zip_of_the_second_assignment_grades_terrain_py(tmp_path, m
 
   source = tmp_path / "source"
   with zipfile.ZipFile(build.build(tmp_path / "rough.zip", ASSIGNMENTS["rough"])) as archive:
-    archive.extract(run.ASSIGNMENT_FILE, source)
+    archive.extract(run.SETTINGS_FILE, source)
   monkeypatch.setattr(run, "ROOT", source)
   _copy_files(SOLUTIONS, tmp_path / "submission", names=("terrain",))
   results_file = tmp_path / "results.json"
@@ -388,7 +419,8 @@ def test_submission_reading_skips_links_autosaves_and_survives_odd_zips(tmp_path
   (folder / "go1_velocity.ipynb").write_text('{"new": 1}')
   sub = grade.read_submission(folder)
   assert (
-    "rewards.py" not in sub.files and "rewards.py is missing: its TODOs score zero" in sub.messages
+    "rewards.py" not in sub.files
+    and "rewards.py is missing from the submission: its TODOs score zero" in sub.messages
   )
   assert sub.notebook == b'{"new": 1}'
 
@@ -444,3 +476,74 @@ def test_the_standing_start_fits_the_task_and_its_curricula_clock():
   runner = Runner(RslRlVecEnvWrapper(env), agent.to_rsl_rl(), log_dir=None, device="cpu")
   runner.load(agent.init_checkpoint)  # strict: shapes must fit
   assert env.common_step_counter == 2400 and runner.current_learning_iteration == 100
+
+
+def test_an_oversized_file_is_too_large_never_missing_and_a_zip_left_in_a_folder_is_read(
+  tmp_path,
+):
+  """A 5 MB rewards.py: the submission's message and every case of its TODOs say it was too
+  large and ignored (category ignored), never that it is missing; the other files are graded.
+  A folder holding only the hand-in zip (Gradescope's submission folder) is graded like it."""
+  folder = tmp_path / "frank"
+  _copy_files(SOLUTIONS, folder, names=FILES[1:])
+  (folder / "rewards.py").write_text("# padding\n" * 500_000)  # 5 MB
+  sub = grade.read_submission(folder)
+  assert "rewards.py" not in sub.files
+  assert sub.messages == [
+    "rewards.py is too large (4,883 KiB; the limit is 1,024 KiB), ignored: its TODOs score zero"
+  ]
+  report = grade.grade_one(sub, "smoke", skip_training=True, log=lambda *a: None)
+  rewards = [t for t in report["terms"] if t["todo"].startswith("R")]
+  for term in rewards:
+    for case in term["cases"]:
+      assert case["category"] == "ignored", case
+      assert case["message"].startswith("rewards.py too large (4,883 KiB"), case
+      assert "missing" not in case["message"]
+  assert all(t["score"] == t["max_score"] for t in report["terms"] if t["todo"][0] in "OTCK")
+  assert report["max_score"] == 110  # terms and notebook, whatever was handed in
+
+  gradescope = tmp_path / "submission"
+  gradescope.mkdir()
+  with zipfile.ZipFile(gradescope / "submission.zip", "w") as archive:
+    for name in FILES:
+      archive.write(SOLUTIONS / f"{name}.py", f"{name}.py")
+  sub = grade.read_submission(gradescope)
+  assert sorted(sub.files) == sorted(f"{name}.py" for name in FILES)
+  assert sub.messages == ["read the zip submission.zip (the folder held no MDP file)"]
+
+
+def test_a_gradescope_run_near_its_timeout_stops_the_training_and_says_so(tmp_path, monkeypatch):
+  """With a deadline, the training check gets the time left (less the evaluation's reserve):
+  a training that would overrun stops, its last iteration's policy is evaluated and scored, and
+  results.json's training tests and summary say why. No time left: zero, with the reason."""
+  import dataclasses
+  import time
+
+  from autograder import training_check
+  from autograder.gradescope import run
+
+  long_smoke = dataclasses.replace(training_check.PROFILES["smoke"], iterations=100_000)
+  monkeypatch.setitem(training_check.PROFILES, "smoke", long_smoke)
+  monkeypatch.setitem(grade.PROFILES, "smoke", long_smoke)
+  monkeypatch.setattr(grade, "EVALUATION_RESERVE_S", 30.0)
+  monkeypatch.setattr(grade, "MIN_TRAINING_S", 5.0)
+  submission = tmp_path / "submission"
+  _copy_files(SOLUTIONS, submission)
+  sub = grade.read_submission(submission)
+  deadline = time.monotonic() + 30.0 + 40.0  # the term checks take part of the 40 s
+  start = time.monotonic()
+  report = grade.grade_one(sub, "smoke", skip_training=False, deadline=deadline)
+  assert time.monotonic() < deadline  # the reserve was enough for evaluation and re-play
+  summary = report["training"]["summary"]
+  assert "stopped by the time left before the assignment's timeout" in summary, summary
+  assert report["training"]["phases"] is not None  # the last iteration's policy was scored
+  results = run.results_from_report(report)
+  training_tests = [t for t in results["tests"] if t["name"].startswith("Training check")]
+  assert len(training_tests) == 5 and all(summary in t["output"] for t in training_tests)
+  assert f"Training check: {summary}" in results["output"]
+  assert time.monotonic() - start < 120
+
+  late = grade.grade_one(sub, "smoke", skip_training=False, deadline=time.monotonic() + 1.0)
+  assert late["training"]["score"] == 0 and late["training"]["max_score"] == 40
+  assert "the training check did not run" in late["training"]["summary"]
+  assert "before the assignment's timeout" in late["training"]["summary"]

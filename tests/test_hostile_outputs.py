@@ -225,3 +225,34 @@ def test_hostile_training_outputs_score_zero(tmp_path):
   result = training_check_of_forger(tmp_path / "sub", forge)
   assert result.score == 0
   assert "too large" in result.output, result.output
+
+
+FLOOD = """
+import os, time
+chunk = b"x" * (30 * 2**20)  # under the per-file limit (32 MiB)
+for i in range(70):  # 2.05 GiB in all, if nothing stops it
+  with open(f"flood_{i}.bin", "wb") as f:
+    f.write(chunk)
+time.sleep(30)
+"""
+"""Tries to write 2 GiB into the job folder, one 30 MiB file at a time."""
+
+
+def test_a_child_that_floods_the_disk_is_stopped_at_the_disk_limit(tmp_path):
+  """A real 2 GiB attempt: the child is stopped near Limits.disk_bytes (256 MiB), its TODO fails
+  with the category disk, the TODOs after it are graded as usual, and its files are gone."""
+  folder = tmp_path / "sub"
+  shutil.copytree(SOLUTIONS, folder)
+  plant(folder, {"R1": ("track_linear_velocity", FLOOD)})
+  before = shutil.disk_usage(tempfile.gettempdir()).used
+  start = time.monotonic()
+  results = grade_terms(folder, todos=["R1", "R2"], log=quiet)
+  assert time.monotonic() - start < 60  # stopped, not waiting out its time limit
+  r1, r2 = results
+  assert r1.score == 0 and {c.category for c in r1.cases} == {"disk"}, r1.feedback()
+  written = int(r1.cases[0].message.split("after writing ")[1].split(" MiB")[0])
+  limit = Limits().disk_bytes // 2**20
+  assert limit < written < limit + 200, r1.cases[0].message  # stopped just past the limit
+  assert r2.score == r2.max_score
+  after = shutil.disk_usage(tempfile.gettempdir()).used
+  assert after - before < 100 * 2**20  # the job folder went with the job

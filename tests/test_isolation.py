@@ -193,3 +193,25 @@ def test_require_isolation_refuses_the_fallback(monkeypatch, tmp_path, capsys):
   finally:
     sandbox.require_isolation = False
     isolation.forget()
+
+
+def test_a_class_without_namespaces_is_refused_unless_the_instructor_accepts_it(
+  monkeypatch, tmp_path
+):
+  """No bwrap: two submissions stop before any grading, with a message that names the fix;
+  one submission (a Gradescope container) and --allow-uid-sandbox go on."""
+  monkeypatch.setenv("PATH", str(tmp_path))  # no bwrap on PATH
+  isolation.forget()
+  try:
+    for student in ("alice", "bob"):
+      (tmp_path / "subs" / student).mkdir(parents=True)
+    with pytest.raises(SystemExit) as refused:
+      grade.main([str(tmp_path / "subs"), "--out", str(tmp_path / "g.csv"), "--skip-training"])
+    message = str(refused.value)
+    assert "2 submissions to grade, and bubblewrap's namespaces do not work here" in message
+    assert "apt-get install bubblewrap" in message and "--allow-uid-sandbox" in message
+    assert not (tmp_path / "g.csv").exists()
+    grade.refuse_weak_isolation(1, allowed=False)  # one submission: goes on
+    grade.refuse_weak_isolation(2, allowed=True)  # the instructor accepted the uid sandbox
+  finally:
+    isolation.forget()

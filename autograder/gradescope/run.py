@@ -8,8 +8,12 @@ phase and no-fall, and per autograded notebook exercise. Written answers (W*) ar
 hand in Gradescope and are not listed. Student code runs only in the sandbox (it cannot write
 the results file: it runs as another user, and this file is written last, atomically).
 
-The assignment graded is the one the autograder zip was built for (``build --assignment``
-writes its name into the zip as ASSIGNMENT_FILE); without that file, the first.
+The assignment graded and the assignment's timeout are the autograder zip's settings
+(``build --assignment ... --timeout-min ...`` writes them into the zip as SETTINGS_FILE; without
+that file, the first assignment and Gradescope's default of 10 minutes). The stages are budgeted
+so that results.json is written before the timeout: the term checks and the notebook first, then
+the training check with what time is left (a training that would overrun stops early, and the
+policy of its last finished iteration is scored; the visible output says so).
 """
 
 from __future__ import annotations
@@ -17,22 +21,33 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
 import traceback
 from pathlib import Path
 
-from autograder.grade import grade_one, read_submission
-from autograder.training_check import DEFAULT_PROFILE, PROFILES
-from trotlab.grading.todos import ASSIGNMENTS, FIRST, add_assignment_option
+START = time.monotonic()
+"""When this process started, taken before the heavy imports below (torch, MuJoCo: seconds on
+a small Gradescope machine): the assignment's timeout counts from about here."""
+
+from autograder.grade import grade_one, read_submission  # noqa: E402
+from autograder.training_check import DEFAULT_PROFILE, PROFILES  # noqa: E402
+from trotlab.grading.todos import ASSIGNMENTS, FIRST, add_assignment_option  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
-ASSIGNMENT_FILE = "assignment.txt"
-"""At the zip's root (Gradescope's /autograder/source): the name of the assignment it grades."""
+SETTINGS_FILE = "settings.json"
+"""At the zip's root (Gradescope's /autograder/source): {"assignment": name, "timeout_s": s}."""
+DEFAULT_TIMEOUT_S = 600.0
+"""Gradescope's default autograder timeout (10 minutes; an assignment may set up to 40)."""
+RESULTS_MARGIN_S = 60.0
+"""Seconds kept before the timeout: the container's start before this process, writing
+results.json, and a slower machine's surprises."""
 
 
-def built_for() -> str:
-  """The assignment the zip was built for (its ASSIGNMENT_FILE), else the first."""
-  path = ROOT / ASSIGNMENT_FILE
-  return path.read_text().strip() if path.is_file() else FIRST.name
+def built_settings() -> dict:
+  """The settings the zip was built with (SETTINGS_FILE); the defaults without it."""
+  path = ROOT / SETTINGS_FILE
+  settings = json.loads(path.read_text()) if path.is_file() else {}
+  return {"assignment": FIRST.name, "timeout_s": DEFAULT_TIMEOUT_S, **settings}
 
 
 def results_from_report(report: dict) -> dict:
@@ -47,14 +62,16 @@ def results_from_report(report: dict) -> dict:
     }
     for t in report["terms"]
   ]
-  if report["training"] is not None:
-    for name, item in report["training"]["items"].items():
+  training = report["training"]
+  if training is not None:
+    for name, item in training["items"].items():
+      output = [item["output"] or training["output"], training.get("summary", "")]
       tests.append(
         {
           "name": f"Training check: {name}",
           "score": item["score"],
           "max_score": item["max_score"],
-          "output": item["output"] or report["training"]["output"],
+          "output": "\n".join(dict.fromkeys(line for line in output if line)),
           "visibility": "visible",
         }
       )
@@ -72,6 +89,8 @@ def results_from_report(report: dict) -> dict:
     )
   summary = [f"Autograded score: {report['score']:g} / {report['max_score']:g}"]
   summary += report["messages"]
+  if training is not None and training.get("summary"):
+    summary.append(f"Training check: {training['summary']}")
   return {
     "score": report["score"],
     "output": "\n".join(summary),
@@ -89,14 +108,25 @@ def main(argv: list[str] | None = None) -> int:
   parser.add_argument("--results", type=Path, required=True)
   parser.add_argument("--profile", default=DEFAULT_PROFILE, choices=sorted(PROFILES))
   parser.add_argument("--skip-training", action="store_true")
+  parser.add_argument(
+    "--timeout-s",
+    type=float,
+    default=None,
+    help="the assignment's Gradescope timeout (default: the zip's settings)",
+  )
   add_assignment_option(parser)
-  parser.set_defaults(assignment=built_for())
+  settings = built_settings()
+  parser.set_defaults(assignment=settings["assignment"])
   args = parser.parse_args(argv)
+  timeout_s = args.timeout_s or float(settings["timeout_s"])
+  deadline = START + timeout_s - RESULTS_MARGIN_S
   assignment = ASSIGNMENTS[args.assignment]
   sub = read_submission(args.submission, assignment.files)
   sub.student = "submission"
   try:
-    report = grade_one(sub, args.profile, args.skip_training, assignment=assignment)
+    report = grade_one(
+      sub, args.profile, args.skip_training, assignment=assignment, deadline=deadline
+    )
     results = results_from_report(report)
   except Exception:  # Gradescope must get a results file: a grader fault is reported, not hidden
     traceback.print_exc()

@@ -72,7 +72,7 @@ class Submission:
         try:
           self._modules[name] = load_mdp_file(self.folder, name)
         except BaseException as err:  # noqa: BLE001  (SystemExit at import counts as a failure)
-          self._modules[name] = ImportError(f"{name}.py failed to import: {describe(err)}")
+          self._modules[name] = ImportError(f"{name}.py {protocol.IMPORT_FAILED}: {describe(err)}")
         if self.marker_dir is not None:
           (self.marker_dir / protocol.out_file(name, protocol.LOADED)).touch()
     found = self._modules[name]

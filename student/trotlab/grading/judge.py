@@ -11,7 +11,7 @@ must also leave a reset env as a new term would have it, and every other env as 
 judged by rules on many random draws (ranges, uniformity, fractions, untouched envs, the heading
 flag). A failing case gets a category: the fingerprint of a known mistake it matches (the case's
 ``diag`` arrays), else sign, scale or value; or the check it failed (shape, dtype, nan, in_place,
-leak, reset, error, todo, missing, timeout, crash; too_large, bad_output: the grader could not
+leak, reset, error, todo, missing, ignored, timeout, crash, disk; too_large, bad_output: the grader could not
 use the output). Public cases also show the first mismatching entry, expected vs got; the
 grader's hidden cases show the category only.
 
@@ -57,7 +57,9 @@ HINTS = {
   "error": "raised an exception",
   "todo": "not implemented",
   "missing": "the file is missing from the submission",
+  "ignored": "the submission's file was not graded (too large, or unreadable)",
   "timeout": "took too long (time limit)",
+  "disk": "wrote too many files (the grader's disk limit): write nothing to disk in a term",
   "crash": "the process running it ended abnormally",
   "too_large": "the output was larger than the case can produce",
   "bad_output": "the output could not be read (malformed, or not numbers)",

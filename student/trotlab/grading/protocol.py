@@ -28,6 +28,10 @@ import dataclasses
 
 from trotlab.grading.todos import Todo, assignment_of
 
+IMPORT_FAILED = "failed to import"
+"""The words of a file's import failure in its TODOs' messages ("rewards.py failed to import:
+SyntaxError ..."); the grader lifts such messages into the submission's messages."""
+
 CHILD_MODULE = "trotlab.grading.child"
 JOB_FILE = "job.json"
 SUBMISSION_DIR = "submission"
