@@ -11,13 +11,10 @@ docs/grading.md).
       a kept policy's yaw-rate error on pure turns of several rates and both signs (a policy
       that stands still on a turn has an error equal to the commanded rate)
 
-  uv run python -m autograder.benchmark heading-probe docs/data/grading/policies/cpu_warm_obs_world_frame_seed1.pt --variant obs_world_frame
-      a kept policy's tracking evaluation twice: as the protocol runs it (every robot starts at
-      yaw 0) and with the robots' initial headings spread evenly over [-pi, pi)
-
-Variants (autograder/variants.py): the reference, and whole-MDP mistakes a student could make
+Variants (autograder/variants.py): the reference, whole-MDP mistakes a student could make
 (no tracking reward, sign-flipped tracking, world-frame tracking or observations, a tilt
-termination that never fires, commands never written).
+termination that never fires, commands never written), and one reward term removed or inverted
+at a time (removed_<term>, inverted_<term>).
 """
 
 from __future__ import annotations
@@ -105,11 +102,10 @@ TURN_RATES = (0.2, 0.3, 0.5, 0.7, 1.0, -0.3, -0.5, -1.0)
 """rad/s: the pure turns of turn-sweep (the training check's yaw phase is 0.5)."""
 
 
-def evaluate_kept_policy(path: Path, mdp, cfg, spread: bool = False) -> dict:
+def evaluate_kept_policy(path: Path, mdp, cfg) -> dict:
   """The tracking evaluation ``cfg`` of the checkpoint ``path`` in a fresh play env of the flat
-  task with the MDP ``mdp`` (trotlab's Mdp, the one the policy trained on), on the CPU; with
-  ``spread``, the robots start at spread headings (spread_headings). Returns the per-phase
-  metrics."""
+  task with the MDP ``mdp`` (trotlab's Mdp, the one the policy trained on), on the CPU. Returns
+  the per-phase metrics."""
   import torch
 
   from trotlab.envs import ManagerBasedRlEnv
@@ -123,8 +119,6 @@ def evaluate_kept_policy(path: Path, mdp, cfg, spread: bool = False) -> dict:
   )
   try:
     policy = load_policy(path, env, spec.agent_cfg(device="cpu"), device="cpu")
-    if spread:
-      turn_after_reset(env)
     with torch.inference_mode():
       return run_tracking_eval(env, policy, cfg, progress=False)["phases"]
   finally:
@@ -148,67 +142,6 @@ def turn_sweep(policies: list[Path], num_envs: int = 16) -> None:
     phases = evaluate_kept_policy(path, mdp, cfg)
     errors = [f"{phases[p.name]['mean_abs_wz_error']:.3f}" for p in turns]
     print(f"| {path} | " + " | ".join(errors) + " |", flush=True)
-
-
-def spread_headings(env) -> dict:
-  """Turn every robot of a freshly reset eval env (ManagerBasedRlEnv) in place to its own
-  initial heading, env i at yaw -pi + 2 pi i / num_envs (world frame, about the z axis, at
-  rest), and return the observations recomputed for that state."""
-  import math
-
-  import torch
-
-  from trotlab.utils.math import quat_from_euler_xyz
-
-  robot = env.scene["robot"]
-  n = env.num_envs
-  yaw = torch.arange(n, dtype=torch.float32, device=env.device) * (2 * math.pi / n) - math.pi
-  zero = torch.zeros_like(yaw)
-  state = torch.zeros(n, 13, device=env.device)  # at rest: zero twist
-  state[:, 0:3] = robot.data.root_link_pos_w
-  state[:, 3:7] = quat_from_euler_xyz(zero, zero, yaw)
-  robot.write_root_state_to_sim(state)
-  env.sim.forward()
-  env.obs_buf = env.observation_manager.compute()
-  return env.obs_buf
-
-
-def turn_after_reset(env) -> None:
-  """Make ``env.reset()`` (which the tracking evaluation calls once, first) end with
-  spread_headings."""
-  reset = env.reset
-
-  def reset_then_turn() -> dict:
-    reset()
-    return spread_headings(env)
-
-  env.reset = reset_then_turn
-
-
-def heading_probe(policies: list[Path], variant: str) -> None:
-  """Print each policy's per-phase errors (mean xy error m/s / mean |wz error| rad/s, a "P" when
-  the phase passes) under the protocol and with the initial headings spread (spread_headings).
-  The policies must have been trained on ``variant``'s MDP (its observations)."""
-  from trotlab.evaluation import TrackingEvalCfg
-  from trotlab.tasks.velocity.mdp import load_mdp
-
-  cfg = TrackingEvalCfg()
-  moving = [phase.name for phase in cfg.phases if any(phase.twist)]
-  print("| policy | start | " + " | ".join(moving) + " | fell |")
-  print("| --- | --- |" + " --- |" * len(moving) + " ---: |")
-  with tempfile.TemporaryDirectory() as tmp:
-    mdp = load_mdp(str(write_variant(variant, Path(tmp) / "mdp")))
-    for path in policies:
-      for spread in (False, True):
-        phases = evaluate_kept_policy(path, mdp, cfg, spread=spread)
-        cells = [
-          f"{phases[name]['mean_xy_error']:.3f} / {phases[name]['mean_abs_wz_error']:.3f}"
-          + (" P" if phases[name]["passed"] else "")
-          for name in moving
-        ]
-        fell = max(phase["fell_fraction"] for phase in phases.values())
-        start = "spread" if spread else "yaw 0"
-        print(f"| {path.name} | {start} | " + " | ".join(cells) + f" | {fell:.0%} |", flush=True)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -235,18 +168,11 @@ def main(argv: list[str] | None = None) -> None:
   )
   sweep = sub.add_parser("turn-sweep")
   sweep.add_argument("policies", type=Path, nargs="+", help="checkpoints kept by calibrate")
-  probe = sub.add_parser("heading-probe")
-  probe.add_argument("policies", type=Path, nargs="+", help="checkpoints kept by calibrate")
-  probe.add_argument(
-    "--variant", default="reference", choices=sorted(VARIANTS), help="the MDP they trained on"
-  )
   args = parser.parse_args(argv)
   if args.command == "terms":
     bench_terms(args.repeats)
   elif args.command == "turn-sweep":
     turn_sweep(args.policies)
-  elif args.command == "heading-probe":
-    heading_probe(args.policies, args.variant)
   else:
     also_at = tuple(args.also_at)
     calibrate(args.profile, args.seeds, args.variants, args.iterations, also_at, args.time_limit_s)

@@ -3,11 +3,14 @@ with the measured errors, and a plot written next to unchanged metrics.json and 
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import numpy as np
+import pytest
 
 from trotlab.evaluation.tracking import (
+  PassRule,
   TrackingEvalCfg,
   phase_verdicts,
   plot_tracking,
@@ -31,6 +34,7 @@ def phase_result(command, xy, wz, fell=0.0, passed=None) -> dict:
     "fell_fraction": fell,
   }
   if moving:
+    out["max_xy_error"], out["max_abs_wz_error"] = PassRule().limits(command)
     out["passed"] = passed
   return out
 
@@ -71,11 +75,7 @@ def fake_metrics() -> dict:
   return {
     "passed": False,
     "fell_fraction": 1 / NUM_ENVS,
-    "thresholds": {
-      "max_xy_error": cfg.max_xy_error,
-      "max_yaw_error": cfg.max_yaw_error,
-      "tilt_limit_deg": cfg.tilt_limit_deg,
-    },
+    "thresholds": {**dataclasses.asdict(cfg.rule), "tilt_limit_deg": cfg.tilt_limit_deg},
     "num_envs": NUM_ENVS,
     "phases": phases,
     "_traces": traces,
@@ -88,19 +88,45 @@ def test_phase_verdicts_name_the_verdict_and_the_measured_errors():
   assert verdicts["stand"] == (None, "stand\nnot scored")
   assert verdicts["forward"] == (
     True,
-    "forward: PASS\nv_xy err 0.080 \u2264 0.2 m/s\nwz err 0.050 \u2264 0.25 rad/s\nno env fell",
+    "forward: PASS\nv_xy err 0.080 \u2264 0.2 m/s\nwz err 0.050 \u2264 0.15 rad/s\nno env fell",
   )
-  passed, label = verdicts["lateral"]
+  passed, label = verdicts["lateral"]  # the limits are the lateral command's: 0.4 x 0.3 m/s
   assert passed is False
-  assert label.splitlines()[:2] == ["lateral: FAIL", "v_xy err 0.310 > 0.2 m/s"]
+  assert label.splitlines()[:3] == [
+    "lateral: FAIL",
+    "v_xy err 0.310 > 0.12 m/s",
+    "wz err 0.070 \u2264 0.15 rad/s",
+  ]
+  assert verdicts["yaw"][1].splitlines()[1:3] == [
+    "v_xy err 0.060 \u2264 0.1 m/s",  # the floor: the turn commands no planar speed
+    "wz err 0.120 \u2264 0.2 rad/s",
+  ]
   passed, label = verdicts["mixed"]  # errors within the limits, but an env fell
   assert passed is False and label.splitlines()[0] == "mixed: FAIL"
   assert label.splitlines()[-1] == "fell: 17% of envs"
 
 
-def test_phase_verdicts_follow_the_stored_thresholds():
+def test_pass_rule_is_relative_to_the_command_with_floors():
+  """DESIGN.md's four phases: forward 0.2 / 0.15, lateral 0.12 / 0.15, yaw 0.1 / 0.2, mixed
+  0.16 / 0.15 [m/s / rad/s]; a robot that tracks half of a command fails."""
+  rule = PassRule()
+  limits = {phase.name: rule.limits(phase.twist) for phase in TrackingEvalCfg().phases}
+  expected = {
+    "stand": (0.1, 0.15),
+    "forward": (0.2, 0.15),
+    "lateral": (0.12, 0.15),
+    "yaw": (0.1, 0.2),
+    "mixed": (0.16, 0.15),
+  }
+  for name, (xy, wz) in expected.items():
+    assert limits[name] == (pytest.approx(xy), pytest.approx(wz)), name
+  assert 0.5 * 0.3 > rule.limits((0.0, 0.3, 0.0))[0]  # half the lateral command: fails
+  assert 0.5 * 0.5 > rule.limits((0.0, 0.0, 0.5))[1]  # half the turn: fails
+
+
+def test_phase_verdicts_follow_the_stored_limits():
   metrics = fake_metrics()
-  metrics["thresholds"]["max_xy_error"] = 0.05
+  metrics["phases"]["forward"]["max_xy_error"] = 0.05
   metrics["phases"]["forward"]["passed"] = False
   passed, label = phase_verdicts(metrics)["forward"]
   assert passed is False and "v_xy err 0.080 > 0.05 m/s" in label

@@ -128,27 +128,3 @@ def test_commands_never_resampled(envs):
   assert torch.equal(
     command[~term.is_heading_env, 2], torch.zeros(int((~term.is_heading_env).sum()))
   )
-
-
-def test_heading_probe_turns_each_robot_in_place(tmp_path):
-  """benchmark heading-probe's start: env i at yaw -pi + 2 pi i / n, where it stood, and the
-  reference's observations unchanged by the turn (none of them depends on the heading)."""
-  from autograder.benchmark import spread_headings
-  from trotlab.evaluation import TrackingEvalCfg, eval_env_cfg
-
-  mdp = load_mdp(str(write_variant("reference", tmp_path / "mdp")))
-  cfg = TrackingEvalCfg(num_envs=NUM_ENVS)
-  env = ManagerBasedRlEnv(
-    eval_env_cfg(get_task(TASK).env_cfg(play=True, device="cpu", mdp=mdp), cfg), verbose=False
-  )
-  at_yaw_0 = env.reset()
-  position = env.scene["robot"].data.root_link_pos_w.clone()
-  turned = spread_headings(env)
-  data = env.scene["robot"].data
-  expected = torch.tensor([-math.pi, -math.pi / 2, 0.0, math.pi / 2])
-  torch.testing.assert_close(torch.cos(data.heading_w), torch.cos(expected), atol=1e-5, rtol=0)
-  torch.testing.assert_close(torch.sin(data.heading_w), torch.sin(expected), atol=1e-5, rtol=0)
-  torch.testing.assert_close(data.root_link_pos_w, position)
-  for group, value in at_yaw_0.items():
-    torch.testing.assert_close(turned[group], value, atol=1e-5, rtol=0)
-  env.close()

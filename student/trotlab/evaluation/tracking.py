@@ -395,7 +395,7 @@ def plot_tracking(
     labelled.add(text)
     return text
 
-  fig, axes = plt.subplots(3, 1, figsize=(12, 8.5), sharex=True)
+  fig, axes = plt.subplots(3, 1, figsize=(12, 8.8), sharex=True)
   series = (  # label, measured (T, N), command (T,), which of the phase's limits bands it
     ("vx [m/s]", traces["lin_vel_b"][..., 0], traces["command"][:, 0], "max_xy_error"),
     ("vy [m/s]", traces["lin_vel_b"][..., 1], traces["command"][:, 1], "max_xy_error"),
@@ -459,8 +459,8 @@ def plot_tracking(
   verdict = "PASS" if metrics["passed"] else "FAIL"
   fig.suptitle(
     f"{title} tracking evaluation: {verdict} (fell: {metrics['fell_fraction']:.0%})".strip()
-    + f"\npass rule, per moving phase: {rule.describe()}, no env fell;"
-    f" the first {settle_s:g} s of each phase is not scored",
+    + f"\npass rule, per moving phase: {rule.describe()},"
+    f"\nand no env fell; the first {settle_s:g} s of each phase is not scored",
     fontsize=10,
   )
   fig.legend(loc="lower center", ncol=5, fontsize=8, frameon=False)
