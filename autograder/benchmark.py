@@ -7,6 +7,13 @@ docs/grading.md).
       the training check on the reference (and on broken variants) for several seeds; appends
       one JSON line per run to docs/data/grading/calibration_<profile>.jsonl
 
+  uv run python -m autograder.benchmark table [--profile cpu_warm]
+      the calibration rows of a profile as a markdown table (one row per variant)
+
+  uv run python -m autograder.benchmark gradescope [--timeout-s 600] [--label idle]
+      one whole Gradescope grade of the reference (MDP files and notebook), timed, with the peak
+      PSS of the grader and its children together; a row to docs/data/grading/gradescope_runs.jsonl
+
   uv run python -m autograder.benchmark turn-sweep docs/data/grading/policies/cpu_reference_seed4.pt
       a kept policy's yaw-rate error on pure turns of several rates and both signs (a policy
       that stands still on a turn has an error equal to the commanded rate)
@@ -98,6 +105,124 @@ def calibrate(
       print(f"[calibrate] seed {seed}: {wall / 60:.1f} min", flush=True)
 
 
+DISCRIMINATED_BELOW = 24.0
+"""A broken variant counts as caught in a seed when it scores at most this (of 40)."""
+
+
+def calibration_table(profile_name: str) -> str:
+  """The calibration rows of ``profile_name`` at its own iteration count, one markdown row per
+  variant: seeds run, the scores by seed, how many seeds earn full points, how many score at
+  most DISCRIMINATED_BELOW, and the phases that failed most often."""
+  profile = PROFILES[profile_name]
+  rows = [
+    json.loads(line)
+    for line in (OUT / f"calibration_{profile_name}.jsonl").read_text().splitlines()
+    if line.strip()
+  ]
+  rows = [r for r in rows if r["iterations"] == profile.iterations]
+  by_variant: dict[str, dict[int, dict]] = {}
+  for row in rows:  # a later row of the same variant and seed replaces an earlier one
+    by_variant.setdefault(row["variant"], {})[row["seed"]] = row
+  lines = [
+    f"| variant | seeds | full points | <= {DISCRIMINATED_BELOW:g} / 40 | failed phases (count) |"
+    " scores by seed |",
+    "| --- | ---: | ---: | ---: | --- | --- |",
+  ]
+  order = ["reference", *sorted(v for v in by_variant if v != "reference")]
+  for variant in (v for v in order if v in by_variant):
+    seeds = by_variant[variant]
+    scores = {seed: row["score"] for seed, row in sorted(seeds.items())}
+    failed: dict[str, int] = {}
+    for row in seeds.values():
+      for item, score in row["items"].items():
+        if score == 0:
+          failed[item] = failed.get(item, 0) + 1
+    full = sum(row["score"] == row["max_score"] for row in seeds.values())
+    caught = sum(score <= DISCRIMINATED_BELOW for score in scores.values())
+    phases = ", ".join(f"{k} {n}" for k, n in sorted(failed.items(), key=lambda kv: -kv[1]))
+    by_seed = " ".join(f"{seed}:{score:g}" for seed, score in scores.items())
+    lines.append(f"| {variant} | {len(seeds)} | {full} | {caught} | {phases or '-'} | {by_seed} |")
+  return "\n".join(lines)
+
+
+def _process_tree(root: int) -> list[int]:
+  """``root`` and every process descending from it (host PIDs, from /proc)."""
+  children: dict[int, list[int]] = {}
+  for entry in Path("/proc").iterdir():
+    if entry.name.isdigit():
+      try:
+        fields = (entry / "stat").read_text().rpartition(")")[2].split()
+      except OSError:
+        continue
+      children.setdefault(int(fields[1]), []).append(int(entry.name))
+  tree, todo = [], [root]
+  while todo:
+    pid = todo.pop()
+    tree.append(pid)
+    todo += children.get(pid, [])
+  return tree
+
+
+def _pss_bytes(pids: list[int]) -> int:
+  """The proportional set size of ``pids`` together (shared pages split among their users)."""
+  total = 0
+  for pid in pids:
+    try:
+      for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+        if line.startswith("Pss:"):
+          total += int(line.split()[1]) * 1024
+          break
+    except OSError:
+      continue
+  return total
+
+
+def gradescope_run(timeout_s: float | None, label: str) -> None:
+  """One whole Gradescope grade of the reference (its five MDP files and the source notebook,
+  whose answers are the reference's), as run_autograder runs it, timed; the peak PSS of the
+  grader and its sandboxed children together is sampled every 0.2 s. Appends a row to
+  docs/data/grading/gradescope_runs.jsonl."""
+  import shutil
+  import subprocess
+  import sys
+
+  from autograder.notebook import SOURCE
+
+  with tempfile.TemporaryDirectory(prefix="trotlab-gs-") as tmp:
+    submission = Path(tmp) / "submission"
+    shutil.copytree(SOLUTIONS, submission, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(SOURCE, submission / "go1_velocity.ipynb")
+    results = Path(tmp) / "results" / "results.json"
+    command = [sys.executable, "-m", "autograder.gradescope.run", "--submission", str(submission)]
+    command += ["--results", str(results)]
+    if timeout_s is not None:
+      command += ["--timeout-s", str(timeout_s)]
+    start = time.monotonic()
+    proc = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    peak = 0
+    while proc.poll() is None:
+      peak = max(peak, _pss_bytes(_process_tree(proc.pid)))
+      time.sleep(0.2)
+    wall = time.monotonic() - start
+    output = proc.stdout.read()
+    graded = json.loads(results.read_text()) if results.is_file() else None
+  row = {
+    "label": label,
+    "timeout_s": timeout_s,
+    "wall_s": round(wall, 1),
+    "peak_pss_gb": round(peak / 1e9, 3),
+    "score": None if graded is None else graded["score"],
+    "output": output.strip(),
+  }
+  OUT.mkdir(parents=True, exist_ok=True)
+  with (OUT / "gradescope_runs.jsonl").open("a") as f:
+    f.write(json.dumps(row) + "\n")
+  print(
+    f"[gradescope] {label}: {wall:.0f} s, peak PSS (grader + children) {peak / 1e9:.2f} GB,"
+    f" results.json {'written' if graded else 'MISSING'}\n{output}"
+  )
+
+
 TURN_RATES = (0.2, 0.3, 0.5, 0.7, 1.0, -0.3, -0.5, -1.0)
 """rad/s: the pure turns of turn-sweep (the training check's yaw phase is 0.5)."""
 
@@ -166,11 +291,20 @@ def main(argv: list[str] | None = None) -> None:
   cal.add_argument(
     "--time-limit-s", type=float, default=None, help="instead of the profile's (a busy machine)"
   )
+  table = sub.add_parser("table")
+  table.add_argument("--profile", default=DEFAULT_PROFILE, choices=sorted(PROFILES))
+  gs = sub.add_parser("gradescope")
+  gs.add_argument("--timeout-s", type=float, default=None, help="the assignment's timeout")
+  gs.add_argument("--label", default="idle", help="how the machine was (idle, loaded, ...)")
   sweep = sub.add_parser("turn-sweep")
   sweep.add_argument("policies", type=Path, nargs="+", help="checkpoints kept by calibrate")
   args = parser.parse_args(argv)
   if args.command == "terms":
     bench_terms(args.repeats)
+  elif args.command == "table":
+    print(calibration_table(args.profile))
+  elif args.command == "gradescope":
+    gradescope_run(args.timeout_s, args.label)
   elif args.command == "turn-sweep":
     turn_sweep(args.policies)
   else:

@@ -76,9 +76,16 @@ def run_job(job_dir: Path) -> None:
   )
   also_at = set(job.get("eval_also_at", []))
   start, iteration = time.perf_counter(), 0
-  while iteration < job["iterations"] and time.perf_counter() - start < job["time_limit_s"]:
+  per_iteration = 0.0  # seconds per iteration of the slowest chunk so far
+  while iteration < job["iterations"]:
     chunk = min(job["chunk"], job["iterations"] - iteration)
+    # A chunk starts only if it should end within the time limit (a deadline-limited check
+    # must leave its evaluation the time reserved for it); the first one always runs.
+    if time.perf_counter() - start + per_iteration * chunk > job["time_limit_s"]:
+      break
+    chunk_start = time.perf_counter()
     runner.learn(chunk, init_at_random_ep_len=iteration == 0)
+    per_iteration = max(per_iteration, (time.perf_counter() - chunk_start) / chunk)
     iteration += chunk
     if iteration in also_at:
       runner.save(str(out_dir / f"model_{iteration}.pt"))
