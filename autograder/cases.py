@@ -220,6 +220,31 @@ SNAPSHOT_CASES = [
   ),
   SnapshotCase(name="single", num_envs=1, steps=20, start="single", commands=((0.3, -0.2, 0.4),)),
   SnapshotCase(
+    name="public_curb",
+    num_envs=3,
+    steps=30,
+    start="curb",
+    commands=((0.4, 0.0, 0.0), (0.3, 0.1, 0.0), (0.5, 0.0, 0.2)),
+    description=(
+      "3 robots walking into a 10 cm curb: a front foot against its side and on the ground touches"
+      " the terrain twice (found = 2) for most of the 30 steps"
+    ),
+  ),
+  SnapshotCase(
+    name="curb",
+    num_envs=6,
+    steps=30,
+    start="curb",
+    commands=(
+      (0.4, 0.0, 0.0),
+      (0.3, -0.1, 0.0),
+      (0.5, 0.0, 0.2),
+      (0.2, 0.2, -0.3),
+      (0.0, 0.0, 0.0),
+      (0.6, 0.0, 0.0),
+    ),
+  ),
+  SnapshotCase(
     name="public_rough",
     num_envs=6,
     steps=30,

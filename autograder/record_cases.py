@@ -98,6 +98,12 @@ def _start_on_terrain(env: ManagerBasedRlEnv, start: str) -> None:
   robot.write_root_state_to_sim(root)
 
 
+CURB_YAWS = (0.4, -0.4, 0.0, 0.2, -0.2, 0.0)
+"""The curb start: each robot's heading [rad]; a turned robot meets the curb with one front foot."""
+CURB_GAPS = (0.25, 0.25, 0.21, 0.23, 0.24, 1.5)
+"""The curb start: each robot's root this far short of the curb's near side [m] (the front feet
+are 0.19 m ahead of the root); the last one never reaches it."""
+
 STANDING_HEIGHT = 0.32
 """The trunk's height above the ground at the start of a rough case [m]."""
 
@@ -145,6 +151,16 @@ def _start(env: ManagerBasedRlEnv, case: C.SnapshotCase) -> None:
     _set_root(
       env, [(0.0, 0.0, -2.8), (0.1, 0.0, 0.3), (0.0, -0.1, 2.7)], [0.0] * 3, [[0.0] * 6] * 3
     )
+  elif case.start == "curb":  # robots walking into the canned env's curb (canned.CURB)
+    near_side = canned.CURB[0][0] - canned.CURB[1][0]
+    yaw = torch.tensor(CURB_YAWS[:n])
+    root = robot.data.default_root_state.clone()
+    root[:, 0] = near_side - torch.tensor(CURB_GAPS[:n])
+    zero = torch.zeros(n)
+    root[:, 3:7] = quat_from_euler_xyz(zero, zero, yaw)
+    root[:, 7] = 0.4 * torch.cos(yaw)  # toward the curb
+    root[:, 8] = 0.4 * torch.sin(yaw)
+    robot.write_root_state_to_sim(root)
   elif case.start == "single":
     _set_root(env, [(0.0, 0.05, -2.0)], [0.0], [[0.2, 0.0, 0.0, 0.0, 0.0, 0.3]])
   else:
@@ -182,6 +198,8 @@ def record_sequence(case: C.SnapshotCase, policy_file: Path | None) -> dict[str,
         actions = policy(obs)
     elif case.start == "tumble":
       actions = canned.actions_at(k)
+    elif case.start == "curb":  # small steps: the front feet stay against the curb
+      actions = 0.5 * _gait(k, case.num_envs)
     else:
       actions = _gait(k, case.num_envs)
     obs, *_ = env.step(actions)

@@ -2,7 +2,9 @@
 
 import torch
 
-from conftest import go1_with_pd_frequency, make_scene
+from bench.sim import go1_with_pd_frequency
+
+from conftest import make_scene
 
 DECIMATION = 4
 

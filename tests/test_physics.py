@@ -10,9 +10,10 @@ the PD designed for 20 Hz.
 
 import torch
 
+from bench.sim import go1_with_pd_frequency
 from trotlab.scene import Scene
 
-from conftest import go1_with_pd_frequency, make_scene
+from conftest import make_scene
 
 DECIMATION = 4
 

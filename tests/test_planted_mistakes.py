@@ -340,6 +340,20 @@ PLANTS = [
     "foot_by_foot",
   ),
   _value("T3", T, "data.found > 0, dim=1)", "data.found == 1, dim=1)", "count"),
+  _value(
+    "O10",
+    OBS,
+    "return (env.scene[sensor_name].data.found > 0).float()",
+    "return env.scene[sensor_name].data.found.float()",
+    "count",
+  ),
+  _value(
+    "R8",
+    R,
+    "in_contact = (env.scene[sensor_name].data.found > 0).float()",
+    "in_contact = env.scene[sensor_name].data.found.float()",
+    "count",
+  ),
   # a stateful term's reset: forgetting nothing, or every env's memory
   Mutant("R7", "reset", R, "    self.peak_height[env_ids] = 0.0\n", "    pass\n", "reset"),
   Mutant(

@@ -4,13 +4,14 @@ import mujoco
 import pytest
 import torch
 
+from bench.sim import go1_with_pd_frequency
 from trotlab.assets.unitree_go1 import go1_constants
 from trotlab.scene import Scene, SceneCfg
 from trotlab.scene.scene import sensor_columns
 from trotlab.sensors.contact_sensor import ContactMatch, ContactSensorCfg
 from trotlab.sim import SimulationCfg
 
-from conftest import FEET_CONTACT, go1_with_pd_frequency, make_scene
+from conftest import FEET_CONTACT, make_scene
 
 LEG_CONTACT = ContactSensorCfg(
   primary=ContactMatch(mode="body", pattern=r".*_(thigh|calf)", entity="robot"),

@@ -69,6 +69,12 @@ def describe_names(name_set: str, assignment: str = "flat") -> str:
   )
 
 
+CURB = ((8.5, 0.0, 0.05), (0.5, 20.0, 0.05))
+"""The flat canned env's curb (centre, half-sizes [m]): 10 cm high, its near side at x = 8 m, far
+from every env origin (a square grid 2 m apart about the world origin). A foot pressed against
+its side while on the plane touches the terrain twice, the case of a contact count above 1."""
+
+
 def build_env(
   num_envs: int = NUM_ENVS, ranges=None, names: Names = CANNED, assignment: str = "flat"
 ) -> ManagerBasedRlEnv:
@@ -79,6 +85,8 @@ def build_env(
   drawn with the terrain's seed (the same in every canned env)."""
   cfg = get_task(check_assignment(assignment).task).env_cfg(play=True, device="cpu")
   cfg.scene.num_envs = num_envs
+  if assignment == "flat":
+    cfg.scene.terrain = dataclasses.replace(cfg.scene.terrain, boxes=(CURB,))
   (robot,) = cfg.scene.entities.values()
   cfg.scene.entities = {names.robot: robot}
   renamed = {

@@ -1,8 +1,9 @@
 """Terrain: a flat plane, or a generated height field of tiles by level and type.
 
-It is one static body (``TERRAIN_BODY``) with one geom (``TERRAIN_GEOM``), the secondary every
-contact sensor can use ("terrain"), in geom group ``TERRAIN_GROUP`` (the robot's geoms are in
-groups 2 and 3), so that a ray cast can see the terrain alone. On a generated terrain each env's
+It is one static body (``TERRAIN_BODY``) with one geom (``TERRAIN_GEOM``; on the plane, plus any
+``TerrainCfg.boxes``), the secondary every contact sensor can use ("terrain"), in geom group
+``TERRAIN_GROUP`` (the robot's geoms are in groups 2 and 3), so that a ray cast can see the
+terrain alone. On a generated terrain each env's
 origin is the centre of a tile: ``Terrain.env_origins`` is a live tensor that the terrain-level
 curriculum moves by ``Terrain.update_env_origins``.
 """
@@ -42,6 +43,10 @@ class TerrainCfg:
   terrain)."""
   base_thickness: float = 1.0
   """Generated terrain: depth of the height field's solid base below its lowest point [m]."""
+  boxes: tuple[tuple[tuple[float, float, float], tuple[float, float, float]], ...] = ()
+  """Flat plane: static boxes on it, each ((x, y, z) centre, (hx, hy, hz) half-sizes) [m], world
+  frame, geoms of the terrain body. The grader's canned env has one as a curb: a foot against
+  its side and on the plane touches the terrain twice (found = 2)."""
 
 
 def grid_env_origins(num_envs: int, spacing: float) -> torch.Tensor:
@@ -96,6 +101,9 @@ class Terrain:
     if self.generated is None:
       size = [self.cfg.render_size, self.cfg.render_size, 0.05]
       body.add_geom(type=mujoco.mjtGeom.mjGEOM_PLANE, size=size, **geom)
+      for i, (centre, half) in enumerate(self.cfg.boxes):
+        box = {**geom, "name": f"{TERRAIN_GEOM}_box{i}"}
+        body.add_geom(type=mujoco.mjtGeom.mjGEOM_BOX, pos=list(centre), size=list(half), **box)
     else:
       self._add_height_field(spec, body, geom)
     spec.worldbody.add_light(

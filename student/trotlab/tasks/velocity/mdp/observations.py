@@ -123,6 +123,9 @@ def foot_air_time(env: ManagerBasedRlEnv, sensor_name: str) -> torch.Tensor:
 def foot_contact(env: ManagerBasedRlEnv, sensor_name: str) -> torch.Tensor:
   """TODO(O10): 1.0 for each foot touching the ground (found > 0), else 0.0. Returns (N, F).
 
+  found counts the foot's contacts with the ground: a foot against a step and on the floor has 2,
+  and is still one foot touching (1.0).
+
   Hint: env.scene[sensor_name].data.found; compare, then .float().
   """
   raise TodoNotImplemented("O10")

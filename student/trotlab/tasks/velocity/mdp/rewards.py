@@ -163,7 +163,8 @@ class feet_swing_height:  # noqa: N801  (a term: named like the functions it sit
       1. peak_f = max(peak_f, z_f)          (this step's height counts, the landing step's too)
       2. penalty = sum_f first_contact_f * (peak_f - target_height)^2
                                             first_contact: sensor.compute_first_contact(env.step_dt)
-      3. peak_f = 0 where the foot is on the ground (found > 0), so each swing is measured on its own
+      3. peak_f = 0 where the foot is on the ground (found > 0: found counts contacts, a foot
+         against a step and on the floor has 2), so each swing is measured on its own
 
   and returns the penalty of step 2. ``reset(env_ids)`` sets the peaks of those envs to 0.
 
@@ -203,7 +204,8 @@ def feet_slip(env: ManagerBasedRlEnv, sensor_name: str, asset_cfg: SceneEntityCf
   """TODO(R8): penalty for feet that slide while on the ground.
 
   For the foot sites selected by asset_cfg.site_ids and the contact sensor's feet in the same
-  order, with in_contact_f = found_f > 0 and the foot's horizontal velocity
+  order, with in_contact_f = 1 where found_f > 0, else 0 (found counts contacts: a foot against a
+  step and on the floor has 2, and counts once) and the foot's horizontal velocity
   v_f = site_lin_vel_w[..., :2] [m/s]:
 
       penalty = sum_f in_contact_f * ||v_f||^2
