@@ -127,6 +127,9 @@ class SnapshotCase:
   """The name set of its canned env (trotlab.grading.protocol.NAME_SETS)."""
   assignment: str = "flat"
   """Its assignment: its canned env, the TODOs it probes (trotlab.grading.todos.ASSIGNMENTS)."""
+  todos: tuple[str, ...] = ()
+  """Only these of its assignment's TODOs (empty: every one): a case made for one rule, whose
+  states would not tell every other TODO's mutants apart."""
 
   @property
   def public(self) -> bool:
@@ -141,6 +144,9 @@ ROUGH_COMMANDS = (
   (0.6, 0.1, -0.3),
   (0.0, 0.0, 0.0),
 )
+CONTACT_COUNT_TODOS = ("O10", "R8")
+"""The TODOs the curb cases probe: those a raw contact count changes on feet (the registry's
+count rule; T3's case is public_tumble's calf on the ground)."""
 SNAPSHOT_CASES = [
   SnapshotCase(
     name="public_tumble",
@@ -229,6 +235,7 @@ SNAPSHOT_CASES = [
       "3 robots walking into a 10 cm curb: a front foot against its side and on the ground touches"
       " the terrain twice (found = 2) for most of the 30 steps"
     ),
+    todos=CONTACT_COUNT_TODOS,
   ),
   SnapshotCase(
     name="curb",
@@ -243,6 +250,7 @@ SNAPSHOT_CASES = [
       (0.0, 0.0, 0.0),
       (0.6, 0.0, 0.0),
     ),
+    todos=CONTACT_COUNT_TODOS,
   ),
   SnapshotCase(
     name="public_rough",
