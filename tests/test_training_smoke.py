@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import sys
 
+import numpy as np
 import torch
 from rsl_rl.env import VecEnv
 from tensordict import TensorDict
@@ -19,7 +20,7 @@ from trotlab.rl.runner import progress_line
 from trotlab.tasks import get_task
 from trotlab.tasks.velocity.mdp import load_mdp
 
-from conftest import TINY_TRAINING
+from conftest import ROOT, TINY_TRAINING, plant
 
 TASK = "Mjlab-Velocity-Flat-Unitree-Go1"
 REFERENCE = load_mdp("solutions")
@@ -318,3 +319,43 @@ def test_ctrl_c_keeps_the_last_finished_iteration(tmp_path, monkeypatch, capsys)
     train.main()
   assert not any((logs / "go1_velocity").iterdir())
   assert "stopped before the first iteration finished" in capsys.readouterr().out
+
+
+NAN_AT_STEP_3 = """
+if env.common_step_counter == 3:
+  out = torch.ones(env.num_envs, device=env.device)
+  out[[2, 5]] = float("nan")
+  return out
+"""
+"""Planted at the top of R3 (flat_orientation, the task's "upright" term): NaN in envs 2 and 5 at
+env step 3, finite everywhere else."""
+
+
+def test_the_nan_guard_names_the_step_the_envs_and_the_reward_term(tmp_path):
+  mdp = tmp_path / "mdp"
+  shutil.copytree(ROOT / "solutions" / "velocity" / "mdp", mdp)
+  plant(mdp, {"R3": ("flat_orientation", NAN_AT_STEP_3)})
+  args = [a if a != "solutions" else str(mdp) for a in TINY_TRAINING]
+  logs = tmp_path / "logs"
+  run = run_cli(
+    "trotlab.scripts.train",
+    TASK,
+    *args,
+    "--log-root",
+    str(logs),
+    "--enable-nan-guard",
+    "True",
+    cwd=tmp_path,
+  )
+  out = run.stdout + run.stderr
+  assert run.returncode == 1, out[-3000:]
+  assert (
+    "nan guard: NaN or inf in reward term 'upright' (flat_orientation) at iteration 0, env step 3,"
+    " envs [2, 5]" in out
+  ), out[-3000:]
+  (run_dir,) = (logs / "go1_velocity").iterdir()  # kept: it holds the state
+  with np.load(run_dir / "nan_guard.npz") as state:
+    assert state["env_ids"].tolist() == [2, 5]
+    assert state["qpos"].shape == (2, 19) and np.isfinite(state["qpos"]).all()
+    upright = state["reward_names"].tolist().index("upright")
+    assert np.isnan(state["reward_terms"][:, upright]).all()

@@ -47,6 +47,10 @@ class ObservationManager:
         out[group][name] = value
     return out
 
+  def compute_group_terms(self, group: str) -> dict[str, torch.Tensor]:
+    """{term: (num_envs, d)} of one group, computed now (noise, clip and scale applied)."""
+    return self._compute_terms()[group]
+
   def compute(self) -> dict[str, torch.Tensor | dict[str, torch.Tensor]]:
     """{group: (num_envs, sum d)} (or {group: {term: tensor}} without concatenation)."""
     out: dict[str, torch.Tensor | dict[str, torch.Tensor]] = {}

@@ -34,6 +34,12 @@ class RewardManager:
   def active_terms(self) -> list[str]:
     return list(self._terms)
 
+  @property
+  def step_reward(self) -> torch.Tensor:
+    """(num_envs, num_terms) the last step's weighted, dt-scaled contribution of each term, in
+    ``active_terms`` order."""
+    return self._step_reward
+
   def get_term_cfg(self, name: str) -> RewardTermCfg:
     if name not in self._terms:
       raise KeyError(

@@ -1,7 +1,8 @@
 """uv run train TASK [--env.scene.num-envs N] [--agent.max-iterations N] [--device auto|cpu|cuda:N]
                      [--sim-backend auto|cpu|warp] [--mdp student|solutions|PATH] [--seed N]
                      [--from-scratch True]
-                     [--verbose-log True] [--agent.logger tensorboard|wandb|neptune]
+                     [--verbose-log True] [--enable-nan-guard True]
+                     [--agent.logger tensorboard|wandb|neptune]
                      [--agent.actor.class-name RNNModel --agent.critic.class-name RNNModel]
                      [--agent.algorithm.rnd.enabled True] [--agent.actor-obs-group critic]
                      [--agent.distillation.teacher-checkpoint TEACHER_RUN/model_IT.pt]
@@ -69,6 +70,10 @@ class TrainCfg:
   verbose_log: bool = False
   """Print rsl-rl's full block of statistics every iteration (and the networks at the start)
   instead of one progress line. TensorBoard gets the same scalars either way."""
+  enable_nan_guard: bool = False
+  """Check every step for NaN or inf (actions, each reward term, the physics state, each
+  observation term) and stop at the first, naming the iteration, step, env ids and term; the
+  envs' state goes to <run>/nan_guard.npz. Costs a little time per step."""
 
 
 def exit_on_other_models(checkpoint: Path, agent: RslRlRunnerCfg) -> None:
@@ -118,6 +123,7 @@ def load_teacher_params(agent: RslRlRunnerCfg) -> Path:
 def run_train(task: str, cfg: TrainCfg) -> Path:
   """Train; return the run folder."""
   from trotlab.envs.manager_based_rl_env import ManagerBasedRlEnv
+  from trotlab.envs.nan_guard import NanGuard, NonFiniteValue
   from trotlab.rl.policy import export_policy
   from trotlab.rl.runner import make_runner, resume_clock
   from trotlab.rl.vecenv_wrapper import RslRlVecEnvWrapper
@@ -159,7 +165,8 @@ def run_train(task: str, cfg: TrainCfg) -> Path:
     # on with its curricula too; the clock is set before the wrapper's reset samples commands.
     start = str(resume_path or ("" if teacher_path else agent.init_checkpoint))
     step = resume_clock(env, start, agent.num_steps_per_env) if start else 0
-    vec_env = RslRlVecEnvWrapper(env, clip_actions=agent.clip_actions)
+    guard = NanGuard(env, run_dir, agent.num_steps_per_env) if cfg.enable_nan_guard else None
+    vec_env = RslRlVecEnvWrapper(env, clip_actions=agent.clip_actions, nan_guard=guard)
     runner = make_runner(
       vec_env, agent.to_rsl_rl(), log_dir=str(run_dir), device=device, verbose=cfg.verbose_log
     )
@@ -175,6 +182,8 @@ def run_train(task: str, cfg: TrainCfg) -> Path:
   except KeyboardInterrupt:
     keep_interrupted_run(runner, run_dir, task)
     raise SystemExit(130) from None
+  except NonFiniteValue as err:  # the run folder stays: it holds nan_guard.npz
+    raise SystemExit(f"[trotlab] nan guard: {err}") from None
   except (Exception, SystemExit):  # SystemExit: a warm start that does not fit, say
     # rsl-rl saves model_<it>.pt after the first iteration: without one, the folder holds
     # nothing to look at or resume from, only a run that never trained.
