@@ -345,6 +345,8 @@ def test_the_nan_guard_names_the_step_the_envs_and_the_reward_term(tmp_path):
     str(logs),
     "--enable-nan-guard",
     "True",
+    "--num-envs",
+    "6",
     cwd=tmp_path,
   )
   out = run.stdout + run.stderr
@@ -354,8 +356,29 @@ def test_the_nan_guard_names_the_step_the_envs_and_the_reward_term(tmp_path):
     " envs [2, 5]" in out
   ), out[-3000:]
   (run_dir,) = (logs / "go1_velocity").iterdir()  # kept: it holds the state
+  assert "num_envs: 6\n" in (run_dir / "params" / "env.yaml").read_text()  # --num-envs wins
   with np.load(run_dir / "nan_guard.npz") as state:
     assert state["env_ids"].tolist() == [2, 5]
     assert state["qpos"].shape == (2, 19) and np.isfinite(state["qpos"]).all()
     upright = state["reward_names"].tolist().index("upright")
     assert np.isnan(state["reward_terms"][:, upright]).all()
+
+
+def test_play_without_terminations_never_resets_an_env():
+  """play --no-terminations --num-envs 4: random actions topple the robots, and no env is reset
+  (every episode runs on); with the play config's terminations some are."""
+  from trotlab.scripts.play import PlayCfg, play_env_cfg
+
+  spec = get_task(TASK)
+  lengths = {}
+  for no_terminations in (False, True):
+    cfg = PlayCfg(agent="random", num_envs=4, no_terminations=no_terminations)
+    env = ManagerBasedRlEnv(play_env_cfg(spec, cfg, "cpu", REFERENCE), verbose=False)
+    assert env.num_envs == 4
+    env.reset()
+    torch.manual_seed(0)
+    for _ in range(150):
+      env.step(2 * torch.rand(4, env.action_manager.total_action_dim) - 1)
+    lengths[no_terminations] = env.episode_length_buf.tolist()
+  assert lengths[True] == [150] * 4
+  assert min(lengths[False]) < 150  # the same actions made some robot fall and reset

@@ -1,5 +1,6 @@
 """uv run play TASK --checkpoint-file PATH [--agent trained|zero|random] [--viewer native|none]
-                    [--video True --video-length N] [--mdp ...]
+                    [--video True --video-length N] [--num-envs N] [--no-terminations True]
+                    [--mdp ...]
 
 Runs a policy in the play configuration (no noise, no pushes, no time-out, the full command
 ranges). --viewer native opens MuJoCo's passive viewer on env 0 (needs a display);
@@ -41,6 +42,9 @@ class PlayCfg:
   video_file: Path | None = None
   """Default: <run folder>/videos/play.mp4, or ./play.mp4 without a checkpoint."""
   num_envs: int = 16
+  no_terminations: bool = False
+  """Remove every termination term: no env is reset, a fallen robot stays where it fell (to
+  watch what happens after a fall, or a policy whose terminations fire too often)."""
   steps: int = 1000
   """Env steps to run without a viewer and without video."""
   mdp: str = "student"
@@ -129,6 +133,16 @@ def run_viewer(env, agent) -> None:
       time.sleep(max(0.0, env.step_dt - (time.time() - start)))
 
 
+def play_env_cfg(spec, cfg: PlayCfg, device: str, mdp):
+  """The task's play config as ``cfg`` asks: its env count, terminations, backend."""
+  env_cfg = spec.env_cfg(play=True, device=device, mdp=mdp)
+  env_cfg.scene.num_envs = cfg.num_envs
+  if cfg.no_terminations:
+    env_cfg.terminations = {}
+  configure_sim(env_cfg.sim, cfg.sim_backend, device)
+  return env_cfg
+
+
 @friendly_errors
 def main() -> None:
   task, argv = split_task_argv(main_argv(), "play")
@@ -136,13 +150,9 @@ def main() -> None:
   from trotlab.tasks import get_task
 
   cfg = cli(PlayCfg, argv, f"play {task}")
-  mdp = select_mdp(argv)
-  device = resolve_device(cfg.device)
   spec = get_task(task)
-  env_cfg = spec.env_cfg(play=True, device=device, mdp=mdp)
-  env_cfg.scene.num_envs = cfg.num_envs
-  configure_sim(env_cfg.sim, cfg.sim_backend, device)
-  env = ManagerBasedRlEnv(env_cfg, verbose=False)
+  device = resolve_device(cfg.device)
+  env = ManagerBasedRlEnv(play_env_cfg(spec, cfg, device, select_mdp(argv)), verbose=False)
   agent = make_agent(cfg, env, spec, device)
   if cfg.viewer == "native":
     run_viewer(env, agent)

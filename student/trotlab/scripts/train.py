@@ -1,4 +1,4 @@
-"""uv run train TASK [--env.scene.num-envs N] [--agent.max-iterations N] [--device auto|cpu|cuda:N]
+"""uv run train TASK [--num-envs N] [--agent.max-iterations N] [--device auto|cpu|cuda:N]
                      [--sim-backend auto|cpu|warp] [--mdp student|solutions|PATH] [--seed N]
                      [--from-scratch True]
                      [--verbose-log True] [--enable-nan-guard True]
@@ -70,6 +70,8 @@ class TrainCfg:
   verbose_log: bool = False
   """Print rsl-rl's full block of statistics every iteration (and the networks at the start)
   instead of one progress line. TensorBoard gets the same scalars either way."""
+  num_envs: int | None = None
+  """A shortcut of --env.scene.num-envs (None: the task's default for the device)."""
   enable_nan_guard: bool = False
   """Check every step for NaN or inf (actions, each reward term, the physics state, each
   observation term) and stop at the first, naming the iteration, step, env ids and term; the
@@ -131,6 +133,8 @@ def run_train(task: str, cfg: TrainCfg) -> Path:
   from trotlab.utils.serialize import dump_yaml
 
   cfg.agent.validate()
+  if cfg.num_envs is not None:
+    cfg.env.scene.num_envs = cfg.num_envs
   device = resolve_device(cfg.device)
   sim_backend = configure_sim(cfg.env.sim, cfg.sim_backend, device)
   agent = cfg.agent
