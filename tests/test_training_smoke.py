@@ -382,3 +382,29 @@ def test_play_without_terminations_never_resets_an_env():
     lengths[no_terminations] = env.episode_length_buf.tolist()
   assert lengths[True] == [150] * 4
   assert min(lengths[False]) < 150  # the same actions made some robot fall and reset
+
+
+def test_train_records_videos_of_env_0(tmp_path):
+  """train --video: 2 iterations of 8 steps, a video of 8 steps every 8 steps: step_0.mp4 and
+  step_8.mp4 in <run>/videos/train/, headless (EGL)."""
+  logs = tmp_path / "logs"
+  args = [*TINY_TRAINING, "--log-root", str(logs), "--video", "True"]
+  args += ["--video-length", "8", "--video-interval", "8"]
+  result = run_cli("trotlab.scripts.train", TASK, *args, cwd=tmp_path)
+  assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+  (run,) = (logs / "go1_velocity").iterdir()
+  videos = sorted((run / "videos" / "train").iterdir())
+  assert [v.name for v in videos] == ["step_0.mp4", "step_8.mp4"]
+  assert all(v.stat().st_size > 1000 for v in videos)
+  assert f"wrote the training video {videos[0]}" in result.stdout
+  bad = run_cli(
+    "trotlab.scripts.train",
+    TASK,
+    *args[:-4],
+    "--video-length",
+    "9",
+    "--video-interval",
+    "8",
+    cwd=tmp_path,
+  )
+  assert bad.returncode != 0 and "--video-length must be at least 1 and at most" in bad.stderr

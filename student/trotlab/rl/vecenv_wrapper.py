@@ -2,30 +2,31 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import torch
 from rsl_rl.env import VecEnv
 from tensordict import TensorDict
 
 from trotlab.envs.manager_based_rl_env import ManagerBasedRlEnv
-from trotlab.envs.nan_guard import NanGuard
 
 
 class RslRlVecEnvWrapper(VecEnv):
   """Observations are a TensorDict of the env's groups ("actor", "critic"); dones are
   terminated | truncated, with the time-outs in ``extras["time_outs"]`` so PPO bootstraps them.
-  The env is reset when the wrapper is built. With a ``nan_guard`` (train --enable-nan-guard),
-  every step is checked for NaN or inf (trotlab.envs.nan_guard)."""
+  The env is reset when the wrapper is built. ``step_hooks`` are called after every step with
+  the actions and the observations (train: the NaN guard, the training videos)."""
 
   def __init__(
     self,
     env: ManagerBasedRlEnv,
     clip_actions: float | None = None,
-    nan_guard: NanGuard | None = None,
+    step_hooks: tuple[Callable[[torch.Tensor, dict], None], ...] = (),
   ) -> None:
     self.env = env
     self.cfg = env.cfg
     self.clip_actions = clip_actions
-    self.nan_guard = nan_guard
+    self.step_hooks = step_hooks
     self.num_envs = env.num_envs
     self.device = env.device
     self.max_episode_length = env.max_episode_length
@@ -54,8 +55,8 @@ class RslRlVecEnvWrapper(VecEnv):
     if self.clip_actions is not None:
       actions = torch.clamp(actions, -self.clip_actions, self.clip_actions)
     obs, reward, terminated, truncated, extras = self.env.step(actions)
-    if self.nan_guard is not None:
-      self.nan_guard.check(actions, obs)
+    for hook in self.step_hooks:
+      hook(actions, obs)
     dones = (terminated | truncated).to(torch.long)
     extras["time_outs"] = truncated
     self._obs = self._to_tensordict(obs)

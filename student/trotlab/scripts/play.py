@@ -10,14 +10,13 @@ ranges). --viewer native opens MuJoCo's passive viewer on env 0 (needs a display
 from __future__ import annotations
 
 import dataclasses
-import os
 import time
 from pathlib import Path
 from typing import Literal
 
-# MuJoCo picks its OpenGL backend when it is first imported: without a display, render with EGL.
-if "MUJOCO_GL" not in os.environ and not os.environ.get("DISPLAY"):
-  os.environ["MUJOCO_GL"] = "egl"
+from trotlab.scripts.video import use_egl_when_headless
+
+use_egl_when_headless()  # before anything imports mujoco
 
 from trotlab.scripts.common import (  # noqa: E402
   cli,
@@ -76,40 +75,23 @@ def make_agent(cfg: PlayCfg, env, spec, device: str):
 
 
 def record_video(env, agent, cfg: PlayCfg, path: Path) -> Path:
-  import shutil
-
-  import mediapy
-
-  if shutil.which("ffmpeg") is None:  # use the binary shipped in the imageio-ffmpeg wheel
-    import imageio_ffmpeg
-
-    mediapy.set_ffmpeg(imageio_ffmpeg.get_ffmpeg_exe())
-  import mujoco
+  """``cfg.video_length`` steps of env 0, tracked by the camera, to the mp4 ``path``."""
   import torch
 
+  from trotlab.rl.policy import reset_on_done
+  from trotlab.scripts.video import EnvCamera, write_mp4
   from trotlab.utils.progress import ProgressBar
 
-  model, data = env.sim.env_model_and_data(0)
-  renderer = mujoco.Renderer(model, height=cfg.height, width=cfg.width)
-  camera = mujoco.MjvCamera()
-  camera.type = mujoco.mjtCamera.mjCAMERA_TRACKING
-  camera.trackbodyid = model.body("trunk").id
-  camera.distance, camera.elevation, camera.azimuth = 1.6, -20.0, 120.0
-  from trotlab.rl.policy import reset_on_done
-
+  camera = EnvCamera(env, 0, cfg.width, cfg.height)
   frames, obs = [], env.reset()
   with ProgressBar(cfg.video_length, "[play] recording", unit="frames") as bar:
     for _ in range(cfg.video_length):
       with torch.inference_mode():
         obs, _, terminated, truncated, _ = env.step(agent(obs))
         reset_on_done(agent, terminated, truncated)
-      _, data = env.sim.env_model_and_data(0)
-      renderer.update_scene(data, camera=camera)
-      frames.append(renderer.render())
+      frames.append(camera.frame())
       bar.update()
-  path.parent.mkdir(parents=True, exist_ok=True)
-  mediapy.write_video(str(path), frames, fps=round(1.0 / env.step_dt))
-  return path
+  return write_mp4(frames, path, fps=round(1.0 / env.step_dt))
 
 
 def run_viewer(env, agent) -> None:

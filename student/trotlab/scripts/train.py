@@ -2,6 +2,7 @@
                      [--sim-backend auto|cpu|warp] [--mdp student|solutions|PATH] [--seed N]
                      [--from-scratch True]
                      [--verbose-log True] [--enable-nan-guard True]
+                     [--video True --video-length N --video-interval N]
                      [--agent.logger tensorboard|wandb|neptune]
                      [--agent.actor.class-name RNNModel --agent.critic.class-name RNNModel]
                      [--agent.algorithm.rnd.enabled True] [--agent.actor-obs-group critic]
@@ -27,12 +28,18 @@ from __future__ import annotations
 import dataclasses
 import os
 import shutil
+import sys
 from datetime import datetime
 from pathlib import Path
 
-from trotlab.envs.manager_based_rl_env_cfg import ManagerBasedRlEnvCfg
-from trotlab.rl.runner_cfg import RslRlRunnerCfg
-from trotlab.scripts.common import (
+from trotlab.scripts.video import use_egl_when_headless
+
+if "--video" in sys.argv[1:]:
+  use_egl_when_headless()  # before anything imports mujoco
+
+from trotlab.envs.manager_based_rl_env_cfg import ManagerBasedRlEnvCfg  # noqa: E402
+from trotlab.rl.runner_cfg import RslRlRunnerCfg  # noqa: E402
+from trotlab.scripts.common import (  # noqa: E402
   cli,
   exit_on_todos,
   friendly_errors,
@@ -42,7 +49,7 @@ from trotlab.scripts.common import (
   split_task_argv,
   wants_help,
 )
-from trotlab.sim.choice import SimBackendChoice, configure_sim, resolve_device
+from trotlab.sim.choice import SimBackendChoice, configure_sim, resolve_device  # noqa: E402
 
 
 @dataclasses.dataclass
@@ -70,6 +77,13 @@ class TrainCfg:
   verbose_log: bool = False
   """Print rsl-rl's full block of statistics every iteration (and the networks at the start)
   instead of one progress line. TensorBoard gets the same scalars either way."""
+  video: bool = False
+  """Record env 0 during training (the offscreen renderer, a camera following the robot) to
+  <run>/videos/train/step_<env step>.mp4: video_length steps every video_interval steps."""
+  video_length: int = 200
+  """Env steps per training video (at 50 Hz: 4 s)."""
+  video_interval: int = 2000
+  """Env steps from the start of one training video to the next (the first starts at once)."""
   num_envs: int | None = None
   """A shortcut of --env.scene.num-envs (None: the task's default for the device)."""
   enable_nan_guard: bool = False
@@ -130,6 +144,7 @@ def run_train(task: str, cfg: TrainCfg) -> Path:
   from trotlab.rl.runner import make_runner, resume_clock
   from trotlab.rl.vecenv_wrapper import RslRlVecEnvWrapper
   from trotlab.scripts.common import find_checkpoint
+  from trotlab.scripts.video import TrainingVideoRecorder
   from trotlab.utils.serialize import dump_yaml
 
   cfg.agent.validate()
@@ -169,8 +184,13 @@ def run_train(task: str, cfg: TrainCfg) -> Path:
     # on with its curricula too; the clock is set before the wrapper's reset samples commands.
     start = str(resume_path or ("" if teacher_path else agent.init_checkpoint))
     step = resume_clock(env, start, agent.num_steps_per_env) if start else 0
-    guard = NanGuard(env, run_dir, agent.num_steps_per_env) if cfg.enable_nan_guard else None
-    vec_env = RslRlVecEnvWrapper(env, clip_actions=agent.clip_actions, nan_guard=guard)
+    hooks = []
+    if cfg.enable_nan_guard:
+      hooks.append(NanGuard(env, run_dir, agent.num_steps_per_env).check)
+    if cfg.video:
+      videos = run_dir / "videos" / "train"
+      hooks.append(TrainingVideoRecorder(env, videos, cfg.video_length, cfg.video_interval))
+    vec_env = RslRlVecEnvWrapper(env, clip_actions=agent.clip_actions, step_hooks=tuple(hooks))
     runner = make_runner(
       vec_env, agent.to_rsl_rl(), log_dir=str(run_dir), device=device, verbose=cfg.verbose_log
     )
