@@ -1,15 +1,19 @@
-"""uv run play TASK --checkpoint-file PATH [--agent trained|zero|random] [--viewer native|none]
+"""uv run play TASK --checkpoint-file PATH [--agent trained|zero|random]
+                    [--viewer auto|native|viser|none] [--port 8080]
                     [--video True --video-length N] [--num-envs N] [--no-terminations True]
                     [--mdp ...]
 
 Runs a policy in the play configuration (no noise, no pushes, no time-out, the full command
-ranges). --viewer native opens MuJoCo's passive viewer on env 0 (needs a display);
---viewer none with --video True renders env 0 offscreen (MUJOCO_GL=egl unless set) to an mp4.
+ranges). --viewer native opens MuJoCo's passive viewer on env 0 (needs a display); --viewer
+viser serves every env in a browser, with a joystick to steer the policy
+(trotlab/scripts/viser_viewer.py); auto (the default) picks native where a display exists, else
+viser. --video True renders env 0 offscreen (MUJOCO_GL=egl unless set) to an mp4 instead.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import os
 import time
 from pathlib import Path
 from typing import Literal
@@ -34,7 +38,13 @@ class PlayCfg:
   """A model_{it}.pt (required with --agent trained)."""
   agent: Literal["trained", "zero", "random"] = "trained"
   """zero: all-zero actions (the stand pose targets); random: U(-1, 1) actions."""
-  viewer: Literal["native", "none"] = "none"
+  viewer: Literal["auto", "native", "viser", "none"] = "auto"
+  """auto: native where a display exists, else viser (the browser viewer); none: run --steps
+  steps without a viewer. --video True records instead of showing."""
+  port: int = 8080
+  """The viser viewer's port (0: any free port)."""
+  viewer_seconds: float | None = None
+  """Stop the viser viewer after this many seconds (default: run until Ctrl-C)."""
   video: bool = False
   video_length: int = 500
   """Env steps to record (at 50 Hz: 10 s)."""
@@ -136,9 +146,10 @@ def main() -> None:
   device = resolve_device(cfg.device)
   env = ManagerBasedRlEnv(play_env_cfg(spec, cfg, device, select_mdp(argv)), verbose=False)
   agent = make_agent(cfg, env, spec, device)
-  if cfg.viewer == "native":
-    run_viewer(env, agent)
-  elif cfg.video:
+  viewer = cfg.viewer
+  if viewer == "auto":
+    viewer = "native" if os.environ.get("DISPLAY") else "viser"
+  if cfg.video:
     default = (
       (cfg.checkpoint_file.parent / "videos" / "play.mp4")
       if cfg.checkpoint_file
@@ -146,6 +157,20 @@ def main() -> None:
     )
     path = record_video(env, agent, cfg, cfg.video_file or default)
     print(f"[play] wrote {path}")
+  elif viewer == "native":
+    run_viewer(env, agent)
+  elif viewer == "viser":
+    from trotlab.scripts.viser_viewer import ViserViewer, announce
+
+    videos = cfg.checkpoint_file.parent / "videos" if cfg.checkpoint_file else Path("videos")
+    browser = ViserViewer(env, agent, videos, port=cfg.port)
+    announce(browser.port)
+    try:
+      browser.run(cfg.viewer_seconds)
+    except KeyboardInterrupt:
+      print("[viewer] stopped")
+    finally:
+      browser.server.stop()
   else:
     import torch
 

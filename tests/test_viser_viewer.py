@@ -1,0 +1,114 @@
+"""The browser viewer as a student sees it: `play --viewer viser` on a free port, the page in
+headless Chromium (Debian's, driven by playwright), the vx slider moved, and the selected env's
+command in the simulation changed (the viewer prints the command it reads back from the env)."""
+
+from __future__ import annotations
+
+import os
+import queue
+import shutil
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+TASK = "Mjlab-Velocity-Flat-Unitree-Go1"
+SCREENSHOT_DIR = Path(os.environ.get("TROTLAB_SCREENSHOTS", Path(__file__).parent / "screenshots"))
+"""Where the test leaves its screenshot (the test log's folder; docs/ takes a copy by hand)."""
+
+
+def free_port() -> int:
+  with socket.socket() as s:
+    s.bind(("127.0.0.1", 0))
+    return s.getsockname()[1]
+
+
+def lines_of(proc: subprocess.Popen) -> queue.Queue:
+  """The process's output lines, read in a thread (a queue the test polls with a timeout)."""
+  lines: queue.Queue = queue.Queue()
+
+  def pump() -> None:
+    for line in proc.stdout:
+      lines.put(line)
+
+  threading.Thread(target=pump, daemon=True).start()
+  return lines
+
+
+def wait_for(lines: queue.Queue, text: str, seconds: float, seen: list[str]) -> str:
+  """The first output line holding ``text`` within ``seconds`` (every line read goes to seen)."""
+  deadline = time.monotonic() + seconds
+  while time.monotonic() < deadline:
+    try:
+      line = lines.get(timeout=max(0.1, deadline - time.monotonic()))
+    except queue.Empty:
+      break
+    seen.append(line)
+    if text in line:
+      return line
+  raise AssertionError(f"no line with {text!r} in {seconds} s; output:\n{''.join(seen)[-3000:]}")
+
+
+@pytest.mark.skipif(
+  CHROMIUM is None, reason="Debian's chromium is not installed (.ci/run installs it)"
+)
+def test_the_page_shows_the_robots_and_the_joystick_steers_the_selected_env(tmp_path):
+  from playwright.sync_api import sync_playwright
+
+  port = free_port()
+  proc = subprocess.Popen(
+    [sys.executable, "-m", "trotlab.scripts.play", TASK, "--agent", "zero", "--mdp", "solutions"]
+    + ["--viewer", "viser", "--port", str(port), "--num-envs", "4", "--viewer-seconds", "240"],
+    cwd=tmp_path,
+    stdout=subprocess.PIPE,
+    stderr=subprocess.STDOUT,
+    text=True,
+  )
+  seen: list[str] = []
+  try:
+    lines = lines_of(proc)
+    wait_for(lines, f"open http://localhost:{port}", 120, seen)
+    with sync_playwright() as p:
+      browser = p.chromium.launch(
+        executable_path=CHROMIUM,
+        headless=True,
+        args=["--no-sandbox", "--use-angle=swiftshader", "--enable-unsafe-swiftshader"],
+      )
+      try:
+        page = browser.new_page(viewport={"width": 1400, "height": 900})
+        page.goto(f"http://localhost:{port}")
+        page.wait_for_selector("canvas", timeout=60_000)
+        label = page.locator("label", has_text="vx [m/s]")
+        label.wait_for(timeout=60_000)
+        # the label's row holds the slider (its thumb has the ARIA role) and a number box
+        row = label.locator("xpath=ancestor::*[.//*[@role='slider']][1]")
+        thumb = row.get_by_role("slider")
+        box = thumb.bounding_box()
+        x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+        track = row.locator(".mantine-Slider-root").bounding_box()
+        page.mouse.move(x, y)
+        page.mouse.down()  # drag the thumb from 0 to a quarter of the track right: +0.5 m/s
+        page.mouse.move(x + track["width"] / 4, y, steps=10)
+        page.mouse.up()
+        line = wait_for(lines, "steering env 0: (0.5, 0.0, 0.0)", 60, seen)
+        assert "(the command in the simulation)" in line
+        time.sleep(3)  # a few frames with the new command
+        SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
+        shot = SCREENSHOT_DIR / "viser_viewer.png"
+        page.screenshot(path=str(shot))
+        assert shot.stat().st_size > 50_000  # a rendered page, not a blank one
+        page.get_by_text("Release (task commands)").click()
+        page.get_by_text("task commands", exact=True).wait_for(timeout=30_000)
+      finally:
+        browser.close()
+  finally:
+    proc.terminate()
+    try:
+      proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+      proc.kill()
