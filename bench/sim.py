@@ -268,4 +268,6 @@ def run_stand_bench(cfg: StandBench) -> None:
       heights.append(robot.data.root_link_pos_w[0, 2].item())
     marks = {t: heights[round(t / 0.02) - 1] for t in (0.5, 1.0, 2.0, cfg.seconds)}
     shown = ", ".join(f"{t:g} s: {z:.3f} m" for t, z in marks.items())
-    print(f"{hz:g} Hz (knee kp {entity.actuators[1].stiffness:.1f}): {shown}; lowest {min(heights):.3f} m")
+    print(
+      f"{hz:g} Hz (knee kp {entity.actuators[1].stiffness:.1f}): {shown}; lowest {min(heights):.3f} m"
+    )

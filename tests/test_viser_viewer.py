@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from bench.viewer import drag_slider
+
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 TASK = "Mjlab-Velocity-Flat-Unitree-Go1"
 SCREENSHOT_DIR = Path(os.environ.get("TROTLAB_SCREENSHOTS", Path(__file__).parent / "screenshots"))
@@ -83,18 +85,8 @@ def test_the_page_shows_the_robots_and_the_joystick_steers_the_selected_env(tmp_
         page = browser.new_page(viewport={"width": 1400, "height": 900})
         page.goto(f"http://localhost:{port}")
         page.wait_for_selector("canvas", timeout=60_000)
-        label = page.locator("label", has_text="vx [m/s]")
-        label.wait_for(timeout=60_000)
-        # the label's row holds the slider (its thumb has the ARIA role) and a number box
-        row = label.locator("xpath=ancestor::*[.//*[@role='slider']][1]")
-        thumb = row.get_by_role("slider")
-        box = thumb.bounding_box()
-        x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
-        track = row.locator(".mantine-Slider-root").bounding_box()
-        page.mouse.move(x, y)
-        page.mouse.down()  # drag the thumb from 0 to a quarter of the track right: +0.5 m/s
-        page.mouse.move(x + track["width"] / 4, y, steps=10)
-        page.mouse.up()
+        page.locator("label", has_text="vx [m/s]").wait_for(timeout=60_000)
+        drag_slider(page, "vx [m/s]", 0.25)  # from 0 a quarter of the track right: +0.5 m/s
         line = wait_for(lines, "steering env 0: (0.5, 0.0, 0.0)", 60, seen)
         assert "(the command in the simulation)" in line
         time.sleep(3)  # a few frames with the new command
