@@ -185,7 +185,7 @@ def test_training_checks_end_to_end_score_the_same_with_one_or_two_jobs(tmp_path
   assert training["max_score"] == 40
   assert set(training["phases"]) == {"stand", "forward", "lateral", "yaw", "mixed"}
   assert training["output"].startswith("trained 1 of 1 iterations in ")
-  assert reports["two"]["max_score"] == 140
+  assert reports["two"]["max_score"] == 150  # terms, training and the (missing) notebook
   assert training["phases"] == reports["one"]["training"]["phases"]
   assert training["score"] == reports["one"]["training"]["score"]
   bob = json.loads((tmp_path / "two_reports" / "bob.json").read_text())
@@ -282,7 +282,7 @@ def test_training_checks_run_as_many_at_a_time_as_the_cores_allow(
   running, seen, pinned = [0], [0], []
   lock = threading.Lock()
 
-  def fake_training_check(folder, profile, log=print, keep_policy=None, cpus=None):
+  def fake_training_check(folder, profile, log=print, keep_policy=None, cpus=None, limited_by=""):
     with lock:
       running[0] += 1
       seen[0] = max(seen[0], running[0])
@@ -295,7 +295,7 @@ def test_training_checks_run_as_many_at_a_time_as_the_cores_allow(
     return TrainingResult(0.0, 40.0, items, "fake", None)
 
   monkeypatch.setattr(grade, "run_training_check", fake_training_check)
-  monkeypatch.setattr(grade, "grade_terms", lambda folder, todos=None, log=print: [])
+  monkeypatch.setattr(grade, "grade_terms", lambda folder, todos=None, log=print, unread=None: [])
   monkeypatch.setattr(training_slots, "usable_core_ids", lambda: list(range(cores)))
   subs = tmp_path / "subs"
   for student in ("ann", "ben", "cid", "dan"):
@@ -452,7 +452,7 @@ def test_a_grader_fault_on_one_student_does_not_stop_the_class(tmp_path, monkeyp
   assert grade.main([str(subs), "--out", str(out), "--skip-training"]) == 1
   rows = out.read_text().splitlines()
   assert rows[1].startswith("ann,,,,") and "NOT GRADED" in rows[1]
-  assert rows[2].startswith("ben,100,100,100,")
+  assert rows[2].startswith("ben,100,110,100,")  # no notebook: its 10 points count, at zero
   assert not (tmp_path / "grades_reports" / "ann.json").exists()  # the next run retries ann
   assert "run the same command again" in capsys.readouterr().out
 

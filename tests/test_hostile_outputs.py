@@ -150,7 +150,7 @@ def test_hostile_outputs_cost_their_todo_and_the_honest_student_scores_as_alone(
   assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
   reports = out.parent / "grades_reports"
   alice = json.loads((reports / "alice.json").read_text())
-  assert alice["score"] == alice["max_score"] == 100
+  assert alice["score"] == 100 and alice["max_score"] == 110  # no notebook: 0 of its 10
   mallory = json.loads((reports / "mallory.json").read_text())
   terms = {t["todo"]: t for t in mallory["terms"]}
   categories = lambda todo: {c["category"] for c in terms[todo]["cases"]}  # noqa: E731

@@ -20,8 +20,8 @@ from bench.viewer import drag_slider
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 TASK = "Mjlab-Velocity-Flat-Unitree-Go1"
-SCREENSHOT_DIR = Path(os.environ.get("TROTLAB_SCREENSHOTS", Path(__file__).parent / "screenshots"))
-"""Where the test leaves its screenshot (the test log's folder; docs/ takes a copy by hand)."""
+SCREENSHOT_DIR = os.environ.get("TROTLAB_SCREENSHOTS")
+"""Where the test leaves its screenshot (default: the test's own temporary folder, printed)."""
 
 
 def free_port() -> int:
@@ -90,9 +90,11 @@ def test_the_page_shows_the_robots_and_the_joystick_steers_the_selected_env(tmp_
         line = wait_for(lines, "steering env 0: (0.5, 0.0, 0.0)", 60, seen)
         assert "(the command in the simulation)" in line
         time.sleep(3)  # a few frames with the new command
-        SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
-        shot = SCREENSHOT_DIR / "viser_viewer.png"
+        folder = Path(SCREENSHOT_DIR) if SCREENSHOT_DIR else tmp_path
+        folder.mkdir(parents=True, exist_ok=True)
+        shot = folder / "viser_viewer.png"
         page.screenshot(path=str(shot))
+        print(f"screenshot: {shot}")
         assert shot.stat().st_size > 50_000  # a rendered page, not a blank one
         page.get_by_text("Release (task commands)").click()
         page.get_by_text("task commands", exact=True).wait_for(timeout=30_000)

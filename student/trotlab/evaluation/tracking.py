@@ -47,7 +47,7 @@ class Phase:
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class PassRule:
-  """DESIGN.md's pass rule for one moving phase: the largest mean errors allowed, relative to the
+  """The pass rule for one moving phase: the largest mean errors allowed, relative to the
   phase's command with a floor (a robot that tracks half of a component fails)."""
 
   relative: float = 0.4

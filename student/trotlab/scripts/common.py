@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import contextlib
 import io
+import os
 import re
+import shutil
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -48,6 +50,10 @@ GROUP_TITLE = re.compile(r"^ ?(?:(\S+) )?options\s*$")
 (no name: the script's own), then a line of dashes, then the options ("  --name ...")."""
 
 
+HELP_WIDTH = 110
+"""The narrowest width --help is printed at (the docstrings' lines are at most 100 wide)."""
+
+
 def cli(cls: type, argv: list[str], prog: str, **kwargs: Any) -> Any:
   """``tyro.cli(cls, args=argv, prog=prog, ...)`` with a short ``--help`` (tyro's help as
   printed to a file, cut by ``short_help``): the script's own options and one line per config
@@ -57,6 +63,11 @@ def cli(cls: type, argv: list[str], prog: str, **kwargs: Any) -> Any:
   import tyro
 
   config = (tyro.conf.FlagConversionOff,)
+  if wants_help(argv) or HELP_ALL in argv:
+    # tyro wraps at the terminal's width on top of the docstrings' own line breaks: below the
+    # width of those lines (100), sentences break in the middle.
+    width = int(os.environ.get("COLUMNS") or shutil.get_terminal_size().columns)
+    os.environ["COLUMNS"] = str(max(width, HELP_WIDTH))
   if HELP_ALL in argv:
     return tyro.cli(cls, args=["--help"], prog=prog, config=config, **kwargs)
   if not wants_help(argv):

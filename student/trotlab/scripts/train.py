@@ -78,18 +78,15 @@ class TrainCfg:
   """Print rsl-rl's full block of statistics every iteration (and the networks at the start)
   instead of one progress line. TensorBoard gets the same scalars either way."""
   video: bool = False
-  """Record env 0 during training (the offscreen renderer, a camera following the robot) to
-  <run>/videos/train/step_<env step>.mp4: video_length steps every video_interval steps."""
+  """Record env 0 to <run>/videos/train/ while training."""
   video_length: int = 200
-  """Env steps per training video (at 50 Hz: 4 s)."""
+  """Env steps per training video."""
   video_interval: int = 2000
-  """Env steps from the start of one training video to the next (the first starts at once)."""
+  """Env steps between the starts of two training videos."""
   num_envs: int | None = None
-  """A shortcut of --env.scene.num-envs (None: the task's default for the device)."""
+  """Shortcut of --env.scene.num-envs."""
   enable_nan_guard: bool = False
-  """Check every step for NaN or inf (actions, each reward term, the physics state, each
-  observation term) and stop at the first, naming the iteration, step, env ids and term; the
-  envs' state goes to <run>/nan_guard.npz. Costs a little time per step."""
+  """Stop at the first NaN or inf, naming its step, envs and term (<run>/nan_guard.npz)."""
 
 
 def exit_on_other_models(checkpoint: Path, agent: RslRlRunnerCfg) -> None:
