@@ -372,7 +372,7 @@ def test_play_without_terminations_never_resets_an_env():
   spec = get_task(TASK)
   lengths = {}
   for no_terminations in (False, True):
-    cfg = PlayCfg(agent="random", num_envs=4, no_terminations=no_terminations)
+    cfg = PlayCfg(agent="random", num_envs=4, no_terminations=no_terminations, viewer="none")
     env = ManagerBasedRlEnv(play_env_cfg(spec, cfg, "cpu", REFERENCE), verbose=False)
     assert env.num_envs == 4
     env.reset()

@@ -125,13 +125,28 @@ def run_viewer(env, agent) -> None:
       time.sleep(max(0.0, env.step_dt - (time.time() - start)))
 
 
+def resolve_viewer(cfg: PlayCfg) -> str:
+  """The viewer ``cfg`` asks for, auto resolved: native where a display exists, else viser."""
+  if cfg.viewer != "auto":
+    return cfg.viewer
+  return "native" if os.environ.get("DISPLAY") else "viser"
+
+
 def play_env_cfg(spec, cfg: PlayCfg, device: str, mdp):
-  """The task's play config as ``cfg`` asks: its env count, terminations, backend."""
+  """The task's play config as ``cfg`` asks: its env count, terminations, backend. Under the
+  viser viewer on a CPU the physics and torch take one thread: the page's server (and often the
+  browser) need the other cores, and the few envs of a viewer step in time on one (64 envs at
+  1.0x real time with a browser on the same 2 cores, docs/benchmarks.md)."""
   env_cfg = spec.env_cfg(play=True, device=device, mdp=mdp)
   env_cfg.scene.num_envs = cfg.num_envs
   if cfg.no_terminations:
     env_cfg.terminations = {}
   configure_sim(env_cfg.sim, cfg.sim_backend, device)
+  if resolve_viewer(cfg) == "viser" and not cfg.video and device == "cpu":
+    import torch
+
+    torch.set_num_threads(1)
+    env_cfg.sim.nthread = 1
   return env_cfg
 
 
@@ -146,9 +161,7 @@ def main() -> None:
   device = resolve_device(cfg.device)
   env = ManagerBasedRlEnv(play_env_cfg(spec, cfg, device, select_mdp(argv)), verbose=False)
   agent = make_agent(cfg, env, spec, device)
-  viewer = cfg.viewer
-  if viewer == "auto":
-    viewer = "native" if os.environ.get("DISPLAY") else "viser"
+  viewer = resolve_viewer(cfg)
   if cfg.video:
     default = (
       (cfg.checkpoint_file.parent / "videos" / "play.mp4")

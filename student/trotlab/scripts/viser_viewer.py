@@ -139,10 +139,7 @@ class ViserViewer:
     scene.add_light_hemisphere("/light", intensity=1.0)
     mesh = terrain_mesh(model)
     if mesh is None:
-      scene.add_grid("/ground", width=40.0, height=40.0, cell_size=0.5, plane_color=(235, 235, 235))
-      scene.add_grid(
-        "/ground_lines", width=40.0, height=40.0, cell_size=0.5, position=(0, 0, 0.001)
-      )
+      scene.add_grid("/ground", cell_size=0.5, infinite_grid=True, fade_distance=30.0)
     else:
       scene.add_mesh_simple("/ground", mesh[0], mesh[1], color=(150, 160, 170), flat_shading=True)
     self.geoms = visual_geoms(model, list(self.robot.body_names))
