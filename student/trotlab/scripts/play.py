@@ -35,6 +35,9 @@ from trotlab.sim.choice import SimBackendChoice, configure_sim, resolve_device  
 @dataclasses.dataclass
 class PlayCfg:
   checkpoint_file: Path | None = None
+  wandb_run_path: str | None = None
+  """ENTITY/PROJECT/RUN_ID: play the newest checkpoint of that Weights & Biases run (downloaded
+  to logs/rsl_rl/wandb/; needs `uv sync --group wandb`, network and `wandb login`)."""
   """A model_{it}.pt (required with --agent trained)."""
   agent: Literal["trained", "zero", "random"] = "trained"
   """zero: all-zero actions (the stand pose targets); random: U(-1, 1) actions."""
@@ -157,6 +160,10 @@ def main() -> None:
   from trotlab.tasks import get_task
 
   cfg = cli(PlayCfg, argv, f"play {task}")
+  if cfg.wandb_run_path:
+    from trotlab.rl.wandb_checkpoint import fetch_wandb_checkpoint
+
+    cfg.checkpoint_file = fetch_wandb_checkpoint(cfg.wandb_run_path, Path("logs") / "rsl_rl")
   spec = get_task(task)
   device = resolve_device(cfg.device)
   env = ManagerBasedRlEnv(play_env_cfg(spec, cfg, device, select_mdp(argv)), verbose=False)
