@@ -106,3 +106,59 @@ def test_the_page_shows_the_robots_and_the_joystick_steers_the_selected_env(tmp_
       proc.wait(timeout=30)
     except subprocess.TimeoutExpired:
       proc.kill()
+
+
+RECORD = """
+import sys, torch
+from pathlib import Path
+from trotlab.envs import ManagerBasedRlEnv
+from trotlab.scripts.play import PlayCfg, play_env_cfg
+from trotlab.scripts.viser_viewer import ViserViewer
+from trotlab.tasks import get_task
+from trotlab.tasks.velocity.mdp import load_mdp
+
+cfg = PlayCfg(agent="zero", num_envs=2, viewer="none")
+env = ManagerBasedRlEnv(play_env_cfg(get_task(sys.argv[1]), cfg, "cpu", load_mdp("solutions")), verbose=False)
+zero = lambda obs: torch.zeros(env.num_envs, env.action_manager.total_action_dim)
+viewer = ViserViewer(env, zero, Path(sys.argv[2]), port=int(sys.argv[3]), record_seconds=1.0)
+viewer.env_slider.value = 1
+viewer.speed.value = "4x"
+viewer.record_asked = True  # as the Record button does
+viewer.run(max_seconds=120.0, until_recorded=True)  # 1 simulated s, each frame rendered
+viewer.server.stop()
+"""
+"""Record in a process of its own: MuJoCo's offscreen OpenGL is chosen when it is imported."""
+
+
+def test_record_writes_the_selected_envs_mp4_and_says_where(tmp_path):
+  """Record writes the selected env (env 1; 1 s here, 10 s in play) to the videos folder (next
+  to the checkpoint in play) and prints the path."""
+  videos = tmp_path / "videos"
+  result = subprocess.run(
+    [sys.executable, "-c", RECORD, TASK, str(videos), str(free_port())],
+    capture_output=True,
+    text=True,
+    timeout=300,
+    env={**os.environ, "MUJOCO_GL": "egl"},
+  )
+  assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+  (video,) = videos.glob("viewer_env1_*.mp4")
+  assert video.stat().st_size > 5_000
+  assert f"[viewer] wrote {video}" in result.stdout
+
+
+def test_the_viewer_draws_the_rough_tasks_height_field_and_a_grid_on_the_flat_one():
+  from trotlab.envs import ManagerBasedRlEnv
+  from trotlab.scripts.viser_viewer import terrain_mesh
+  from trotlab.tasks import get_task
+  from trotlab.tasks.velocity.mdp import load_mdp
+
+  meshes = {}
+  for task in (TASK, "Mjlab-Velocity-Rough-Unitree-Go1"):
+    env_cfg = get_task(task).env_cfg(play=True, device="cpu", mdp=load_mdp("solutions"))
+    env_cfg.scene.num_envs = 2
+    meshes[task] = terrain_mesh(ManagerBasedRlEnv(env_cfg, verbose=False).sim.mj_model)
+  assert meshes[TASK] is None  # the flat task: a grid, no mesh
+  vertices, faces = meshes["Mjlab-Velocity-Rough-Unitree-Go1"]
+  assert vertices.shape[1] == 3 and faces.max() < len(vertices)
+  assert vertices[:, 2].max() - vertices[:, 2].min() > 0.1  # steps and slopes, not a plane

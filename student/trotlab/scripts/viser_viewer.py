@@ -112,10 +112,19 @@ class ViserViewer:
   """The browser viewer of ``env`` (a ManagerBasedRlEnv) driven by ``agent`` (obs -> actions).
   ``video_dir``: where Record writes its mp4 files."""
 
-  def __init__(self, env, agent, video_dir: Path, port: int = 8080, host: str = "0.0.0.0") -> None:
+  def __init__(
+    self,
+    env,
+    agent,
+    video_dir: Path,
+    port: int = 8080,
+    host: str = "0.0.0.0",
+    record_seconds: float = 10.0,
+  ) -> None:
     import viser
 
     self.env, self.agent, self.video_dir = env, agent, video_dir
+    self.record_seconds = record_seconds
     (self.robot,) = env.scene.entities.values()
     self.command_name = env.command_manager.active_terms[0]
     self.server = viser.ViserServer(host=host, port=port, verbose=False)
@@ -219,7 +228,7 @@ class ViserViewer:
       self.release = gui.add_button("Release (task commands)")
       self.joystick_status = gui.add_markdown("task commands")
     with gui.add_folder("Record"):
-      self.record_button = gui.add_button("Record 10 s of the selected env")
+      self.record_button = gui.add_button(f"Record {self.record_seconds:g} s of the selected env")
       self.record_status = gui.add_markdown("")
     with gui.add_folder("Plots (selected env)"):
       empty = (np.zeros(1),) * 3
@@ -276,8 +285,9 @@ class ViserViewer:
 
   # The loop -------------------------------------------------------------------------------------
 
-  def run(self, max_seconds: float | None = None) -> None:
-    """Step and draw until Ctrl-C (or ``max_seconds`` of wall-clock)."""
+  def run(self, max_seconds: float | None = None, until_recorded: bool = False) -> None:
+    """Step and draw until Ctrl-C (or ``max_seconds`` of wall-clock; with ``until_recorded``,
+    or until the recording asked for is written)."""
     env = self.env
     obs = env.reset()
     start = last_frame = last_plot = last_report = time.monotonic()
@@ -285,6 +295,8 @@ class ViserViewer:
     sim_since = 0.0
     wall_next = start
     while max_seconds is None or time.monotonic() - start < max_seconds:
+      if until_recorded and not (self.record_asked or self.recording):
+        break
       if self.reset_asked:
         self.reset_asked, obs = False, env.reset()
       if not self.paused or self.step_once:
@@ -375,7 +387,7 @@ class ViserViewer:
       return
     camera, frames, path = self.recording
     frames.append(camera.frame())
-    if len(frames) * self.env.step_dt >= 10.0:
+    if len(frames) * self.env.step_dt >= self.record_seconds:
       write_mp4(frames, path, round(1.0 / self.env.step_dt))
       camera.close()
       self.recording = None
