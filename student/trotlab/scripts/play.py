@@ -139,7 +139,7 @@ def play_env_cfg(spec, cfg: PlayCfg, device: str, mdp):
   """The task's play config as ``cfg`` asks: its env count, terminations, backend. Under the
   viser viewer on a CPU the physics and torch take one thread: the page's server (and often the
   browser) need the other cores, and the few envs of a viewer step in time on one (64 envs at
-  1.0x real time with a browser on the same 2 cores, docs/benchmarks.md)."""
+  1.0x real time with a browser on the same 2 cores, where two threads gave 0.3x)."""
   env_cfg = spec.env_cfg(play=True, device=device, mdp=mdp)
   env_cfg.scene.num_envs = cfg.num_envs
   if cfg.no_terminations:
