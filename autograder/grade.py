@@ -199,7 +199,8 @@ def _training_within(
     if left < MIN_TRAINING_S:
       return skipped_training(
         f"the training check did not run: {max(left, 0):.0f} s of training time were left"
-        " before the assignment's timeout (raise the timeout: autograder/README.md)"
+        " before the assignment's timeout (not your code's fault: tell your instructor, whose"
+        " autograder timeout is too short for it; autograder/README.md, Gradescope)"
       )
     if left < profile.time_limit_s:
       profile = dataclasses.replace(profile, time_limit_s=left)

@@ -42,8 +42,8 @@ class PlayCfg:
   agent: Literal["trained", "zero", "random"] = "trained"
   """zero: all-zero actions (the stand pose targets); random: U(-1, 1) actions."""
   viewer: Literal["auto", "native", "viser", "none"] = "auto"
-  """auto: native where a display exists, else viser (the browser viewer); none: run --steps
-  steps without a viewer. --video True records instead of showing."""
+  """auto: native where a display exists, else viser (the browser viewer), unless --steps is
+  given; none: run --steps steps without a viewer. --video True records instead of showing."""
   port: int = 8080
   """The viser viewer's port (0: any free port)."""
   viewer_seconds: float | None = None
@@ -57,8 +57,9 @@ class PlayCfg:
   no_terminations: bool = False
   """Remove every termination term: no env is reset, a fallen robot stays where it fell (to
   watch what happens after a fall, or a policy whose terminations fire too often)."""
-  steps: int = 1000
-  """Env steps to run without a viewer and without video."""
+  steps: int | None = None
+  """Env steps to run without a viewer and without video (given, --viewer auto shows none;
+  with --viewer none, default 1000)."""
   mdp: str = "student"
   """Where the observation terms come from: student, a folder with the five files, or
   solutions (the instructor's copy only)."""
@@ -129,9 +130,12 @@ def run_viewer(env, agent) -> None:
 
 
 def resolve_viewer(cfg: PlayCfg) -> str:
-  """The viewer ``cfg`` asks for, auto resolved: native where a display exists, else viser."""
+  """The viewer ``cfg`` asks for, auto resolved: none when a number of steps is given (a
+  script's run), else native where a display exists, else viser."""
   if cfg.viewer != "auto":
     return cfg.viewer
+  if cfg.steps is not None:
+    return "none"
   return "native" if os.environ.get("DISPLAY") else "viser"
 
 
@@ -197,7 +201,7 @@ def main() -> None:
     from trotlab.rl.policy import reset_on_done
 
     obs = env.reset()
-    for step in range(cfg.steps):
+    for step in range(cfg.steps or 1000):
       with torch.inference_mode():
         obs, reward, terminated, truncated, _ = env.step(agent(obs))
         reset_on_done(agent, terminated, truncated)

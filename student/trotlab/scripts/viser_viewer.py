@@ -263,13 +263,15 @@ class ViserViewer:
     self.record_button.on_click(lambda _: setattr(self, "record_asked", True))
     self.release.on_click(lambda _: self._release())
     for slider in self.sliders.values():
-      slider.on_update(lambda _: self._steer())
+      slider.on_update(self._steer)
 
   def _toggle_pause(self) -> None:
     self.paused = not self.paused
     self.pause_button.label = "Resume" if self.paused else "Pause"
 
-  def _steer(self) -> None:
+  def _steer(self, event) -> None:
+    if event.client is None:  # the server set the slider (Release), not a person
+      return
     twist = [float(self.sliders[k].value) for k in ("vx", "vy", "wz")]
     with self.lock:
       self.steering = torch.tensor(twist, device=self.env.device)
@@ -279,8 +281,6 @@ class ViserViewer:
       self.steering = None
     for slider in self.sliders.values():
       slider.value = 0.0
-    with self.lock:  # the sliders' updates above steered again
-      self.steering = None
     self.joystick_status.content = "task commands"
 
   # The loop -------------------------------------------------------------------------------------
