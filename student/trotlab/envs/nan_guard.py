@@ -47,26 +47,21 @@ class NanGuard:
     """Raise NonFiniteValue at the first non-finite value of the step just taken with
     ``actions`` (num_envs, A), which returned ``obs`` ({group: tensor})."""
     manager = self.env.reward_manager
-    checks = [("the policy's actions", actions)]
-    checks += [
-      (
-        f"reward term {name!r} ({manager.get_term_cfg(name).func.__name__})",
-        manager.step_reward[:, i],
-      )
-      for i, name in enumerate(manager.active_terms)
-    ]
-    checks += [("the physics state (qpos)", self.env.sim.qpos)]
-    checks += [("the physics state (qvel)", self.env.sim.qvel)]
-    checks += [
-      (f"observation group {group!r}", value)
-      for group, value in obs.items()
-      if isinstance(value, torch.Tensor)
-    ]
-    for what, value in checks:
+    # (what, value, observation group or None): checked in this order, the first one stops
+    checks: list[tuple[str, torch.Tensor, str | None]] = [("the policy's actions", actions, None)]
+    for i, name in enumerate(manager.active_terms):
+      func = manager.get_term_cfg(name).func.__name__
+      checks.append((f"reward term {name!r} ({func})", manager.step_reward[:, i], None))
+    checks.append(("the physics state (qpos)", self.env.sim.qpos, None))
+    checks.append(("the physics state (qvel)", self.env.sim.qvel, None))
+    for group, value in obs.items():
+      if isinstance(value, torch.Tensor):
+        checks.append((f"observation group {group!r}", value, group))
+    for what, value, group in checks:
       rows = _bad_rows(value)
       if len(rows):
-        if what.startswith("observation group"):
-          what += self._observation_terms(what.split("'")[1], rows)
+        if group is not None:
+          what += self._observation_terms(group, rows)
         self._stop(what, rows, actions, obs)
 
   def _observation_terms(self, group: str, rows: torch.Tensor) -> str:

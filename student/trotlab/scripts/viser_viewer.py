@@ -27,6 +27,7 @@ import mujoco
 import numpy as np
 import torch
 
+from trotlab.assets.unitree_go1.go1_constants import FOOT_NAMES
 from trotlab.rl.policy import reset_on_done
 from trotlab.scripts.video import EnvCamera, write_mp4
 from trotlab.utils.math import quat_apply, quat_from_euler_xyz, quat_mul
@@ -433,7 +434,7 @@ class ViserViewer:
     from trotlab.grading.snapshot import air_time_sensor
 
     sensor = air_time_sensor(self.env)
-    sites = [self.robot.site_names.index(f) for f in ("FR", "FL", "RR", "RL")]
+    sites = [self.robot.site_names.index(f) for f in FOOT_NAMES]
     feet = self.robot.data.site_pos_w[:, sites]  # (N, 4, 3)
     touching = sensor.data.found > 0
     points = feet[touching].cpu().numpy().astype(np.float32)
