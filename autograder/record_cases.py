@@ -2,13 +2,13 @@
 
   uv run python -m autograder.record_cases [--policy autograder/hidden/reference_policy.pt]
 
-For every case of autograder/cases.py: run its recipe (a rollout of the reference policy, or a
-crafted start driven by a scripted gait) through the real framework, capture a snapshot after
-every env step, then run every TODO's probe on the replayed snapshots with the reference MDP
-(expected values) and with each mutant of autograder/hidden/mutants.toml (the fingerprints of
-common mistakes, used to name a failure's category). Writes autograder/hidden/<case>.npz and,
-for public cases, student/trotlab/grading/public_cases/<case>.npz (package data: the kit's
-public self-check reads them). Run it after changing a solution, the
+For every case of autograder/cases.py (and of param_cases.py): run its recipe (a rollout of the
+reference policy, or a crafted start driven by a scripted gait) through the real framework,
+capture a snapshot after every env step, then run every TODO's probe on the replayed snapshots
+with the reference MDP (expected values) and with each mutant of autograder/hidden/mutants.toml
+(the fingerprints of common mistakes, used to name a failure's category). Writes
+autograder/hidden/<case>.npz and, for public cases, student/trotlab/grading/public_cases/<case>.npz
+(package data: the kit's public self-check reads them). Run it after changing a solution, the
 cases or the framework; tests/test_autograder.py checks that the reference scores full marks.
 """
 
@@ -23,13 +23,15 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from autograder import cases as C
+from autograder.cases import SNAPSHOT_CASES, SnapshotCase
 from autograder.mutants import MUTANTS, write_mutant
+from autograder.param_cases import PARAM_CASES
+from autograder.probe_params import in_names, metrics_params, term_params, update_command_params
 from trotlab.envs.manager_based_rl_env import ManagerBasedRlEnv
 from trotlab.grading import canned, child, protocol
 from trotlab.grading.case_files import PUBLIC_CASES_DIR
 from trotlab.grading.snapshot import capture_snapshot, command_term, stack_snapshots
-from trotlab.grading.todos import check_assignment
+from trotlab.grading.todos import BY_ID, Todo, check_assignment
 from trotlab.sensors.height_scan import HeightScan
 from trotlab.tasks import get_task
 from trotlab.tasks.velocity.mdp import load_mdp, resolve_mdp_dir
@@ -108,7 +110,7 @@ STANDING_HEIGHT = 0.32
 """The trunk's height above the ground at the start of a rough case [m]."""
 
 
-def _start(env: ManagerBasedRlEnv, case: C.SnapshotCase) -> None:
+def _start(env: ManagerBasedRlEnv, case: SnapshotCase) -> None:
   (robot,) = env.scene.entities.values()
   n = env.num_envs
   if case.start == "tumble":
@@ -169,7 +171,7 @@ def _start(env: ManagerBasedRlEnv, case: C.SnapshotCase) -> None:
     sensor.reset()
 
 
-def record_sequence(case: C.SnapshotCase, policy_file: Path | None) -> dict[str, np.ndarray]:
+def record_sequence(case: SnapshotCase, policy_file: Path | None) -> dict[str, np.ndarray]:
   """Run the case's recipe and return its snapshot sequence (T, N, ...)."""
   policy = None
   if case.policy and policy_file is not None and policy_file.is_file():
@@ -211,24 +213,24 @@ def record_sequence(case: C.SnapshotCase, policy_file: Path | None) -> dict[str,
   return sequence
 
 
-def tasks_for_snapshot_case(case: C.SnapshotCase) -> list[tuple[C.Todo, dict]]:
+def tasks_for_snapshot_case(case: SnapshotCase) -> list[tuple[Todo, dict]]:
   """The probes of a snapshot case: its assignment's TODOs that run on snapshots."""
   out = []
   for todo in check_assignment(case.assignment).todos:
     if case.todos and todo.todo not in case.todos:
       continue
     if todo.kind == "term":
-      out.append((todo, C.term_params(todo.todo, case)))
+      out.append((todo, term_params(todo.todo, case)))
     elif todo.kind == "update_command":
-      out.append((todo, case.params.get(todo.todo) or C.update_command_params(case)))
+      out.append((todo, case.params.get(todo.todo) or update_command_params(case)))
     elif todo.kind == "metrics":
-      out.append((todo, C.metrics_params(case)))
+      out.append((todo, metrics_params(case)))
   return out
 
 
 def run_probes(
   folder: Path,
-  tasks: list[tuple[C.Todo, dict]],
+  tasks: list[tuple[Todo, dict]],
   case_name: str,
   num_envs: int,
   inputs: dict | None,
@@ -319,7 +321,7 @@ def main(argv: list[str] | None = None) -> None:
   def wanted(case) -> bool:
     return not args.only or case.name in args.only or ("public" in args.only and case.public)
 
-  for case in filter(wanted, C.SNAPSHOT_CASES):
+  for case in filter(wanted, SNAPSHOT_CASES):
     print(f"recording {case.name} ({case.num_envs} envs, {case.steps} steps)", flush=True)
     sequence = record_sequence(case, args.policy)
     tasks = tasks_for_snapshot_case(case)
@@ -334,8 +336,8 @@ def main(argv: list[str] | None = None) -> None:
       case.notes,
     )
     print(f"  wrote {path.relative_to(ROOT)} ({path.stat().st_size // 1024} KiB)", flush=True)
-  for case in filter(wanted, C.PARAM_CASES):
-    tasks = [(C.BY_ID[case.todo], C.in_names(case.params, case.names))]
+  for case in filter(wanted, PARAM_CASES):
+    tasks = [(BY_ID[case.todo], in_names(case.params, case.names))]
     path = record_case(
       case.name, case.num_envs, tasks, None, case.public, case.description, case.names
     )

@@ -20,19 +20,19 @@ from pathlib import Path
 
 import numpy as np
 
-from autograder import cases as C
 from autograder.npz import OutputTooLarge, read_npz
 from autograder.sandbox import ChildResult, Limits, read_child_file, run_in_sandbox
 from trotlab.grading import protocol
 from trotlab.grading.case_files import PUBLIC_CASES_DIR, Case, case_from_arrays
 from trotlab.grading.judge import TodoResult, judge_todo
+from trotlab.grading.todos import BY_ID, FILES, TODOS
 
 ROOT = Path(__file__).resolve().parents[1]
 RUBRIC_FILE = ROOT / "autograder" / "public" / "rubric.toml"
 HIDDEN_DIR = ROOT / "autograder" / "hidden"
 CASE_DIRS = (PUBLIC_CASES_DIR, HIDDEN_DIR)
 """The public cases (shipped in the student package) and the hidden ones (never shipped)."""
-MDP_FILES = C.FILES
+MDP_FILES = FILES
 
 
 def load_rubric(path: Path = RUBRIC_FILE) -> dict:
@@ -51,7 +51,7 @@ def load_cases(dirs: tuple[Path, ...] = CASE_DIRS) -> list[Case]:
 
 
 def _case_todos(cases: list[Case]) -> dict[str, list[Case]]:
-  by_todo: dict[str, list[Case]] = {todo: [] for todo in C.BY_ID}
+  by_todo: dict[str, list[Case]] = {todo: [] for todo in BY_ID}
   for case in cases:
     for todo in case.todos:
       by_todo[todo].append(case)
@@ -64,13 +64,13 @@ def write_job(
   """The child's inputs: the submission's files of ``todos``, the snapshot inputs (never the
   expected values) and the job file (trotlab.grading.protocol)."""
   (job_dir / protocol.SUBMISSION_DIR).mkdir(parents=True, exist_ok=True)
-  for name in dict.fromkeys(C.BY_ID[todo].file for todo in todos):
+  for name in dict.fromkeys(BY_ID[todo].file for todo in todos):
     if (submission / f"{name}.py").is_file():
       shutil.copy(submission / f"{name}.py", job_dir / protocol.SUBMISSION_DIR / f"{name}.py")
   (job_dir / protocol.INPUTS_DIR).mkdir(exist_ok=True)
   tasks = []
   for todo in todos:
-    spec = C.BY_ID[todo]
+    spec = BY_ID[todo]
     entries = []
     for case in by_todo[todo]:
       inputs = None
@@ -241,11 +241,11 @@ def run_todos(submission: Path, todos: list[str], by_todo, limits: Limits, log=p
           remaining.remove(todo)
           progressed = True
           log(f"    TODO({todo}): {why}")
-          file = C.BY_ID[todo].file
+          file = BY_ID[todo].file
           if (out_dir / protocol.out_file(file, protocol.LOADING)).exists() and not (
             out_dir / protocol.out_file(file, protocol.LOADED)
           ).exists():  # it died importing the file: all its TODOs
-            for other in [t for t in remaining if C.BY_ID[t].file == file]:
+            for other in [t for t in remaining if BY_ID[t].file == file]:
               results[other] = (
                 {"status": category, "message": f"{file}.py: importing it {why}"},
                 {},
@@ -277,12 +277,12 @@ def grade_terms(
   Submission's): its TODOs score zero with that reason, no child runs them."""
   cases = load_cases()
   by_todo = _case_todos(cases)
-  todos = todos or [t.todo for t in C.TODOS]
+  todos = todos or [t.todo for t in TODOS]
   unread = unread or {}
-  skipped = {t: f"{C.BY_ID[t].file}.py" for t in todos if f"{C.BY_ID[t].file}.py" in unread}
+  skipped = {t: f"{BY_ID[t].file}.py" for t in todos if f"{BY_ID[t].file}.py" in unread}
   run = [t for t in todos if t not in skipped]
   outcomes = run_todos(submission, run, by_todo, limits or Limits(), log=log) if run else {}
   for todo, file in skipped.items():
     category = "missing" if unread[file].startswith("missing") else "ignored"
     outcomes[todo] = ({"status": category, "message": f"{file} {unread[file]}"}, {})
-  return [judge_todo(todo, C.BY_ID[todo].points, by_todo[todo], *outcomes[todo]) for todo in todos]
+  return [judge_todo(todo, BY_ID[todo].points, by_todo[todo], *outcomes[todo]) for todo in todos]

@@ -10,7 +10,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from autograder import cases as C
 from autograder.mutants import MUTANTS, write_mutant
 from autograder.term_checks import (
   CASE_DIRS,
@@ -19,6 +18,7 @@ from autograder.term_checks import (
   load_cases,
   load_rubric,
 )
+from trotlab.grading.todos import BY_ID, TODOS
 from trotlab.tasks.velocity import mdp
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -33,8 +33,8 @@ def reference_results():
 
 
 def test_registry_totals_100_and_the_rubric_holds_no_second_list_of_todos():
-  assert sum(t.points for t in C.TODOS) == 100
-  assert len({t.todo for t in C.TODOS}) == len(C.TODOS)
+  assert sum(t.points for t in TODOS) == 100
+  assert len({t.todo for t in TODOS}) == len(TODOS)
   assert "terms" not in load_rubric(), "term points live in the registry (trotlab.grading.todos)"
 
 
@@ -43,14 +43,14 @@ def test_recorded_dtypes_are_the_registry_contract():
     for todo in case.todos:
       key = f"{todo}/dtype"
       if key in case.expected:
-        assert str(case.expected[key]) == C.BY_ID[todo].dtype, (case.name, todo)
+        assert str(case.expected[key]) == BY_ID[todo].dtype, (case.name, todo)
       else:
-        assert C.BY_ID[todo].dtype is None, (case.name, todo)
+        assert BY_ID[todo].dtype is None, (case.name, todo)
 
 
 def test_every_todo_has_public_and_hidden_cases():
   cases = load_cases()
-  for todo in C.BY_ID.values():
+  for todo in BY_ID.values():
     mine = [c for c in cases if todo.todo in c.todos]
     assert any(c.public for c in mine), f"{todo.todo} has no public case"
     assert sum(not c.public for c in mine) >= 1, f"{todo.todo} has no hidden case"
@@ -77,7 +77,7 @@ def test_mutant_loses_exactly_its_todo(mutant, tmp_path, reference_results):
   for name in mdp.MDP_FILES:  # the other files are the reference's, which scores full marks
     if f"{name}.py" != mutant.file:
       assert (folder / f"{name}.py").read_text() == (SOLUTIONS / f"{name}.py").read_text()
-  same_file = [t.todo for t in C.TODOS if f"{t.file}.py" == mutant.file]
+  same_file = [t.todo for t in TODOS if f"{t.file}.py" == mutant.file]
   results = {r.todo: r for r in grade_terms(folder, todos=same_file, log=QUIET)}
   for todo, result in results.items():
     if todo == mutant.todo:
@@ -149,7 +149,7 @@ def test_recorded_cases_match_the_reference():
   from autograder.record_cases import run_probes
 
   for case in load_cases():
-    tasks = [(C.BY_ID[todo], params) for todo, params in case.todos.items()]
+    tasks = [(BY_ID[todo], params) for todo, params in case.todos.items()]
     got = run_probes(SOLUTIONS, tasks, case.name, case.num_envs, case.inputs or None, case.names)
     for key, expected in case.expected.items():
       assert key in got, f"{case.name}: {key} missing"
@@ -246,6 +246,7 @@ def test_an_in_place_write_to_robot_constants_costs_only_its_own_todo(tmp_path):
   results = {r.todo: r for r in grade_terms(folder, todos=["R4", "O4"], log=QUIET)}
   assert results["R4"].score == 0
   assert {c.category for c in results["R4"].cases} == {"in_place"}
+  assert "modified robot.data.default_joint_pos in place" in results["R4"].feedback()
   assert results["O4"].score == results["O4"].max_score, results["O4"].feedback()
 
 

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from autograder import cases as C
 from autograder import grade
 from autograder.mutants import MUTANTS, write_mutant
 from autograder.training_slots import usable_core_ids
 from autograder.variants import write_variant
+from trotlab.grading.todos import TODOS
 
 ROOT = Path(__file__).resolve().parents[1]
 SOLUTIONS = ROOT / "solutions" / "velocity" / "mdp"
@@ -363,7 +363,7 @@ def test_gradescope_zip_and_results_format(tmp_path):
   ]
   assert all(t["output"] == grade.NO_NOTEBOOK for t in notebook)
   assert grade.NO_NOTEBOOK in results["output"]
-  assert len(results["tests"]) == len(C.TODOS) + 3
+  assert len(results["tests"]) == len(TODOS) + 3
   for test in results["tests"]:
     assert set(test) == {"name", "score", "max_score", "output", "visibility"}
     assert 0 <= test["score"] <= test["max_score"]

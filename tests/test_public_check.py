@@ -109,6 +109,13 @@ def test_one_judge_dtype_and_in_place_fail_the_self_check_and_the_grader_alike(t
     assert checked[todo].status == "fail" and checked[todo].detail.startswith(f"[{category}]")
     assert {c.category for c in graded[todo].cases} == {category}, graded[todo].feedback()
     assert graded[todo].score == 0
+  # The in-place failure names the input it changed and when, and no parameter hint follows
+  # (a parameter's value cannot explain it).
+  detail = checked["R4"].detail
+  assert "modified the physics state qpos (EntityData's joint_pos" in detail, detail
+  assert "in place at call 1 of the case's" in detail, detail
+  assert "does your code use each one as given" not in detail, detail
+  assert "the physics state qpos" in graded["R4"].feedback()
   assert all(r.status == "pass" for todo, r in checked.items() if todo not in ("R3", "R4"))
 
 

@@ -83,7 +83,8 @@ def test_the_zip_holds_exactly_the_five_files_and_the_grader_reads_them_back(
   assert f"Wrote {submit.shown(out)} " in printed
   for name in FIVE:
     assert f"{(mdp_folder / name).stat().st_size:,} bytes" in printed, name
-  assert "no notebook" in printed and "not graded" in printed
+  assert "no notebook" in printed
+  assert " ".join(submit.WHAT_IS_GRADED.split()) in " ".join(printed.split())
 
 
 def test_the_notebook_is_packed_under_the_name_the_grader_looks_for(mdp_folder, tmp_path, checked):
@@ -149,13 +150,54 @@ def test_a_bad_out_is_refused_and_left_alone(mdp_folder, tmp_path, checked, kind
   assert checked == [] and not list(tmp_path.glob(".submit-*"))
 
 
-def test_an_earlier_zip_is_replaced(mdp_folder, tmp_path, checked):
+def test_an_earlier_zip_of_the_same_hand_in_is_replaced_and_the_output_says_so(
+  mdp_folder, tmp_path, checked, capsys
+):
   out = tmp_path / "submission.zip"
   with zipfile.ZipFile(out, "w") as archive:
-    archive.writestr("old.txt", "an earlier attempt")
+    archive.writestr("rewards.py", "# an earlier attempt")
   submit.main(["--mdp", str(mdp_folder), "--out", str(out)])
   with zipfile.ZipFile(out) as archive:
     assert sorted(archive.namelist()) == FIVE
+  assert f"(replaced the earlier {submit.shown(out)}, written " in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("earlier", [["old.txt"], FIVE])
+def test_a_zip_of_another_hand_in_is_refused_and_left_alone(mdp_folder, tmp_path, checked, earlier):
+  """A zip holding files this hand-in would not (another assignment's, or anything else) is
+  never replaced: packing the second assignment over the first's zip is refused."""
+  shutil.copy(mdp.resolve_mdp_dir("solutions") / "terrain.py", mdp_folder / "terrain.py")
+  out = tmp_path / "submission.zip"
+  with zipfile.ZipFile(out, "w") as archive:
+    for name in earlier:
+      archive.writestr(name, "# kept")
+  before = out.read_bytes()
+  with pytest.raises(SystemExit, match="holds another hand-in"):
+    submit.main(["--mdp", str(mdp_folder), "--out", str(out), "--assignment", "rough"])
+  assert out.read_bytes() == before and checked == []
+
+
+def test_each_assignment_has_its_own_default_zip(mdp_folder, tmp_path, checked, monkeypatch):
+  shutil.copy(mdp.resolve_mdp_dir("solutions") / "terrain.py", mdp_folder / "terrain.py")
+  monkeypatch.chdir(tmp_path)
+  submit.main(["--mdp", str(mdp_folder)])
+  submit.main(["--mdp", str(mdp_folder), "--assignment", "rough"])
+  with zipfile.ZipFile(tmp_path / "submission.zip") as archive:
+    assert sorted(archive.namelist()) == FIVE
+  with zipfile.ZipFile(tmp_path / "submission_rough.zip") as archive:
+    assert archive.namelist() == ["terrain.py"]
+
+
+def test_what_is_graded_is_said_the_same_in_the_handout_and_the_notebook():
+  """One statement of what is graded: submit prints it; the handout (its opening and section 9)
+  and the notebook's hand-in section carry the same sentence."""
+  root = Path(__file__).resolve().parents[1]
+  sentence = " ".join(submit.WHAT_IS_GRADED.split())
+  handout = " ".join((root / "handouts" / "assignment.md").read_text().split())
+  assert handout.count(sentence) == 2
+  notebook = json.loads((root / "notebooks/source/go1_velocity/go1_velocity.ipynb").read_text())
+  cells = [" ".join("".join(cell["source"]).split()) for cell in notebook["cells"]]
+  assert sum(sentence in text for text in cells) == 1
 
 
 def test_a_failing_self_check_is_reported_and_the_zip_still_written(

@@ -4,11 +4,13 @@ is for a student: one line per training iteration (rsl-rl's block with --verbose
 network printout, no git messages or folder, no warnings from our own calls, progress bars."""
 
 import json
+import re
 import shutil
 import subprocess
 import sys
 
 import numpy as np
+import pytest
 import torch
 from rsl_rl.env import VecEnv
 from tensordict import TensorDict
@@ -69,6 +71,15 @@ def test_train_resume_export_and_evaluate(tmp_path):
   progress = [line for line in first.stdout.splitlines() if line.startswith("[train] it ")]
   assert [line.split()[2] for line in progress] == ["1/2", "2/2"], first.stdout[-3000:]
   assert "tracking err v_xy" in progress[-1] and "ETA" in progress[-1]
+  # It ends with the run, its last checkpoint and the commands that use them.
+  assert f"[trotlab] done: run folder {run}, last checkpoint model_1.pt" in first.stdout
+  play_line = (
+    f"watch it:    uv run play {TASK} --checkpoint-file {run / 'model_1.pt'} --mdp solutions"
+  )
+  assert play_line in first.stdout
+  assert (
+    f"measure it:  uv run evaluate {TASK} --checkpoint-file {run / 'model_1.pt'}" in first.stdout
+  )
   for noise in ("Learning iteration", "Actor Model", "Could not find git repository", "git diff"):
     assert noise not in first.stdout + first.stderr, noise
   for warning in ("torchvision is not installed", "torch.jit.script"):
@@ -115,7 +126,6 @@ def test_train_on_a_cpu_continues_the_standing_start(monkeypatch, tmp_path, caps
   of 3 PPO epochs; --from-scratch True: fresh networks, 300 iterations of 5. Networks that do not
   fit the checkpoint stop the run with an error naming --from-scratch; the GPU and rough
   defaults start fresh."""
-  import pytest
 
   from trotlab.scripts import train
   from trotlab.tasks.velocity.config.go1.rl_cfg import STANDING_START
@@ -178,7 +188,6 @@ def test_train_chooses_its_defaults_from_the_start(monkeypatch):
 def test_a_training_that_fails_before_its_first_iteration_leaves_no_run_folder(tmp_path):
   """A term that raises stops `train` in the first step: the run folder it made (params only,
   nothing to resume) is removed, and the error goes on to the student."""
-  import pytest
 
   from trotlab.scripts.train import TrainCfg, run_train
 
@@ -281,7 +290,6 @@ def test_ctrl_c_keeps_the_last_finished_iteration(tmp_path, monkeypatch, capsys)
   """Ctrl-C during training (here: after the second iteration's log line) saves that iteration's
   policy and says how to watch it and train on; exit status 130. A Ctrl-C before the first
   iteration finished leaves no run folder behind."""
-  import pytest
 
   from trotlab.rl.runner import ProgressLogger
   from trotlab.scripts import train
@@ -408,3 +416,47 @@ def test_train_records_videos_of_env_0(tmp_path):
     cwd=tmp_path,
   )
   assert bad.returncode != 0 and "--video-length must be at least 1 and at most" in bad.stderr
+
+
+def test_the_progress_line_tracking_error_falls_while_the_reference_learns(tmp_path):
+  """20 iterations of the reference from the standing start: the episodes grow longer (the C3
+  metrics, which sum over an episode, grew with them), while the progress line's per-step
+  planar tracking error falls."""
+  argv = ["--mdp", "solutions", "--num-envs", "256", "--agent.max-iterations", "20", "--seed", "1"]
+  argv += ["--export", "False", "--log-root", str(tmp_path / "logs")]
+  run = run_cli("trotlab.scripts.train", TASK, *argv, cwd=tmp_path)
+  assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+  pattern = r"\[train\] it .* ep len (\d+) \| tracking err v_xy ([0-9.]+) m/s, wz ([0-9.]+) rad/s"
+  rows = [tuple(map(float, m)) for m in re.findall(pattern, run.stdout)]
+  assert len(rows) == 20, run.stdout[-3000:]
+  length, error_xy, error_yaw = np.array(rows).T
+  assert length[-3:].mean() > 3 * length[:3].mean(), length
+  assert error_xy[-3:].mean() < 0.8 * error_xy[:3].mean(), error_xy
+  assert np.all((error_yaw > 0) & (error_yaw < 1.5)), error_yaw
+
+
+def test_the_tracking_meter_averages_every_env_and_step_since_it_was_read():
+  """The meter's figures are evaluate's: mean ||v_xy - cmd_xy|| and |w_z - cmd_wz| over envs
+  and steps (body frame), from the simulator's state; reading it starts over."""
+  from trotlab.rl.tracking_meter import TrackingErrorMeter
+
+  cfg = get_task(TASK).env_cfg(play=False, device="cpu", mdp=REFERENCE)
+  cfg.scene.num_envs = 4
+  env = ManagerBasedRlEnv(cfg, verbose=False)
+  meter = TrackingErrorMeter.for_env(env, TrackingEvalCfg.command_name)
+  assert meter is not None and TrackingErrorMeter.for_env(env, "no_such_command") is None
+  assert meter.take() == (None, None)
+  env.reset()
+  robot, expected_xy, expected_yaw = env.scene["robot"], [], []
+  generator = torch.Generator().manual_seed(0)
+  for _ in range(5):
+    obs, *_ = env.step(torch.randn(4, 12, generator=generator))
+    meter(None, obs)
+    cmd = env.command_manager.get_command(TrackingEvalCfg.command_name)
+    v, w = robot.data.root_link_lin_vel_b, robot.data.root_link_ang_vel_b
+    expected_xy.append(torch.linalg.norm(v[:, :2] - cmd[:, :2], dim=1))
+    expected_yaw.append((w[:, 2] - cmd[:, 2]).abs())
+  error_xy, error_yaw = meter.take()
+  assert error_xy == pytest.approx(torch.cat(expected_xy).mean().item(), rel=1e-6)
+  assert error_yaw == pytest.approx(torch.cat(expected_yaw).mean().item(), rel=1e-6)
+  assert meter.take() == (None, None)

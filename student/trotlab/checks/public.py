@@ -72,9 +72,14 @@ def _summary(result: TodoResult, cases: dict[str, Case], stubs: dict[str, str]) 
     description = f": {description}" if description else ""
     named = canned.describe_names(case.names, assignment_of(result.todo).name)
     detail += f"\ncase {first.case}{description}\n  named {named}"
-  if status == "fail":
+  if status == "fail" and first.category not in RULE_CATEGORIES:
     detail += _parameter_hint(result, cases)
   return Result(result.todo, result.name, status, detail)
+
+
+RULE_CATEGORIES = ("shape", "dtype", "device", "nan", "in_place", "leak", "reset")
+"""Failures of a rule rather than of the values: parameters given other values cannot explain
+them, so no parameter hint follows them."""
 
 
 def _parameter_hint(result: TodoResult, cases: dict[str, Case]) -> str:

@@ -32,6 +32,8 @@ from trotlab.grading.todos import BY_ID
 TOLERANCE: dict[str, tuple[float, float]] = {"O11": (1e-3, 1e-3), "R8": (1e-3, 1e-5)}
 """(rtol, atol) where the default is too tight for float32 sums of forces."""
 DEFAULT_TOLERANCE = (1e-4, 1e-5)
+MAX_CHANGED_CHARS = 400
+"""The most of a probe's ``inputs_changed`` a message quotes (it comes from the child)."""
 
 HINTS = {
   "sign": "a sign looks flipped (e.g. command + measured where the formula has command - measured)",
@@ -268,7 +270,12 @@ def judge_value(todo: str, case: Case, got: dict[str, np.ndarray]) -> CaseResult
         "device", f"expected device {case.expected[f'{todo}/device']}, got {got.get('device')}"
       )
     if not np.all(got.get("inputs_kept", np.zeros(1)) == 1.0):
-      return fail("in_place")
+      changed = str(got.get("inputs_changed", ""))[:MAX_CHANGED_CHARS]
+      return fail(
+        "in_place",
+        f"the term modified {changed or 'one of its inputs in place'}: compute into a new tensor "
+        "(`x = x - y`, `torch.abs(x)`), not in place (`x -= y`, `x.abs_()`, `x[...] = ...`)",
+      )
   if f"{todo}/leak_value" in case.expected:
     leak = got.get("leak_value")
     if (

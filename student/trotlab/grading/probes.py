@@ -10,6 +10,8 @@ Every probe of a term also reports:
   dtype, device             strings of the first output
   inputs_kept  (T,) 1.0 where the call left the simulator state, sensors, timers, actions and
                command bit-identical (terms must not modify their inputs in place)
+  inputs_changed  () string: the inputs the first such call modified, and which call it was
+               ("" when none)
   leak_value   (T, N, ...) outputs when env 0 holds another env's data (other envs must not move)
 and every probe of a stateful term (a class with ``reset``):
   reset_value  (T, N, ...) the outputs along the same sequence when env 0 is reset before
@@ -94,16 +96,30 @@ ROBOT_CONSTANTS = (
 """EntityData tensors no snapshot rewrites: a term that changes them is caught and undone."""
 
 
-def _watched(env: ManagerBasedRlEnv) -> list[torch.Tensor]:
-  """Inputs a term may read; apply_snapshot rewrites all of them before each call."""
+def _watched(env: ManagerBasedRlEnv) -> dict[str, torch.Tensor]:
+  """Inputs a term may read, by the name a student knows them by; apply_snapshot rewrites all
+  of them before each call."""
   sim = env.sim  # sensordata through the Simulation: forwarded after apply_snapshot's write
-  tensors = [sim.qpos, sim.qvel, sim.sensordata]
-  for sensor in env.scene.sensors.values():
+  tensors = {
+    "the physics state qpos (EntityData's joint_pos, root_link_pos_w, ... are views of it)": sim.qpos,
+    "the physics state qvel (EntityData's joint_vel, root_link_lin_vel_w, ... are views of it)": sim.qvel,
+    "the sensors' data (sim.sensordata)": sim.sensordata,
+  }
+  for name, sensor in env.scene.sensors.items():
     if tracks_air_time(sensor):
-      tensors += [sensor.data.current_air_time, sensor.data.last_air_time]
-      tensors += [sensor.data.current_contact_time, sensor.data.last_contact_time]
-  tensors += [env.action_manager.action, env.action_manager.prev_action]
-  tensors.append(env.command_manager.get_command(command_name(env)))
+      for field in (
+        "current_air_time",
+        "last_air_time",
+        "current_contact_time",
+        "last_contact_time",
+      ):
+        tensors[f"env.scene[{name!r}].data.{field}"] = getattr(sensor.data, field)
+  tensors["env.action_manager.action"] = env.action_manager.action
+  tensors["env.action_manager.prev_action"] = env.action_manager.prev_action
+  name = command_name(env)
+  tensors[f"the command env.command_manager.get_command({name!r})"] = (
+    env.command_manager.get_command(name)
+  )
   return tensors
 
 
@@ -118,11 +134,13 @@ class _RobotConstants:
       name: (getattr(self.data, name), getattr(self.data, name).clone()) for name in ROBOT_CONSTANTS
     }
 
-  def changed(self) -> bool:
-    return any(
-      getattr(self.data, name) is not original or not torch.equal(original, copy)
+  def changed(self) -> list[str]:
+    """The constants the call modified or replaced, as ``robot.data.<name>``."""
+    return [
+      f"robot.data.{name}"
       for name, (original, copy) in self.saved.items()
-    )
+      if getattr(self.data, name) is not original or not torch.equal(original, copy)
+    ]
 
   def restore(self) -> None:
     for name, (original, copy) in self.saved.items():
@@ -135,20 +153,26 @@ def _call_along(
 ) -> tuple[list[np.ndarray], list[float], list[torch.Tensor]]:
   term = make_term()
   values, kept, raw = [], [], []
+  first_changed = ""
   for t in range(sequence["qpos"].shape[0]):
     apply_snapshot(env, snapshot_at(sequence, t))
     constants = _RobotConstants(env)
-    before = [x.clone() for x in _watched(env)]
+    before = {name: x.clone() for name, x in _watched(env).items()}
     try:
       out = term(env, **params)
     finally:
       after = _watched(env)
-      untouched = all(torch.equal(a, b) for a, b in zip(before, after, strict=True))
-      kept.append(float(untouched and not constants.changed()))
+      changed = [name for name, x in before.items() if not torch.equal(x, after[name])]
+      changed += constants.changed()
+      kept.append(float(not changed))
+      if changed and not first_changed:
+        first_changed = (
+          f"{', '.join(changed)} in place at call {t + 1} of the case's {len(sequence['qpos'])}"
+        )
       constants.restore()
     values.append(to_array(out, "the term"))
     raw.append(out)
-  return values, kept, raw
+  return values, kept, raw, first_changed
 
 
 def probe_term(
@@ -162,7 +186,7 @@ def probe_term(
       return term(types.SimpleNamespace(params=params, func=term), env)
     return term
 
-  values, kept, raw = _call_along(env, make_term, params, sequence)
+  values, kept, raw, changed = _call_along(env, make_term, params, sequence)
   shapes = {v.shape for v in values}
   if len(shapes) != 1:
     raise ProbeError(f"the term's output shape changes between calls: {sorted(shapes)}")
@@ -171,6 +195,7 @@ def probe_term(
     "dtype": np.asarray(str(raw[0].dtype).replace("torch.", "")),
     "device": np.asarray(str(raw[0].device)),
     "inputs_kept": np.asarray(kept),
+    "inputs_changed": np.asarray(changed),
   }
   if env.num_envs >= 3:
     swapped = {
@@ -182,7 +207,7 @@ def probe_term(
       )
       for key in sequence
     }
-    leak_values, _, _ = _call_along(env, make_term, params, swapped)
+    leak_values, _, _, _ = _call_along(env, make_term, params, swapped)
     out["leak_value"] = np.stack(leak_values)
   if isinstance(term, type):
     out.update(_probe_reset(env, make_term, params, sequence))

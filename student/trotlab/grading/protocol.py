@@ -80,7 +80,7 @@ CANNED = Names(
 """The canned names: unlike the task's (trotlab.grading.canned.task_names)."""
 NAME_SETS = ("canned", "task")
 """A case's ``names``: the canned env is built with CANNED's names or with the task's."""
-TEXT_FIELDS = ("dtype", "device")
+TEXT_FIELDS = ("dtype", "device", "inputs_changed")
 """Outputs the child reports as text (np.str_ arrays); every other output must be numeric."""
 
 

@@ -24,6 +24,7 @@ from rsl_rl.env import VecEnv
 from rsl_rl.runners import DistillationRunner, OnPolicyRunner
 from rsl_rl.utils.logger import Logger
 
+from trotlab.rl.tracking_meter import TrackingErrorMeter
 from trotlab.utils.progress import hms
 
 
@@ -55,8 +56,9 @@ def progress_line(
   error_yaw: float | None,
   terrain_level: float | None = None,
 ) -> str:
-  """One iteration's summary. ``iteration`` counts from 1; None prints as "--" (no episode has
-  ended yet, or the env logs no tracking error). ``terrain_level``: the mean terrain level of a
+  """One iteration's summary. ``iteration`` counts from 1; ``error_xy`` [m/s] and ``error_yaw``
+  [rad/s]: the iteration's mean per-step tracking errors (``TrackingErrorMeter``); None prints as
+  "--" (no meter). ``terrain_level``: the mean terrain level of a
   task with the terrain-level curriculum (left out when None)."""
 
   def num(value: float | None, fmt: str) -> str:
@@ -72,18 +74,23 @@ def progress_line(
 
 class ProgressLogger(Logger):
   """rsl-rl's Logger that prints ``progress_line`` per iteration (rsl-rl's block when verbose)
-  and stores no git state. TensorBoard scalars are rsl-rl's own."""
+  and stores no git state. TensorBoard gets rsl-rl's scalars (the command's own episode metrics
+  among them, under Metrics/<command>/) and the meter's per-step errors under
+  Train/tracking_error_xy [m/s] and Train/tracking_error_yaw [rad/s]."""
 
-  ERROR_XY_SUFFIX = "/error_vel_xy"
-  """The env logs the velocity command's errors as Metrics/<command>/error_vel_xy [m/s]."""
-  ERROR_YAW_SUFFIX = "/error_vel_yaw"
-  """... and Metrics/<command>/error_vel_yaw [rad/s] (episode means, when envs reset)."""
   TERRAIN_LEVEL_KEY = "Curriculum/terrain_levels"
   """The rough task's terrain-level curriculum logs the mean level there."""
 
-  def __init__(self, *args, verbose: bool = False, **kwargs) -> None:
+  def __init__(
+    self,
+    *args,
+    verbose: bool = False,
+    tracking_meter: TrackingErrorMeter | None = None,
+    **kwargs,
+  ) -> None:
     super().__init__(*args, **kwargs)
     self.verbose = verbose
+    self.tracking_meter = tracking_meter
     self.git_status_repos = []
     self._start = time.monotonic()
     self.iterations_logged = 0
@@ -113,12 +120,16 @@ class ProgressLogger(Logger):
 
   def log(self, it: int, start_it: int, total_it: int, *args, **kwargs) -> None:
     self.iterations_logged += 1
+    meter = self.tracking_meter
+    error_xy, error_yaw = meter.take() if meter is not None else (None, None)
+    if self.writer is not None:
+      for name, value in (("xy", error_xy), ("yaw", error_yaw)):
+        if value is not None:
+          self.writer.add_scalar(f"Train/tracking_error_{name}", value, it)
     if self.verbose:
       super().log(it, start_it, total_it, *args, **kwargs)
       return
-    # rsl-rl's log() clears the episode extras: read the tracking errors first.
-    error_xy = self._extras_mean(self.ERROR_XY_SUFFIX)
-    error_yaw = self._extras_mean(self.ERROR_YAW_SUFFIX)
+    # rsl-rl's log() clears the episode extras: read the terrain level first.
     terrain_level = self._extras_mean(self.TERRAIN_LEVEL_KEY)
     with contextlib.redirect_stdout(io.StringIO()):  # its block only; it writes TensorBoard too
       super().log(it, start_it, total_it, *args, **kwargs)
@@ -151,6 +162,7 @@ class _ReadableConsole:
     log_dir: str | None = None,
     device: str = "cpu",
     verbose: bool = False,
+    tracking_meter: TrackingErrorMeter | None = None,
   ) -> None:
     # rsl-rl prints "Resolved observation sets" and the networks while it builds the algorithm.
     with quiet_stdout(enabled=not verbose):
@@ -167,6 +179,7 @@ class _ReadableConsole:
       gpu_global_rank=self.gpu_global_rank,
       device=self.device,
       verbose=verbose,
+      tracking_meter=tracking_meter,
     )
 
 
@@ -185,12 +198,21 @@ def make_runner(
   log_dir: str | None = None,
   device: str = "cpu",
   verbose: bool = False,
+  tracking_meter: TrackingErrorMeter | None = None,
 ) -> Runner | StudentRunner:
   """The runner for ``train_cfg`` (``RslRlRunnerCfg.to_rsl_rl()``'s dict): StudentRunner when
-  its algorithm is Distillation, else Runner."""
+  its algorithm is Distillation, else Runner. ``tracking_meter``: a step hook of ``env`` whose
+  errors the progress line prints."""
   distill = train_cfg["algorithm"]["class_name"] == "Distillation"
   runner_class = StudentRunner if distill else Runner
-  return runner_class(env, train_cfg, log_dir=log_dir, device=device, verbose=verbose)
+  return runner_class(
+    env,
+    train_cfg,
+    log_dir=log_dir,
+    device=device,
+    verbose=verbose,
+    tracking_meter=tracking_meter,
+  )
 
 
 def resume_clock(env, checkpoint: str, num_steps_per_env: int) -> int:

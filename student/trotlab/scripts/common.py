@@ -136,23 +136,82 @@ def peek_option(argv: list[str], name: str, default: str) -> str:
   return default
 
 
+TRIAL_RUN_ITERATIONS = 10
+"""A run that trained fewer iterations than this is a trial (a smoke test of the code, say): a
+lookup of "the newest run" passes over it when a longer run matches too."""
+
+
+def trained_iterations(run: Path) -> int:
+  """About how many iterations ``run`` trained: from its first checkpoint to its last (rsl-rl
+  saves one after the first iteration of a run and one at its end); 0 without checkpoints."""
+  iterations = [checkpoint_iteration(p) for p in run.glob("model_*.pt")]
+  return max(iterations) - min(iterations) + 1 if iterations else 0
+
+
 def find_checkpoint(log_root: Path, run_regex: str, checkpoint_regex: str) -> Path:
-  """The newest run folder matching run_regex, and its highest-iteration matching checkpoint."""
+  """The newest run folder matching ``run_regex`` that is not a trial run (fewer than
+  TRIAL_RUN_ITERATIONS iterations; the newest trial run when every match is one), and its
+  highest-iteration checkpoint matching ``checkpoint_regex``. Says which newer trial runs it
+  passed over."""
   if not log_root.is_dir():
     raise FileNotFoundError(f"No runs under {log_root} to resume from.")
   runs = sorted(p for p in log_root.iterdir() if p.is_dir() and re.fullmatch(run_regex, p.name))
   if not runs:
     raise FileNotFoundError(f"No run in {log_root} matches {run_regex!r}.")
-  run = runs[-1]
+  full = [run for run in runs if trained_iterations(run) >= TRIAL_RUN_ITERATIONS]
+  run = (full or runs)[-1]
+  skipped = [r.name for r in runs if r.name > run.name]
+  if skipped:
+    print(
+      f"[trotlab] passing over newer trial runs (under {TRIAL_RUN_ITERATIONS} iterations): "
+      f"{', '.join(skipped)}; name one with --agent.load-run to use it"
+    )
   checkpoints = [p for p in run.iterdir() if re.fullmatch(checkpoint_regex, p.name)]
   if not checkpoints:
     raise FileNotFoundError(f"No checkpoint in {run} matches {checkpoint_regex!r}.")
+  return max(checkpoints, key=checkpoint_iteration)
 
-  def iteration(path: Path) -> int:
-    digits = re.findall(r"\d+", path.stem)
-    return int(digits[-1]) if digits else -1
 
-  return max(checkpoints, key=iteration)
+DEFAULT_LOG_ROOT = Path("logs") / "rsl_rl"
+"""Where ``train`` writes its runs by default (``--log-root``)."""
+
+
+def checkpoint_iteration(path: Path) -> int:
+  """The iteration in a checkpoint's name (model_150.pt: 150); -1 when it holds none."""
+  digits = re.findall(r"\d+", path.stem)
+  return int(digits[-1]) if digits else -1
+
+
+def describe_runs(log_root: Path) -> str:
+  """The runs under ``log_root`` (``<experiment>/<run>``, newest first) with their first and last
+  checkpoints, on one line, e.g. "go1_velocity/2026-12-07_10-00-00 (model_100.pt..model_150.pt)";
+  what to say when there are none."""
+  runs = sorted(
+    log_root.glob("*/*/model_*.pt"), key=lambda p: (p.parent.name, checkpoint_iteration(p))
+  )
+  by_run: dict[Path, list[Path]] = {}
+  for path in runs:
+    by_run.setdefault(path.parent, []).append(path)
+  if not by_run:
+    return f"there is no trained run under {log_root} yet (uv run train TASK makes one)"
+  parts = []
+  for run, checkpoints in sorted(by_run.items(), key=lambda item: item[0].name, reverse=True):
+    first, last = checkpoints[0].name, checkpoints[-1].name
+    span = first if first == last else f"{first}..{last}"
+    parts.append(f"{run.relative_to(log_root)} ({span})")
+  return f"runs under {log_root}, newest first: " + "; ".join(parts)
+
+
+def require_checkpoint(path: Path | None, log_root: Path = DEFAULT_LOG_ROOT) -> None:
+  """Exit with one line when ``path`` is not a checkpoint file, naming the runs and checkpoints
+  that do exist (before any env is built): those under ``log_root``, or under the log root of
+  ``path``'s run folder when that folder holds checkpoints. None passes (nothing to load)."""
+  if path is None or path.is_file():
+    return
+  what = "is a folder, not a checkpoint file" if path.is_dir() else "does not exist"
+  if any(path.parent.glob("model_*.pt")):  # a run folder of some log root: list that root
+    log_root = path.parent.parent.parent
+  raise SystemExit(f"error: --checkpoint-file {path} {what}; {describe_runs(log_root)}")
 
 
 def select_mdp(argv: list[str], default: str = "student") -> Mdp:

@@ -14,6 +14,7 @@ from trotlab.scripts.common import (
   cli,
   friendly_errors,
   main_argv,
+  require_checkpoint,
   select_mdp,
   split_task_argv,
 )
@@ -49,6 +50,7 @@ def main() -> None:
   from trotlab.tasks import get_task
 
   cfg = cli(EvaluateCfg, argv, f"evaluate {task}")
+  require_checkpoint(cfg.checkpoint_file)
   mdp = select_mdp(argv)
   device = resolve_device(cfg.device)
   spec = get_task(task)

@@ -23,9 +23,11 @@ from trotlab.scripts.video import use_egl_when_headless
 use_egl_when_headless()  # before anything imports mujoco
 
 from trotlab.scripts.common import (  # noqa: E402
+  DEFAULT_LOG_ROOT,
   cli,
   friendly_errors,
   main_argv,
+  require_checkpoint,
   select_mdp,
   split_task_argv,
 )
@@ -167,7 +169,8 @@ def main() -> None:
   if cfg.wandb_run_path:
     from trotlab.rl.wandb_checkpoint import fetch_wandb_checkpoint
 
-    cfg.checkpoint_file = fetch_wandb_checkpoint(cfg.wandb_run_path, Path("logs") / "rsl_rl")
+    cfg.checkpoint_file = fetch_wandb_checkpoint(cfg.wandb_run_path, DEFAULT_LOG_ROOT)
+  require_checkpoint(cfg.checkpoint_file)
   spec = get_task(task)
   device = resolve_device(cfg.device)
   env = ManagerBasedRlEnv(play_env_cfg(spec, cfg, device, select_mdp(argv)), verbose=False)

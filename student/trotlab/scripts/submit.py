@@ -1,10 +1,13 @@
-"""uv run submit [--out submission.zip] [--notebook PATH] [--mdp student|PATH] [--assignment flat|rough]
+"""uv run submit [--out PATH.zip] [--notebook PATH] [--mdp student|PATH] [--assignment flat|rough]
 
 Write your hand-in zip. It holds exactly what the grader reads: the five MDP files (rewards.py,
 observations.py, terminations.py, velocity_command.py, curriculums.py) from your MDP folder
 (--mdp, default: student/trotlab/tasks/velocity/mdp/) and, with --notebook, your answered
-notebook, packed as go1_velocity.ipynb. Nothing else is graded, so nothing else goes in: the
-tracking plot, videos, metrics.json and checkpoints stay out.
+notebook, packed as go1_velocity.ipynb. Nothing else goes in: metrics.json, checkpoints and logs
+stay out (see WHAT_IS_GRADED, printed at the end).
+
+It writes submission.zip (--out: another path). An existing zip of the same hand-in is replaced,
+and the output says so; a zip that holds other files (the other assignment's, say) is refused.
 
 It first runs the public self-check (`uv run check`) and says what fails, then writes the zip
 anyway: each TODO is graded on its own, so partial work earns partial credit. It refuses, and
@@ -15,21 +18,24 @@ Hand the zip in where your course says: its Gradescope assignment, or the folder
 names (there, name it as your instructor asks, e.g. --out <your id>.zip).
 
 --assignment rough packs the second assignment instead: terrain.py alone (it has no notebook),
-after `uv run check --assignment rough`.
+after `uv run check --assignment rough`, into submission_rough.zip.
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime
 import json
 import os
 import sys
 import tempfile
+import textwrap
 import zipfile
+from collections.abc import Iterable
 from pathlib import Path
 from typing import NoReturn
 
-from trotlab.grading.todos import ASSIGNMENTS, add_assignment_option
+from trotlab.grading.todos import ASSIGNMENTS, FIRST, add_assignment_option
 
 NOTEBOOK_NAME = "go1_velocity.ipynb"
 """The notebook's name in the zip: the grader looks for this name first."""
@@ -37,6 +43,13 @@ MAX_MDP_FILE_BYTES = 1 << 20
 """The grader ignores an MDP file larger than this (its TODOs score zero)."""
 MAX_NOTEBOOK_BYTES = 50 << 20
 """The grader does not grade a notebook larger than this."""
+WHAT_IS_GRADED = (
+  "Only the five MDP files and the notebook's answers are graded. The tracking plot and the video "
+  "earn no points; a notebook run to the end shows them, so they travel inside it, and no other "
+  "file goes in the zip."
+)
+"""What the first assignment grades, said once: submit prints it; the handout (sections 0 and 9)
+and the notebook's last section carry the same sentence (tests/test_submit.py compares)."""
 UNANSWERED = ("raise NotImplementedError()", "YOUR ANSWER HERE")
 """What the released notebook's answer cells hold until they are answered."""
 
@@ -55,15 +68,33 @@ def shown(path: Path) -> str:
     return str(path)
 
 
-def check_out(out: Path) -> Path:
-  """The zip to write, or refuse: it must end in .zip and may only replace an existing zip."""
+def default_zip(assignment: str) -> Path:
+  """Each assignment's own hand-in name, so that packing one never replaces the other's:
+  submission.zip for the first, submission_<name>.zip for a later one."""
+  return Path("submission.zip" if assignment == FIRST.name else f"submission_{assignment}.zip")
+
+
+def check_out(out: Path, members: Iterable[str]) -> str | None:
+  """Refuse a zip path that is no .zip, a folder, a file that is not a zip, or a zip of another
+  hand-in (one that holds a file ``members`` would not); None when ``out`` is new, else the line
+  that says which earlier zip it replaces (and when that was written)."""
   if out.suffix.lower() != ".zip":
     refuse(f"--out {out}: the hand-in must be a .zip file (e.g. --out submission.zip).")
   if out.is_dir():
     refuse(f"--out {out} is a folder; give the path of a .zip file.")
-  if out.exists() and not zipfile.is_zipfile(out):
+  if not out.exists():
+    return None
+  if not zipfile.is_zipfile(out):
     refuse(f"--out {out} exists and is not a zip file; it is left as it is. Choose another path.")
-  return out
+  with zipfile.ZipFile(out) as archive:
+    foreign = sorted(set(archive.namelist()) - set(members) - {NOTEBOOK_NAME})
+  if foreign:
+    refuse(
+      f"--out {out} holds another hand-in ({', '.join(foreign)}); it is left as it is. Choose "
+      "another --out, or delete that zip first."
+    )
+  written = datetime.datetime.fromtimestamp(out.stat().st_mtime).strftime("%Y-%m-%d %H:%M")
+  return f"(replaced the earlier {shown(out)}, written {written})"
 
 
 def mdp_files(folder: Path, assignment: str = "flat") -> dict[str, Path]:
@@ -150,7 +181,10 @@ def main(argv: list[str] | None = None) -> int:
     prog="submit", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
   )
   parser.add_argument(
-    "--out", type=Path, default=Path("submission.zip"), help="the zip to write (submission.zip)"
+    "--out",
+    type=Path,
+    default=None,
+    help="the zip to write (default: submission.zip; submission_rough.zip with --assignment rough)",
   )
   parser.add_argument(
     "--notebook",
@@ -172,12 +206,13 @@ def main(argv: list[str] | None = None) -> int:
   from trotlab.tasks.velocity.mdp import resolve_mdp_dir
 
   # Every refusal comes before the self-check and before anything is written.
-  out = check_out(args.out)
+  out = args.out or default_zip(args.assignment)
   try:
     folder = resolve_mdp_dir(args.mdp)
   except FileNotFoundError as err:
     refuse(str(err))
   members = mdp_files(folder, args.assignment)
+  replaced = check_out(out, members)
   warnings: list[str] = []
   for name, path in members.items():
     if path.stat().st_size > MAX_MDP_FILE_BYTES:
@@ -193,7 +228,7 @@ def main(argv: list[str] | None = None) -> int:
   problem = run_self_check(args.mdp, args.assignment)
   write_zip(out, members)
 
-  print(f"\nWrote {shown(out)} ({out.stat().st_size:,} bytes):")
+  print(f"\nWrote {shown(out)} ({out.stat().st_size:,} bytes){' ' + replaced if replaced else ''}:")
   width = max(len(name) for name in members)
   for name, path in members.items():
     print(f"  {name:<{width}} {path.stat().st_size:>10,} bytes  from {shown(path)}")
@@ -208,8 +243,10 @@ def main(argv: list[str] | None = None) -> int:
     print("The zip holds your files as they are: each TODO is graded on its own.")
   print(
     "Hand in this zip where your course says: its Gradescope assignment, or the folder your\n"
-    "instructor names. The tracking plot, videos and metrics.json are not graded and not in it."
+    "instructor names."
   )
+  if has_notebook:
+    print(textwrap.fill(WHAT_IS_GRADED, 100))
   return 0
 
 

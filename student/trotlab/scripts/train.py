@@ -137,8 +137,10 @@ def run_train(task: str, cfg: TrainCfg) -> Path:
   """Train; return the run folder."""
   from trotlab.envs.manager_based_rl_env import ManagerBasedRlEnv
   from trotlab.envs.nan_guard import NanGuard, NonFiniteValue
+  from trotlab.evaluation import TrackingEvalCfg
   from trotlab.rl.policy import export_policy
   from trotlab.rl.runner import make_runner, resume_clock
+  from trotlab.rl.tracking_meter import TrackingErrorMeter
   from trotlab.rl.vecenv_wrapper import RslRlVecEnvWrapper
   from trotlab.scripts.common import find_checkpoint
   from trotlab.scripts.video import TrainingVideoRecorder
@@ -187,9 +189,17 @@ def run_train(task: str, cfg: TrainCfg) -> Path:
     if cfg.video:
       videos = run_dir / "videos" / "train"
       hooks.append(TrainingVideoRecorder(env, videos, cfg.video_length, cfg.video_interval))
+    meter = TrackingErrorMeter.for_env(env, TrackingEvalCfg.command_name)
+    if meter is not None:
+      hooks.append(meter)
     vec_env = RslRlVecEnvWrapper(env, clip_actions=agent.clip_actions, step_hooks=tuple(hooks))
     runner = make_runner(
-      vec_env, agent.to_rsl_rl(), log_dir=str(run_dir), device=device, verbose=cfg.verbose_log
+      vec_env,
+      agent.to_rsl_rl(),
+      log_dir=str(run_dir),
+      device=device,
+      verbose=cfg.verbose_log,
+      tracking_meter=meter,
     )
     if resume_path is not None:
       print(f"[trotlab] resuming from {resume_path} (curricula at env step {step})")
@@ -201,7 +211,7 @@ def run_train(task: str, cfg: TrainCfg) -> Path:
       warm_start(runner, start, device, step)
     runner.learn(num_learning_iterations=agent.max_iterations, init_at_random_ep_len=True)
   except KeyboardInterrupt:
-    keep_interrupted_run(runner, run_dir, task)
+    keep_interrupted_run(runner, run_dir, task, cfg.mdp)
     raise SystemExit(130) from None
   except NonFiniteValue as err:  # the run folder stays: it holds nan_guard.npz
     raise SystemExit(f"[trotlab] nan guard: {err}") from None
@@ -215,7 +225,22 @@ def run_train(task: str, cfg: TrainCfg) -> Path:
     onnx_path, jit_path = export_policy(runner, run_dir)
     print(f"[trotlab] exported {onnx_path} and {jit_path}")
   env.close()
+  checkpoint = run_dir / f"model_{runner.current_learning_iteration}.pt"
+  print(f"[trotlab] done: run folder {run_dir}, last checkpoint {checkpoint.name}")
+  print(next_commands(task, checkpoint, cfg.mdp))
   return run_dir
+
+
+def next_commands(task: str, checkpoint: Path, mdp: str) -> str:
+  """The commands that watch, measure and continue the run of ``checkpoint``, one per line,
+  ready to paste (with ``--mdp`` when the run did not train the student's files)."""
+  mdp_option = "" if mdp == "student" else f" --mdp {mdp}"
+  run = checkpoint.parent
+  return (
+    f"  watch it:    uv run play {task} --checkpoint-file {checkpoint}{mdp_option}\n"
+    f"  measure it:  uv run evaluate {task} --checkpoint-file {checkpoint}{mdp_option}\n"
+    f"  train on:    uv run train {task} --agent.resume True --agent.load-run {run.name}{mdp_option}"
+  )
 
 
 def warm_start(runner, checkpoint: str, device: str, step: int) -> None:
@@ -232,7 +257,7 @@ def warm_start(runner, checkpoint: str, device: str, step: int) -> None:
     ) from None
   print(
     f"[trotlab] warm start from {checkpoint}: iteration {runner.current_learning_iteration}, "
-    f"curricula at env step {step} (--from-scratch True: fresh networks)"
+    f"curricula at env step {step} (to train fresh networks instead: --from-scratch True)"
   )
 
 
@@ -242,7 +267,7 @@ def remove_untrained_run(run_dir: Path, why: str) -> None:
   print(f"{why}; removed {run_dir}")
 
 
-def keep_interrupted_run(runner, run_dir: Path, task: str) -> None:
+def keep_interrupted_run(runner, run_dir: Path, task: str, mdp: str) -> None:
   """Ctrl-C: save the policy of the last finished iteration (rsl-rl saves only every
   save_interval iterations) and say how to go on; with no finished iteration, remove the run."""
   if runner is None or runner.logger.iterations_logged == 0:
@@ -253,11 +278,8 @@ def keep_interrupted_run(runner, run_dir: Path, task: str) -> None:
   it = runner.current_learning_iteration
   path = run_dir / f"model_{it}.pt"
   runner.save(str(path))
-  print(
-    f"\n[trotlab] stopped after iteration {it + 1}: saved {path}\n"
-    f"  watch it:    uv run play {task} --checkpoint-file {path}\n"
-    f"  train on:    uv run train {task} --agent.resume True (resumes the newest run)"
-  )
+  print(f"\n[trotlab] stopped after iteration {it + 1}: saved {path}")
+  print(next_commands(task, path, mdp))
 
 
 @friendly_errors

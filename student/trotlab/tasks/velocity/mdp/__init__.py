@@ -97,7 +97,8 @@ def _locate(choice: str) -> tuple[Path, str | None]:
     return folder, SOLUTIONS_PACKAGE
   path = Path(choice).expanduser().resolve()
   if not path.is_dir():
-    raise FileNotFoundError(f"--mdp {choice}: no such folder. Give student, solutions or a folder.")
+    choices = "student, solutions or a folder" if solutions_dir() else "student or a folder"
+    raise FileNotFoundError(f"--mdp {choice}: no such folder. Give {choices} with the MDP files.")
   if path == STUDENT_DIR:
     return path, __name__
   return path, None
@@ -113,7 +114,8 @@ def load_mdp_file(folder: Path, name: str, package: str | None = None) -> Module
   given, else executed from ``folder/name.py`` as a fresh module (every call reads the file)."""
   file = folder / f"{name}.py"
   if not file.is_file():
-    raise FileNotFoundError(f"MDP file {file} is missing (every MDP folder needs {MDP_FILES}).")
+    needed = ", ".join(f"{n}.py" for n in MDP_FILES)
+    raise FileNotFoundError(f"MDP file {file} is missing (every MDP folder needs {needed}).")
   if package is not None:
     return importlib.import_module(f"{package}.{name}")
   digest = hashlib.sha1(str(folder.resolve()).encode()).hexdigest()[:12]
