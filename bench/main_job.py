@@ -1,7 +1,7 @@
 """The student's main job, timed as a student runs it (issue 15, item 4).
 
 For each seed: ``uv run train TASK --mdp solutions --seed S`` (the task's default run for this
-machine: on a CPU the warm start's 50 iterations), then ``uv run evaluate TASK --checkpoint-file
+machine: on a CPU the warm start's 70 iterations), then ``uv run evaluate TASK --checkpoint-file
 RUN/model_<last>.pt --mdp solutions`` on its final checkpoint (DESIGN.md's pass rule). Both are
 subprocesses, so the wall-clock includes ``uv run``'s and Python's start-up, as a student sees it.
 One JSON row per seed is appended to ``out`` as soon as it is known: seed, train_s, evaluate_s,

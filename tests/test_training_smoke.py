@@ -122,7 +122,7 @@ def test_train_resume_export_and_evaluate(tmp_path):
 
 def test_train_on_a_cpu_continues_the_standing_start(monkeypatch, tmp_path, capsys):
   """The CPU default of the flat task: a warm start from the standing start (rsl-rl's iteration
-  count and the curricula's clock go on from its 100 iterations of 24 env steps), 50 iterations
+  count and the curricula's clock go on from its 100 iterations of 24 env steps), 70 iterations
   of 3 PPO epochs; --from-scratch True: fresh networks, 300 iterations of 5. Networks that do not
   fit the checkpoint stop the run with an error naming --from-scratch; the GPU and rough
   defaults start fresh."""
@@ -131,7 +131,7 @@ def test_train_on_a_cpu_continues_the_standing_start(monkeypatch, tmp_path, caps
   from trotlab.tasks.velocity.config.go1.rl_cfg import STANDING_START
 
   warm, scratch = get_task(TASK).agent_cfg(), get_task(TASK).agent_cfg(warm_start=False)
-  assert (warm.init_checkpoint, warm.max_iterations) == (str(STANDING_START), 50)
+  assert (warm.init_checkpoint, warm.max_iterations) == (str(STANDING_START), 70)
   assert (scratch.init_checkpoint, scratch.max_iterations) == ("", 300)
   assert (warm.algorithm.num_learning_epochs, scratch.algorithm.num_learning_epochs) == (3, 5)
   assert get_task(TASK).agent_cfg(device="cuda:0").init_checkpoint == ""
@@ -164,7 +164,7 @@ def test_train_on_a_cpu_continues_the_standing_start(monkeypatch, tmp_path, caps
 
 
 def test_train_chooses_its_defaults_from_the_start(monkeypatch):
-  """The command line's start sets the other defaults: the warm start's 50 iterations, 300 from
+  """The command line's start sets the other defaults: the warm start's 70 iterations, 300 from
   scratch, and a distilled student (which learns from its teacher, not the warm start) PPO's
   fresh defaults."""
   from trotlab.scripts import train
@@ -182,7 +182,7 @@ def test_train_chooses_its_defaults_from_the_start(monkeypatch):
     )
     train.main()
   starts = [(agent.init_checkpoint, agent.max_iterations) for agent in chosen]
-  assert starts == [(str(STANDING_START), 50), ("", 300), ("", 300)]
+  assert starts == [(str(STANDING_START), 70), ("", 300), ("", 300)]
 
 
 def test_a_training_that_fails_before_its_first_iteration_leaves_no_run_folder(tmp_path):
