@@ -107,7 +107,7 @@ def run_train_bench(cfg: TrainBench) -> dict:
   from trotlab.tasks.velocity.mdp import load_mdp
 
   mdp = load_mdp(cfg.mdp)
-  device = resolve_device(cfg.device)
+  device = resolve_device(cfg.device, cfg.sim_backend)
   spec = get_task(cfg.task)
   env_cfg = spec.env_cfg(play=False, device=device, mdp=mdp)
   agent = spec.agent_cfg(device=device, warm_start=cfg.warm_start)

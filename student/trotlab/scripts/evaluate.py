@@ -52,7 +52,7 @@ def main() -> None:
   cfg = cli(EvaluateCfg, argv, f"evaluate {task}")
   require_checkpoint(cfg.checkpoint_file)
   mdp = select_mdp(argv)
-  device = resolve_device(cfg.device)
+  device = resolve_device(cfg.device, cfg.sim_backend)
   spec = get_task(task)
   eval_cfg = TrackingEvalCfg(num_envs=cfg.num_envs)
   env_cfg = eval_env_cfg(spec.env_cfg(play=True, device=device, mdp=mdp), eval_cfg)

@@ -172,7 +172,7 @@ def main() -> None:
     cfg.checkpoint_file = fetch_wandb_checkpoint(cfg.wandb_run_path, DEFAULT_LOG_ROOT)
   require_checkpoint(cfg.checkpoint_file)
   spec = get_task(task)
-  device = resolve_device(cfg.device)
+  device = resolve_device(cfg.device, cfg.sim_backend)
   env = ManagerBasedRlEnv(play_env_cfg(spec, cfg, device, select_mdp(argv)), verbose=False)
   agent = make_agent(cfg, env, spec, device)
   viewer = resolve_viewer(cfg)

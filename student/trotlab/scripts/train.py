@@ -57,7 +57,8 @@ class TrainCfg:
   env: ManagerBasedRlEnvCfg
   agent: RslRlRunnerCfg
   device: str = "auto"
-  """auto (CUDA if available, else CPU), cpu, or cuda:N."""
+  """auto (a GPU when one is visible and the physics' self-test passes on it, else the CPU; the
+  line printed says why), cpu, or cuda:N."""
   sim_backend: SimBackendChoice = "auto"
   """auto: MuJoCo Warp on a CUDA device, MuJoCo C threads on the CPU; cpu or warp to force one
   (warp on the CPU device is for testing: slow)."""
@@ -149,7 +150,7 @@ def run_train(task: str, cfg: TrainCfg) -> Path:
   cfg.agent.validate()
   if cfg.num_envs is not None:
     cfg.env.scene.num_envs = cfg.num_envs
-  device = resolve_device(cfg.device)
+  device = resolve_device(cfg.device, cfg.sim_backend)
   sim_backend = configure_sim(cfg.env.sim, cfg.sim_backend, device)
   agent = cfg.agent
   if agent.logger == "neptune" and os.environ.get("NEPTUNE_MODE") == "offline":
@@ -287,7 +288,10 @@ def main() -> None:
   task, argv = split_task_argv(main_argv(), "train")
   from trotlab.tasks import get_task
 
-  device = resolve_device(peek_option(argv, "device", "auto"))
+  # Resolved once (on a GPU, auto runs the warp backend's self-test): the defaults follow it.
+  device = resolve_device(
+    peek_option(argv, "device", "auto"), peek_option(argv, "sim-backend", "auto")
+  )
   mdp = select_mdp(argv)
   if not wants_help(argv):
     exit_on_todos(mdp, task)
@@ -300,6 +304,7 @@ def main() -> None:
     agent=spec.agent_cfg(device=device, warm_start=not scratch),
   )
   cfg = cli(TrainCfg, argv, f"train {task}", default=defaults)
+  cfg.device = device
   try:
     cfg.agent.validate()
   except ValueError as err:

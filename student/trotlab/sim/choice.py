@@ -6,7 +6,7 @@ device and the backend here, so that "auto" means the same everywhere.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 import torch
 
@@ -16,14 +16,35 @@ SimBackendChoice = Literal["auto", "cpu", "warp"]
 """--sim-backend: auto (warp on a CUDA device, else cpu), cpu (MuJoCo C threads), warp."""
 
 
-def resolve_device(device: str) -> str:
-  """auto -> cuda:0 when a GPU is visible, else cpu. The device of the networks and, with the
-  warp backend (the default on CUDA, see resolve_sim_backend), of the simulation."""
+def resolve_device(device: str, sim_backend: str = "auto") -> str:
+  """The device of the networks and, with the warp backend (the default on CUDA, see
+  resolve_sim_backend), of the simulation. auto: cuda:0 when a GPU is visible and, where the
+  physics would run on it, MuJoCo Warp passes its self-test there (``choose_auto_device``);
+  else cpu. An explicit cuda:N is used as given (its failures stay loud)."""
   if device == "auto":
-    return "cuda:0" if torch.cuda.is_available() else "cpu"
+    gpu = "cuda:0" if torch.cuda.is_available() else None
+    return choose_auto_device(gpu, sim_backend)
   if device.startswith("cuda") and not torch.cuda.is_available():
     raise SystemExit(f"--device {device}: no CUDA device is visible. Use --device cpu or auto.")
   return device
+
+
+def choose_auto_device(candidate: str | None, sim_backend: str = "auto", **self_test: Any) -> str:
+  """--device auto's choice: ``candidate`` (the visible GPU; None: none) when the physics will
+  not run on it (--sim-backend cpu) or MuJoCo Warp passes its self-test there
+  (trotlab.sim.self_test); else "cpu", saying why in one line. ``self_test``: SimulationCfg
+  fields for the test's warp run (tests provoke a real failure with them)."""
+  if candidate is None:
+    return "cpu"
+  if sim_backend == "cpu":
+    return candidate
+  from trotlab.sim.self_test import warp_self_test
+
+  reason = warp_self_test(candidate, **self_test)
+  if reason is None:
+    return candidate
+  print(f"[trotlab] --device auto: using the CPU, not {candidate}: {reason}", flush=True)
+  return "cpu"
 
 
 def resolve_sim_backend(sim_backend: str, device: str) -> Literal["cpu", "warp"]:
