@@ -3,7 +3,8 @@
   uv run python autograder/grade.py SUBMISSIONS --out grades.csv [--jobs N] [--profile cpu_warm|cpu|gpu]
                                     [--skip-training] [--force] [--reports DIR]
                                     [--require-isolation | --allow-uid-sandbox]
-                                    [--assignment flat|rough]
+                                    [--assignment flat|rough] [--shard I/N]
+  uv run python autograder/grade.py merge grades.csv PART.csv [PART.csv ...]
 
 SUBMISSIONS is a folder with one entry per student: a folder or a .zip holding the student's
 MDP files (rewards.py, observations.py, terminations.py, velocity_command.py, curriculums.py,
@@ -41,7 +42,7 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as a script: make `autograder` importable
   sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from autograder import sandbox  # noqa: E402
+from autograder import sandbox, shards  # noqa: E402
 from autograder.grade_csv import write_csv, write_private  # noqa: E402
 from autograder.sandbox import running_as_root  # noqa: E402
 from autograder.submissions import (  # noqa: E402, F401  (MAX_FILE_BYTES, NOTEBOOK: tests, submit)
@@ -327,7 +328,19 @@ def refuse_weak_isolation(count: int, allowed: bool) -> None:
     )
 
 
+def merge_main(argv: list[str]) -> int:
+  """``grade.py merge OUT.csv PART.csv ...``: join the parts graded with --shard."""
+  parser = argparse.ArgumentParser(prog="grade.py merge", description=shards.__doc__)
+  parser.add_argument("out", type=Path, help="the class CSV to write (reports beside it)")
+  parser.add_argument("parts", type=Path, nargs="+", help="the shards' CSVs")
+  args = parser.parse_args(argv)
+  return shards.merge(args.out, args.parts, load_rubric())
+
+
 def main(argv: list[str] | None = None) -> int:
+  argv = sys.argv[1:] if argv is None else argv
+  if argv[:1] == ["merge"]:
+    return merge_main(argv[1:])
   parser = argparse.ArgumentParser(
     description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
   )
@@ -365,10 +378,20 @@ def main(argv: list[str] | None = None) -> int:
       " (default: refused for more than one submission)"
     ),
   )
+  parser.add_argument(
+    "--shard",
+    default=None,
+    help="I/N: grade only shard I of N of the class (by student id), e.g. on one of N machines;"
+    " `grade.py merge` joins the parts",
+  )
   add_assignment_option(parser)
   args = parser.parse_args(argv)
   if args.jobs < 1:
     parser.error("--jobs must be at least 1")
+  try:
+    shard = shards.parse_shard(args.shard) if args.shard else None
+  except ValueError as err:
+    parser.error(str(err))
   assignment = ASSIGNMENTS[args.assignment]
   if not assignment.graded_whole:
     args.skip_training = True  # term checks only
@@ -390,6 +413,9 @@ def main(argv: list[str] | None = None) -> int:
     raise SystemExit(
       f"error: two submissions share a student name: {sorted({n for n in names if names.count(n) > 1})}"
     )
+  if shard is not None:
+    subs = [s for s in subs if shards.shard_of(s.student, shard[1]) == shard[0]]
+    print(f"[grade] shard {shard[0]}/{shard[1]}: {len(subs)} of {len(names)} submissions")
   reports: dict[str, dict] = {}
   todo: list[Submission] = []
   for sub in subs:
@@ -473,6 +499,8 @@ def main(argv: list[str] | None = None) -> int:
     os._exit(130)
   pool.shutdown()
   write_csv(list(reports.values()), args.out, rubric, assignment)
+  if shard is not None:
+    shards.write_manifest(args.out, shard, list(reports.values()), failed, reports_dir)
   elapsed = time.monotonic() - start
   per = f", {elapsed / len(todo) / 60:.1f} min per submission" if todo else ""
   print(f"[grade] graded {len(todo)} submissions in {elapsed / 60:.1f} min{per}")

@@ -116,6 +116,35 @@ def test_class_of_five_two_jobs_exact_reports(klass, tmp_path, capsys):
   assert out.read_text() == EXPECTED_CSV
 
 
+def test_shards_graded_apart_merge_into_the_one_run_csv(klass, tmp_path, capsys):
+  """--shard 1/2 and 2/2 grade disjoint halves of the class (by student id); merged, they give
+  the very CSV one run over the class writes. Parts that do not make one class graded one way
+  are refused."""
+  parts = [tmp_path / f"part_{i}.csv" for i in (1, 2)]
+  for i, part in enumerate(parts, start=1):
+    argv = [str(klass), "--out", str(part), "--jobs", "2", "--skip-training", "--shard", f"{i}/2"]
+    assert grade.main(argv) == 0
+  sizes = [len(part.read_text().splitlines()) - 1 for part in parts]
+  assert sum(sizes) == 5 and min(sizes) >= 1, sizes
+  merged = tmp_path / "grades.csv"
+  assert grade.main(["merge", str(merged), *map(str, parts)]) == 0
+  assert merged.read_text() == EXPECTED_CSV
+  assert len(list((tmp_path / "grades_reports").glob("*.json"))) == 5
+
+  with pytest.raises(SystemExit, match="shard 2/2 missing"):
+    grade.main(["merge", str(tmp_path / "x.csv"), str(parts[0])])
+  with pytest.raises(SystemExit, match="shard 1/2 given twice"):
+    grade.main(["merge", str(tmp_path / "x.csv"), str(parts[0]), str(parts[0])])
+  other = tmp_path / "other_2.csv"  # shard 2 again, with another profile
+  argv = [str(klass), "--out", str(other), "--skip-training", "--shard", "2/2"]
+  assert grade.main([*argv, "--profile", "smoke"]) == 0
+  with pytest.raises(SystemExit, match="graded with different settings"):
+    grade.main(["merge", str(tmp_path / "x.csv"), str(parts[0]), str(other)])
+  with pytest.raises(SystemExit, match="was not graded with --shard"):
+    grade.main(["merge", str(tmp_path / "x.csv"), str(parts[0]), str(merged)])
+  assert not (tmp_path / "x.csv").exists()
+
+
 def test_the_second_assignment_is_graded_on_terrain_py_alone(tmp_path, capsys):
   """--assignment rough: terrain.py's TODOs only, term checks only; a first-assignment hand-in
   (no terrain.py) scores zero with a message."""

@@ -23,6 +23,7 @@ import torch
 from trotlab.assets.unitree_go1 import go1_constants
 from trotlab.scene import Scene, SceneCfg
 from trotlab.sim import SimulationCfg
+from trotlab.sim.self_test import POS_ATOL, VEL_ATOL  # --device auto's self-test holds both
 from trotlab.sim.warp_backend import contact_capacity
 
 from conftest import FEET_CONTACT
@@ -32,8 +33,6 @@ STEPS = 20
 DECIMATION = 4
 RESET_STEP = 10
 FOOT_FRICTION_ENV1 = 0.3
-POS_ATOL = 1e-4
-VEL_ATOL = 1e-2
 
 
 def make(backend: str, **sim_kwargs) -> Scene:
