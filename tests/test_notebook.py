@@ -93,9 +93,9 @@ def test_release_notebook_runs_in_smoke_mode(student_notebook, tmp_path, monkeyp
   [run] = (tmp_path / "logs" / "rsl_rl" / "go1_velocity").iterdir()
   # Two iterations: on a CPU on from the standing start's 100 (model_101.pt), on a GPU fresh.
   last = 101 if "warm start from" in text else 1
-  assert f"[train] it {last + 1}/{last + 1}" in text, "the training's progress lines"
+  assert f"[train] it {last}/{last}" in text, "the training's progress lines"
   assert (run / "evaluation" / "tracking.png").is_file() and (run / f"model_{last}.pt").is_file()
-  if "MUJOCO_GL=disable" not in text:
+  if "renderer: none" not in text:
     assert (run / "videos" / "play.mp4").stat().st_size > 1000
     assert text.count("data:image/png;base64") >= 2, "the tour's frame and the tracking plot"
     assert "<video" in text

@@ -35,14 +35,20 @@ def test_untouched_stubs_are_all_todo(capsys):
   out = capsys.readouterr().out
   for todo in IDS:
     assert f"\n{todo} " in out and "TODO" in out
-  assert "not implemented yet: fill in rewards.py:" in out and "(handout section R1)" in out
+  assert (
+    "not implemented yet: fill in rewards.py:" in out
+    and "(handouts/assignment.md, section R1)" in out
+  )
   n = len(TODOS)
-  assert f"0 passed, {n} failed ({n} not implemented)" in out
+  assert f"0 passed, 0 failed, {n} not implemented yet" in out
   assert "O12" not in out, "the second assignment's TODOs are checked with --assignment rough"
   assert check.main(["--mdp", "student", "--assignment", "rough"]) == 1
   out = capsys.readouterr().out
-  assert "not implemented yet: fill in terrain.py:" in out and "(handout section K3)" in out
-  assert "0 passed, 3 failed (3 not implemented)" in out and "R1 " not in out
+  assert (
+    "not implemented yet: fill in terrain.py:" in out
+    and "(handouts/assignment2.md, section K3)" in out
+  )
+  assert "0 passed, 0 failed, 3 not implemented yet" in out and "R1 " not in out
 
 
 def test_every_todo_id_has_a_described_public_case_stored_once_in_the_package():

@@ -84,10 +84,20 @@ def test_the_zip_holds_exactly_the_five_files_and_the_grader_reads_them_back(
   for name in FIVE:
     assert f"{(mdp_folder / name).stat().st_size:,} bytes" in printed, name
   assert "no notebook" in printed
-  assert " ".join(submit.WHAT_IS_GRADED.split()) in " ".join(printed.split())
+  assert out.stat().st_mode & 0o777 == 0o666 & ~_umask()  # as any file the student writes
 
 
-def test_the_notebook_is_packed_under_the_name_the_grader_looks_for(mdp_folder, tmp_path, checked):
+def _umask() -> int:
+  import os
+
+  mask = os.umask(0)
+  os.umask(mask)
+  return mask
+
+
+def test_the_notebook_is_packed_under_the_name_the_grader_looks_for(
+  mdp_folder, tmp_path, checked, capsys
+):
   notebook = tmp_path / "go1_velocity (1).ipynb"  # a browser's name for a second download
   notebook.write_text(notebook_json())
   out = tmp_path / "submission.zip"
@@ -96,6 +106,13 @@ def test_the_notebook_is_packed_under_the_name_the_grader_looks_for(mdp_folder, 
     assert sorted(archive.namelist()) == sorted([*FIVE, grade.NOTEBOOK])
   sub = grade.read_submission(out)
   assert sub.notebook == notebook.read_bytes() and set(sub.files) == set(FIVE)
+  printed = capsys.readouterr().out
+  assert " ".join(submit.WHAT_IS_GRADED.split()) in " ".join(printed.split())
+  # Packed again without --notebook, the zip would lose the notebook: refused, left as it is.
+  before = out.read_bytes()
+  with pytest.raises(SystemExit, match="holds your notebook .* add --notebook PATH"):
+    submit.main(["--mdp", str(mdp_folder), "--out", str(out)])
+  assert out.read_bytes() == before
 
 
 def test_the_second_assignment_packs_terrain_py_alone(mdp_folder, tmp_path, checked):

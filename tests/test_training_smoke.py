@@ -69,7 +69,8 @@ def test_train_resume_export_and_evaluate(tmp_path):
     assert (run / name).is_file(), name
   assert any(p.name.startswith("events.out.tfevents") for p in run.iterdir())
   progress = [line for line in first.stdout.splitlines() if line.startswith("[train] it ")]
-  assert [line.split()[2] for line in progress] == ["1/2", "2/2"], first.stdout[-3000:]
+  # Numbered as the checkpoints are: model_0.pt and model_1.pt.
+  assert [line.split()[2] for line in progress] == ["0/1", "1/1"], first.stdout[-3000:]
   assert "tracking err v_xy" in progress[-1] and "ETA" in progress[-1]
   # It ends with the run, its last checkpoint and the commands that use them.
   assert f"[trotlab] done: run folder {run}, last checkpoint model_1.pt" in first.stdout
@@ -144,7 +145,7 @@ def test_train_on_a_cpu_continues_the_standing_start(monkeypatch, tmp_path, caps
   train.main()
   printed = capsys.readouterr().out
   assert f"warm start from {STANDING_START}: iteration 100, curricula at env step 2400" in printed
-  assert "[train] it 101/101" in printed
+  assert "[train] it 100/100" in printed  # the number of the checkpoint it saves, model_100.pt
   (run,) = (logs / "go1_velocity").iterdir()
   start = torch.load(STANDING_START, weights_only=False)
   trained = torch.load(run / "model_100.pt", weights_only=False)
@@ -161,6 +162,28 @@ def test_train_on_a_cpu_continues_the_standing_start(monkeypatch, tmp_path, caps
   with pytest.raises(SystemExit, match="train from scratch with --from-scratch True"):
     train.main()
   assert [p.name for p in (logs / "go1_velocity").iterdir()] == [run.name]  # none left behind
+
+
+def test_a_wrong_observation_shape_under_the_warm_start_names_the_term(monkeypatch, tmp_path):
+  """An observation term of the wrong shape makes the warm start's networks not fit: the error
+  names the group, the sizes and every term's shape, and does not send the student to
+  --from-scratch (which would only hide the bug the grader's warm start still hits)."""
+  from trotlab.scripts import train
+
+  folder = tmp_path / "mdp"
+  shutil.copytree(ROOT / "solutions" / "velocity" / "mdp", folder)
+  observations = folder / "observations.py"
+  line = "  return env.scene[asset_cfg.name].data.root_link_ang_vel_b\n"
+  assert line in observations.read_text()
+  observations.write_text(observations.read_text().replace(line, line[:-1] + "[:, :2]\n"))
+  argv = ["--mdp", str(folder), "--env.scene.num-envs", "8", "--agent.max-iterations", "1"]
+  argv += ["--export", "False", "--log-root", str(tmp_path / "logs")]
+  monkeypatch.setattr(sys, "argv", ["train", TASK, *argv])
+  with pytest.raises(SystemExit) as stopped:
+    train.main()
+  message = str(stopped.value.code)
+  assert "the 'actor' observations hold 47 values per env, the task's networks take 48" in message
+  assert "base_ang_vel (2,)" in message and "--from-scratch" not in message, message
 
 
 def test_train_chooses_its_defaults_from_the_start(monkeypatch):
@@ -226,7 +249,7 @@ def test_a_progress_bar_in_a_log_file_redraws_about_twenty_times():
 def test_progress_line():
   line = progress_line(3, 300, 75.4, 7425.0, 1.234, 511.6, 0.3123, None)
   assert line == (
-    "[train] it 3/300  0:01:15 elapsed, ETA 2:03:45 | reward 1.23 | ep len 512 | "
+    "[train] it 3/300  0:01:15 elapsed, ETA 2:03:45 | reward 1.23 | ep len 512 steps | "
     "tracking err v_xy 0.312 m/s, wz -- rad/s"
   )
   rough = progress_line(3, 300, 75.4, 7425.0, 1.234, 511.6, 0.3123, None, terrain_level=2.345)
@@ -317,7 +340,7 @@ def test_ctrl_c_keeps_the_last_finished_iteration(tmp_path, monkeypatch, capsys)
   assert sorted(p.name for p in run.glob("model_*.pt")) == ["model_0.pt", "model_1.pt"]
   assert torch.load(run / "model_1.pt")["iter"] == 1  # saved by the stop, not the interval
   printed = capsys.readouterr().out
-  assert "stopped after iteration 2: saved" in printed
+  assert "stopped after iteration 1: saved" in printed
   assert f"uv run play {TASK} --checkpoint-file {run / 'model_1.pt'}" in printed
   assert "--agent.resume True" in printed
 
@@ -426,7 +449,9 @@ def test_the_progress_line_tracking_error_falls_while_the_reference_learns(tmp_p
   argv += ["--export", "False", "--log-root", str(tmp_path / "logs")]
   run = run_cli("trotlab.scripts.train", TASK, *argv, cwd=tmp_path)
   assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
-  pattern = r"\[train\] it .* ep len (\d+) \| tracking err v_xy ([0-9.]+) m/s, wz ([0-9.]+) rad/s"
+  pattern = (
+    r"\[train\] it .* ep len (\d+) steps \| tracking err v_xy ([0-9.]+) m/s, wz ([0-9.]+) rad/s"
+  )
   rows = [tuple(map(float, m)) for m in re.findall(pattern, run.stdout)]
   assert len(rows) == 20, run.stdout[-3000:]
   length, error_xy, error_yaw = np.array(rows).T

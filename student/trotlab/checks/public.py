@@ -19,7 +19,7 @@ from trotlab.grading.case_files import Case, load_public_cases
 from trotlab.grading.judge import LABELS, TodoResult, judge_todo
 from trotlab.grading.todos import BY_ID, Todo, assignment_of, check_assignment
 from trotlab.tasks.velocity.mdp import Mdp
-from trotlab.utils.todo import scan_todos
+from trotlab.utils.todo import handout_of, scan_todos
 
 STATUS_OF = {"todo": "TODO", "error": "error", "missing": "error", "crash": "error"}
 """Failure categories shown as TODO or error (an exception); every other one is a fail."""
@@ -59,7 +59,8 @@ def _summary(result: TodoResult, cases: dict[str, Case], stubs: dict[str, str]) 
   first = failed[0]
   status = STATUS_OF.get(first.category, "fail")
   if status == "TODO" and result.todo in stubs:
-    detail = f"not implemented yet: fill in {stubs[result.todo]} (handout section {result.todo})"
+    handout = handout_of(result.todo)
+    detail = f"not implemented yet: fill in {stubs[result.todo]} ({handout}, section {result.todo})"
     return Result(result.todo, result.name, status, detail)
   label = LABELS.get(first.category, first.category)
   detail = first.message

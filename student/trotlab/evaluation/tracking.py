@@ -306,10 +306,12 @@ def terrain_falls(terrain, fallen: torch.Tensor) -> dict:
 
 
 def describe_terrain_falls(terrain: dict) -> str:
+  """``terrain_falls``'s figures in one line: the fall fractions by type, and the levels robots
+  crossed without a fall."""
   by_type = ", ".join(f"{name} {f:.0%}" for name, f in terrain["fell_by_type"].items())
-  return (
-    f"fell by type: {by_type}; no env fell up to level {terrain['highest_level_without_falls']}"
-  )
+  reached = terrain["highest_level_without_falls"]
+  levels = "robots fell even on level 0" if reached < 0 else f"no robot fell up to level {reached}"
+  return f"fell by type: {by_type}; {levels}"
 
 
 def save_tracking_outputs(metrics: dict, out_dir: Path, title: str = "") -> dict[str, Path]:

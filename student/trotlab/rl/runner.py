@@ -56,7 +56,8 @@ def progress_line(
   error_yaw: float | None,
   terrain_level: float | None = None,
 ) -> str:
-  """One iteration's summary. ``iteration`` counts from 1; ``error_xy`` [m/s] and ``error_yaw``
+  """One iteration's summary. ``iteration``: rsl-rl's number of the iteration, the number of the
+  checkpoint it saves (model_<iteration>.pt); ``total``: the run's last one; ``error_xy`` [m/s] and ``error_yaw``
   [rad/s]: the iteration's mean per-step tracking errors (``TrackingErrorMeter``); None prints as
   "--" (no meter). ``terrain_level``: the mean terrain level of a
   task with the terrain-level curriculum (left out when None)."""
@@ -66,7 +67,7 @@ def progress_line(
 
   return (
     f"[train] it {iteration}/{total}  {hms(elapsed_s)} elapsed, ETA {hms(eta_s)} | "
-    f"reward {num(reward, '.2f')} | ep len {num(episode_length, '.0f')} | "
+    f"reward {num(reward, '.2f')} | ep len {num(episode_length, '.0f')} steps | "
     f"tracking err v_xy {num(error_xy, '.3f')} m/s, wz {num(error_yaw, '.3f')} rad/s"
     + ("" if terrain_level is None else f" | terrain level {terrain_level:.2f}")
   )
@@ -138,8 +139,8 @@ class ProgressLogger(Logger):
     done = it + 1 - start_it
     elapsed = time.monotonic() - self._start
     line = progress_line(
-      iteration=it + 1,
-      total=total_it,
+      iteration=it,
+      total=total_it - 1,
       elapsed_s=elapsed,
       eta_s=elapsed / done * (total_it - it - 1),
       reward=statistics.mean(self.rewbuffer) if self.rewbuffer else None,

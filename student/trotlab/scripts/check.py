@@ -52,7 +52,8 @@ def main(argv: list[str] | None = None) -> int:
       print(f"{'':<56}{line}")
   counts = {s: sum(r.status == s for r in results) for s in STATUS}
   print(
-    f"\n{counts['pass']} passed, {counts['fail'] + counts['error'] + counts['TODO']} failed ({counts['TODO']} not implemented)"
+    f"\n{counts['pass']} passed, {counts['fail'] + counts['error']} failed, "
+    f"{counts['TODO']} not implemented yet"
   )
   return 0 if counts["pass"] == len(results) else 1
 

@@ -33,7 +33,7 @@ def split_task_argv(argv: list[str], prog: str) -> tuple[str, list[str]]:
     if wants_help(argv):
       print(
         f"usage: {prog} TASK [options]\n\nTasks: {', '.join(list_tasks())}\n"
-        f"Run `{prog} TASK --help` for the options of a task."
+        f"Run `uv run {prog} TASK --help` for the options of a task."
       )
       raise SystemExit(0)
     raise SystemExit(f"usage: {prog} TASK [options]; tasks: {', '.join(list_tasks())}")
@@ -229,7 +229,7 @@ def select_mdp(argv: list[str], default: str = "student") -> Mdp:
 def exit_on_todos(mdp: Mdp, task: str = "Mjlab-Velocity-Flat-Unitree-Go1") -> None:
   """List every unimplemented TODO of ``mdp``'s files that ``task`` runs and exit 1, before
   anything runs."""
-  from trotlab.grading.todos import task_files
+  from trotlab.grading.todos import assignment_of, task_files
   from trotlab.tasks.velocity.mdp import solutions_dir
   from trotlab.utils.todo import scan_todos
 
@@ -242,7 +242,8 @@ def exit_on_todos(mdp: Mdp, task: str = "Mjlab-Velocity-Flat-Unitree-Go1") -> No
     f"error: {len(ids)} TODOs ({len(todos)} stubs) are not implemented yet in {mdp.folder}:",
     *(f"  {t.describe()}" for t in todos),
   ]
-  advice = "Implement them (uv run check shows which pass)"
+  checks = sorted({assignment_of(t.todo_id).check_command for t in todos})
+  advice = f"Implement them ({' and '.join(checks)} shows which pass)"
   # The reference exists only in the instructor's repository: a student's kit has no solutions
   # package, and pointing there would only lead to a second error.
   reference = solutions_dir()

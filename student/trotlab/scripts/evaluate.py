@@ -62,6 +62,11 @@ def main() -> None:
     policy = load_policy(cfg.checkpoint_file, env, spec.agent_cfg(device=device), device=device)
   except FileNotFoundError as err:
     raise SystemExit(f"error: {err}") from None
+  if cfg.num_envs != TrackingEvalCfg().num_envs:
+    print(
+      f"[evaluate] {cfg.num_envs} robots: the grader evaluates {TrackingEvalCfg().num_envs} "
+      "(the default), whose verdict can differ"
+    )
   metrics = run_tracking_eval(env, policy, eval_cfg)
   out = cfg.out or cfg.checkpoint_file.parent / "evaluation" / cfg.checkpoint_file.stem
   paths = save_tracking_outputs(metrics, out, title=task)

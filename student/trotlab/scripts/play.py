@@ -25,6 +25,7 @@ use_egl_when_headless()  # before anything imports mujoco
 from trotlab.scripts.common import (  # noqa: E402
   DEFAULT_LOG_ROOT,
   cli,
+  describe_runs,
   friendly_errors,
   main_argv,
   require_checkpoint,
@@ -84,7 +85,10 @@ def make_agent(cfg: PlayCfg, env, spec, device: str):
       2 * torch.rand(env.num_envs, env.action_manager.total_action_dim, device=env.device) - 1
     )
   if cfg.checkpoint_file is None:
-    raise SystemExit("error: --agent trained needs --checkpoint-file PATH (or use --agent zero).")
+    raise SystemExit(
+      "error: --agent trained needs --checkpoint-file PATH (or use --agent zero); "
+      + describe_runs(DEFAULT_LOG_ROOT)
+    )
   from trotlab.rl.policy import load_policy
 
   return load_policy(cfg.checkpoint_file, env, spec.agent_cfg(device=device), device=device)
@@ -204,12 +208,15 @@ def main() -> None:
     from trotlab.rl.policy import reset_on_done
 
     obs = env.reset()
-    for step in range(cfg.steps or 1000):
+    steps, total = cfg.steps or 1000, 0.0
+    for step in range(steps):
       with torch.inference_mode():
         obs, reward, terminated, truncated, _ = env.step(agent(obs))
         reset_on_done(agent, terminated, truncated)
+      total += reward.mean().item()
       if step % 100 == 0:
         print(f"[play] step {step}: mean reward {reward.mean().item():.4f}")
+    print(f"[play] ran {steps} steps ({steps * env.step_dt:g} s): mean reward {total / steps:.4f}")
 
 
 if __name__ == "__main__":

@@ -48,8 +48,8 @@ WHAT_IS_GRADED = (
   "earn no points; a notebook run to the end shows them, so they travel inside it, and no other "
   "file goes in the zip."
 )
-"""What the first assignment grades, said once: submit prints it; the handout (sections 0 and 9)
-and the notebook's last section carry the same sentence (tests/test_submit.py compares)."""
+"""What the first assignment grades, said once: submit prints it; the handout (its opening and
+section 9) and the notebook's last section carry the same sentence."""
 UNANSWERED = ("raise NotImplementedError()", "YOUR ANSWER HERE")
 """What the released notebook's answer cells hold until they are answered."""
 
@@ -75,9 +75,9 @@ def default_zip(assignment: str) -> Path:
 
 
 def check_out(out: Path, members: Iterable[str]) -> str | None:
-  """Refuse a zip path that is no .zip, a folder, a file that is not a zip, or a zip of another
-  hand-in (one that holds a file ``members`` would not); None when ``out`` is new, else the line
-  that says which earlier zip it replaces (and when that was written)."""
+  """Refuse a zip path that is no .zip, a folder, a file that is not a zip, or a zip holding a
+  file ``members`` would not (another hand-in's, or a notebook this one leaves out); None when
+  ``out`` is new, else the line that says which earlier zip it replaces (and when written)."""
   if out.suffix.lower() != ".zip":
     refuse(f"--out {out}: the hand-in must be a .zip file (e.g. --out submission.zip).")
   if out.is_dir():
@@ -87,7 +87,13 @@ def check_out(out: Path, members: Iterable[str]) -> str | None:
   if not zipfile.is_zipfile(out):
     refuse(f"--out {out} exists and is not a zip file; it is left as it is. Choose another path.")
   with zipfile.ZipFile(out) as archive:
-    foreign = sorted(set(archive.namelist()) - set(members) - {NOTEBOOK_NAME})
+    earlier = set(archive.namelist())
+  foreign = sorted(earlier - set(members))
+  if foreign == [NOTEBOOK_NAME]:
+    refuse(
+      f"--out {out} holds your notebook ({NOTEBOOK_NAME}) and this hand-in has none: add "
+      "--notebook PATH to keep it in, or choose another --out. The zip is left as it is."
+    )
   if foreign:
     refuse(
       f"--out {out} holds another hand-in ({', '.join(foreign)}); it is left as it is. Choose "
@@ -171,6 +177,9 @@ def write_zip(out: Path, members: dict[str, Path]) -> None:
     with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as archive:
       for name, path in members.items():
         archive.write(path, arcname=name)
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o666 & ~umask)  # as any file the student writes (mkstemp's is 0600)
     Path(tmp).replace(out)
   finally:
     Path(tmp).unlink(missing_ok=True)
@@ -212,7 +221,7 @@ def main(argv: list[str] | None = None) -> int:
   except FileNotFoundError as err:
     refuse(str(err))
   members = mdp_files(folder, args.assignment)
-  replaced = check_out(out, members)
+  replaced = check_out(out, [*members, *([NOTEBOOK_NAME] if args.notebook else [])])
   warnings: list[str] = []
   for name, path in members.items():
     if path.stat().st_size > MAX_MDP_FILE_BYTES:
@@ -245,7 +254,7 @@ def main(argv: list[str] | None = None) -> int:
     "Hand in this zip where your course says: its Gradescope assignment, or the folder your\n"
     "instructor names."
   )
-  if has_notebook:
+  if args.notebook is not None:
     print(textwrap.fill(WHAT_IS_GRADED, 100))
   return 0
 

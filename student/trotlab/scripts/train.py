@@ -26,6 +26,7 @@ Teacher and student: ``--agent.actor-obs-group critic`` trains a privileged teac
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
 import shutil
 import sys
@@ -209,7 +210,7 @@ def run_train(task: str, cfg: TrainCfg) -> Path:
       print(f"[trotlab] distilling a student from the teacher {teacher_path}")
       runner.load(str(teacher_path), map_location=device)  # the teacher's actor only
     elif start:
-      warm_start(runner, start, device, step)
+      warm_start(runner, start, device, step, env, agent.actor_obs_group)
     runner.learn(num_learning_iterations=agent.max_iterations, init_at_random_ep_len=True)
   except KeyboardInterrupt:
     keep_interrupted_run(runner, run_dir, task, cfg.mdp)
@@ -244,13 +245,20 @@ def next_commands(task: str, checkpoint: Path, mdp: str) -> str:
   )
 
 
-def warm_start(runner, checkpoint: str, device: str, step: int) -> None:
-  """Load the task's warm-start checkpoint into ``runner`` (the env's clock already at ``step``),
-  or exit naming --from-scratch when this run's networks (other model options, observation
-  groups, RND) do not fit it."""
+def warm_start(
+  runner, checkpoint: str, device: str, step: int, env, actor_group: str = "actor"
+) -> None:
+  """Load the task's warm-start checkpoint into ``runner`` (the env's clock already at ``step``).
+  When it does not fit: an observation group whose size differs from the checkpoint's names the
+  terms and their shapes (a term returning the wrong shape: the student's bug, which training
+  from scratch would only hide); other networks (model options, RND) exit naming
+  --from-scratch."""
   try:
     runner.load(checkpoint, map_location=device)
   except (RuntimeError, KeyError, ValueError) as err:
+    mismatch = observation_mismatch(env, checkpoint, actor_group)
+    if mismatch:
+      raise SystemExit(f"error: {mismatch}") from None
     first_line = str(err).strip().splitlines()[0]
     raise SystemExit(
       f"error: the warm start {checkpoint} does not fit this run's networks ({first_line}); "
@@ -260,6 +268,29 @@ def warm_start(runner, checkpoint: str, device: str, step: int) -> None:
     f"[trotlab] warm start from {checkpoint}: iteration {runner.current_learning_iteration}, "
     f"curricula at env step {step} (to train fresh networks instead: --from-scratch True)"
   )
+
+
+def observation_mismatch(env, checkpoint: str, actor_group: str = "actor") -> str | None:
+  """Why ``checkpoint``'s networks cannot read ``env``'s observations: the first group (the
+  actor's ``actor_group``, then "critic") whose number of values differs from its network's
+  input, with every term's shape; None when the sizes agree."""
+  import torch
+
+  saved = torch.load(checkpoint, map_location="cpu", weights_only=False)
+  dims = env.observation_manager.group_obs_dim
+  for network, group in (("actor_state_dict", actor_group), ("critic_state_dict", "critic")):
+    mean = saved.get(network, {}).get("obs_normalizer._mean")
+    if mean is None or group not in dims:
+      continue
+    total = sum(math.prod(shape) for shape in dims[group].values())
+    if total != mean.shape[-1]:
+      terms = ", ".join(f"{name} {tuple(shape)}" for name, shape in dims[group].items())
+      return (
+        f"the {group!r} observations hold {total} values per env, the task's networks take "
+        f"{mean.shape[-1]}: an observation term returns the wrong shape (its docstring gives the "
+        f"right one; `uv run check` names it). The terms now: {terms}"
+      )
+  return None
 
 
 def remove_untrained_run(run_dir: Path, why: str) -> None:
@@ -279,7 +310,7 @@ def keep_interrupted_run(runner, run_dir: Path, task: str, mdp: str) -> None:
   it = runner.current_learning_iteration
   path = run_dir / f"model_{it}.pt"
   runner.save(str(path))
-  print(f"\n[trotlab] stopped after iteration {it + 1}: saved {path}")
+  print(f"\n[trotlab] stopped after iteration {it}: saved {path}")
   print(next_commands(task, path, mdp))
 
 

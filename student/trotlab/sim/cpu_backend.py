@@ -3,8 +3,8 @@
 We use ``mujoco.batch.Batch`` (MuJoCo >= 4.0), the pool MuJoCo provides for stepping many
 simulations of one model in closed loop. Each env is a row of mjSTATE_INTEGRATION (time, qpos,
 qvel, act, qacc_warmstart, ctrl, ...); a call loads rows into per-thread MjData, steps them and
-writes them back, with the GIL released. Compared with ``mujoco.rollout.Rollout`` (measured in
-the instructor repository's docs/benchmarks.md) it
+writes them back, with the GIL released. Compared with ``mujoco.rollout.Rollout`` (both
+measured by the course's staff) it
 
 - carries the solver warm-start between calls (Rollout takes a warm-start in but never gives
   one out, so every call would start the solver cold);
@@ -16,7 +16,7 @@ Sensors are only read once per env step, so they are switched off (``mjDSBL_SENS
 for all but the last substep. Their values therefore follow MuJoCo's mj_step convention: they
 describe the state at the start of the last substep (one physics step, 5 ms, before qpos/qvel).
 Recomputing them at the new state would need an extra collision pass, about 10% of the step
-(measured: the instructor repository's docs/benchmarks.md). After a state write they are
+(measured). After a state write they are
 recomputed at the written state by forward(), which Simulation runs once for all envs written
 since the last step, when their sensors are first read.
 

@@ -27,7 +27,8 @@ class TodoNotImplemented(NotImplementedError):
     self.where = where
     prefix = f"{where}: " if where else ""
     super().__init__(
-      f"{prefix}TODO({todo_id}) is not implemented yet: fill in the stub (handout section {todo_id})."
+      f"{prefix}TODO({todo_id}) is not implemented yet: fill in the stub "
+      f"({handout_of(todo_id)}, section {todo_id})."
     )
 
 

@@ -119,14 +119,13 @@ def velocity_env_cfg(robot: LeggedRobotSpec, num_envs: int, mdp: Mdp) -> Manager
     ),
     # Weight 2.0, as the linear term's: at 1.0 the CPU default's policies turned in place at
     # about 60% of the commanded rate (a standing robot already earns exp(-0.5^2/0.5^2) = 0.37
-    # of the term on a 0.5 rad/s turn), which the relative pass rule fails (the instructor
-    # repository's docs/grading.md).
+    # of the term on a 0.5 rad/s turn), which the relative pass rule fails.
     "track_angular_velocity": RewardTermCfg(
       func=mdp.track_angular_velocity, weight=2.0, params={"std": 0.5, "command_name": COMMAND}
     ),
     # Small on purpose: a positive reward earned just by staying level is a survival bonus that
     # makes standing still pay; at 0.5 the CPU default learned sideways walking and turning in
-    # place much later (configurations E and G: the instructor repository's docs/benchmarks.md).
+    # place much later (measured by the course's staff).
     "upright": RewardTermCfg(func=mdp.flat_orientation, weight=0.1, params={"std": 0.3}),
     "pose": RewardTermCfg(func=mdp.default_joint_position, weight=-0.1),
     "action_rate": RewardTermCfg(func=mdp.action_rate_l2, weight=-0.005),

@@ -18,7 +18,7 @@ networks, not code: the five MDP files are still the student's to write."""
 def unitree_go1_ppo_runner_cfg(device: str = "cpu", warm_start: bool = True) -> RslRlRunnerCfg:
   """On a CPU with ``warm_start``: 70 iterations of 3 PPO epochs from STANDING_START, a few
   minutes on 2 cores (at 50, 3 of the first 10 seeds still turned in place too slowly for the
-  relative pass rule: the instructor repository's docs/grading.md). On a CPU from scratch: 300
+  relative pass rule). On a CPU from scratch: 300
   iterations of 5 epochs (about 20 minutes there). On a GPU: mjlab's setting, 1000 iterations from scratch (``warm_start`` does not apply: the
   standing start has the CPU networks)."""
   on_gpu = device.startswith("cuda")
@@ -31,11 +31,8 @@ def unitree_go1_ppo_runner_cfg(device: str = "cpu", warm_start: bool = True) -> 
     actor=RslRlModelCfg(hidden_dims=hidden, init_noise_std=0.7),
     critic=RslRlModelCfg(hidden_dims=hidden),
     # CPU: left-right mirror augmentation. Without it 2 of 6 seeds failed at 300 CPU iterations
-    # (one froze on pure turns); with it seeds 1-10 all passed with 5 PPO epochs (configurations
-    # I and M of the calibration: the instructor repository's docs/grading.md), and the warm
-    # start's 50 iterations of 3 epochs (configuration N) passed in 19 of 20 seeds under the
-    # earlier evaluation (one robot 64 times, absolute thresholds).
-    # It costs ~1.7x per iteration there. The GPU setting stays mjlab's (no augmentation).
+    # (one froze on pure turns); with it seeds 1-10 all passed with 5 PPO epochs. It costs
+    # ~1.7x per iteration there. The GPU setting stays mjlab's (no augmentation).
     algorithm=RslRlPpoCfg(
       num_learning_epochs=3 if warm else 5,
       num_mini_batches=4,
