@@ -5,6 +5,7 @@
                                     [--require-isolation | --allow-uid-sandbox]
                                     [--assignment flat|rough] [--shard I/N]
   uv run python autograder/grade.py merge grades.csv PART.csv [PART.csv ...]
+  uv run python autograder/grade.py report grades.csv [--names]
 
 SUBMISSIONS is a folder with one entry per student: a folder or a .zip holding the student's
 MDP files (rewards.py, observations.py, terminations.py, velocity_command.py, curriculums.py,
@@ -42,7 +43,7 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as a script: make `autograder` importable
   sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from autograder import sandbox, shards  # noqa: E402
+from autograder import class_report, sandbox, shards  # noqa: E402
 from autograder.grade_csv import write_csv, write_private  # noqa: E402
 from autograder.sandbox import running_as_root  # noqa: E402
 from autograder.submissions import (  # noqa: E402, F401  (MAX_FILE_BYTES, NOTEBOOK: tests, submit)
@@ -79,6 +80,7 @@ REPORT_VERSION = 1
 
 
 GRADER_DIR = Path(__file__).resolve().parent
+ROOT = GRADER_DIR.parent
 
 
 def grader_digest(profile: str, assignment: Assignment = FIRST) -> str:
@@ -337,10 +339,48 @@ def merge_main(argv: list[str]) -> int:
   return shards.merge(args.out, args.parts, load_rubric())
 
 
+def report_main(argv: list[str]) -> int:
+  """``grade.py report GRADES.csv [--names]``: the class page of a graded batch."""
+  parser = argparse.ArgumentParser(prog="grade.py report", description=class_report.__doc__)
+  parser.add_argument("csv", type=Path, help="the class CSV grade.py wrote")
+  parser.add_argument("--reports", type=Path, default=None, help="default: <csv stem>_reports/")
+  parser.add_argument("--names", action="store_true", help="show students' ids where relevant")
+  parser.add_argument("--handout-url", default=None, help="where the TODOs' links point")
+  args = parser.parse_args(argv)
+  reports_dir = args.reports or args.csv.parent / f"{args.csv.stem}_reports"
+  if not reports_dir.is_dir():
+    raise SystemExit(f"error: {reports_dir} does not exist (grade.py writes it beside the CSV)")
+  path = write_class_report(
+    args.csv, class_report.load_reports(reports_dir), args.names, None, args.handout_url
+  )
+  print(f"[grade report] wrote {path}")
+  return 0
+
+
+def write_class_report(
+  csv_path: Path,
+  reports: list[dict],
+  names: bool = False,
+  batch_seconds: float | None = None,
+  handout_url: str | None = None,
+) -> Path:
+  """Write the class page beside ``csv_path`` (class_report); return its path."""
+  assignment = ASSIGNMENTS[next((r["assignment"] for r in reports if "assignment" in r), "flat")]
+  handout = ROOT / assignment.handout
+  page = class_report.build_report(
+    reports, handout, handout_url or handout.resolve().as_uri(), names, batch_seconds
+  )
+  path = class_report.report_path(csv_path)
+  write_private(path, page)
+  return path
+
+
 def main(argv: list[str] | None = None) -> int:
   argv = sys.argv[1:] if argv is None else argv
   if argv[:1] == ["merge"]:
     return merge_main(argv[1:])
+  if argv[:1] == ["report"]:
+    return report_main(argv[1:])
   parser = argparse.ArgumentParser(
     description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
   )
@@ -504,7 +544,8 @@ def main(argv: list[str] | None = None) -> int:
   elapsed = time.monotonic() - start
   per = f", {elapsed / len(todo) / 60:.1f} min per submission" if todo else ""
   print(f"[grade] graded {len(todo)} submissions in {elapsed / 60:.1f} min{per}")
-  print(f"[grade] wrote {args.out} ({len(reports)} students) and {reports_dir}/")
+  page = write_class_report(args.out, list(reports.values()), batch_seconds=elapsed)
+  print(f"[grade] wrote {args.out} ({len(reports)} students), {reports_dir}/ and {page}")
   if failed:
     print(
       f"[grade] {len(failed)} not graded because of a grader error: {', '.join(failed)}; run the same command again to retry them"

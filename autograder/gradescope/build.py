@@ -1,7 +1,8 @@
 """Build the Gradescope autograder zip (instructor tool).
 
   uv run python -m autograder.gradescope.build [OUT.zip] [--assignment flat|rough] [--timeout-min M]
-                                              # default: gradescope_autograder.zip, flat, 10
+                                              [--leaderboard]
+                                              # default: gradescope_autograder.zip, flat, 10, off
 
 The zip holds setup.sh and run_autograder at its root and the kit's source next to them:
 pyproject.toml, uv.lock, README.md, student/ (the framework with the generated stubs),
@@ -11,7 +12,9 @@ docs/, logs and caches. Upload it as the assignment's autograder on Gradescope. 
 one assignment: ``--assignment rough`` builds the second's (term checks of terrain.py only), for
 a Gradescope assignment of its own. ``--timeout-min`` must be the Gradescope assignment's
 autograder timeout (its settings page; Gradescope's default is 10): run_autograder budgets its
-stages to write results.json before it. Both go into the zip's settings.json.
+stages to write results.json before it. ``--leaderboard`` adds to results.json the training
+check's worst phase errors (planar, yaw rate; lower ranks first) for Gradescope's leaderboard,
+which the assignment's settings must switch on too. All go into the zip's settings.json.
 """
 
 from __future__ import annotations
@@ -46,10 +49,17 @@ def files_to_ship() -> list[Path]:
   return found
 
 
-def build(out: Path, assignment: Assignment = FIRST, timeout_s: float = DEFAULT_TIMEOUT_S) -> Path:
-  """Write the autograder zip of ``assignment`` for a Gradescope timeout of ``timeout_s``."""
+def build(
+  out: Path,
+  assignment: Assignment = FIRST,
+  timeout_s: float = DEFAULT_TIMEOUT_S,
+  leaderboard: bool = False,
+) -> Path:
+  """Write the autograder zip of ``assignment`` for a Gradescope timeout of ``timeout_s``; with
+  ``leaderboard``, results.json carries the training check's tracking errors for Gradescope's
+  leaderboard."""
   out.parent.mkdir(parents=True, exist_ok=True)
-  settings = {"assignment": assignment.name, "timeout_s": timeout_s}
+  settings = {"assignment": assignment.name, "timeout_s": timeout_s, "leaderboard": leaderboard}
   with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
     archive.writestr(SETTINGS_FILE, json.dumps(settings) + "\n")
     for script in ("setup.sh", "run_autograder"):
@@ -73,12 +83,18 @@ def main(argv: list[str] | None = None) -> int:
     default=DEFAULT_TIMEOUT_S / 60,
     help="the Gradescope assignment's autograder timeout in minutes (default 10, at most 40)",
   )
+  parser.add_argument(
+    "--leaderboard",
+    action="store_true",
+    help="results.json carries the training check's worst planar and yaw-rate errors for"
+    " Gradescope's leaderboard (switch it on in the assignment's settings too)",
+  )
   add_assignment_option(parser)
   args = parser.parse_args(argv)
   if not 1 <= args.timeout_min <= 40:
     parser.error("--timeout-min: Gradescope allows 1 to 40 minutes")
   assignment = ASSIGNMENTS[args.assignment]
-  path = build(args.out, assignment, args.timeout_min * 60)
+  path = build(args.out, assignment, args.timeout_min * 60, args.leaderboard)
   with zipfile.ZipFile(path) as archive:
     count = len(archive.namelist())
   print(

@@ -35,7 +35,8 @@ from trotlab.grading.todos import ASSIGNMENTS, FIRST, add_assignment_option  # n
 
 ROOT = Path(__file__).resolve().parents[2]
 SETTINGS_FILE = "settings.json"
-"""At the zip's root (Gradescope's /autograder/source): {"assignment": name, "timeout_s": s}."""
+"""At the zip's root (Gradescope's /autograder/source): {"assignment": name, "timeout_s": s,
+"leaderboard": bool}."""
 DEFAULT_TIMEOUT_S = 600.0
 """Gradescope's default autograder timeout (10 minutes; an assignment may set up to 40)."""
 RESULTS_MARGIN_S = 60.0
@@ -50,8 +51,31 @@ def built_settings() -> dict:
   return {"assignment": FIRST.name, "timeout_s": DEFAULT_TIMEOUT_S, **settings}
 
 
-def results_from_report(report: dict) -> dict:
-  """Gradescope's results.json (score, tests: name, score, max_score, output, visibility)."""
+def leaderboard(training: dict | None) -> list[dict]:
+  """Gradescope's leaderboard entries from the training check's evaluation: the worst moving
+  phase's mean planar error [m/s] and mean yaw-rate error [rad/s], lower first; none without
+  an evaluation."""
+  phases = [p for p in ((training or {}).get("phases") or {}).values() if p.get("moving")]
+  if not phases:
+    return []
+  return [
+    {
+      "name": "worst phase: planar error (m/s)",
+      "value": round(max(p["mean_xy_error"] for p in phases), 4),
+      "order": "asc",
+    },
+    {
+      "name": "worst phase: yaw-rate error (rad/s)",
+      "value": round(max(p["mean_abs_wz_error"] for p in phases), 4),
+      "order": "asc",
+    },
+  ]
+
+
+def results_from_report(report: dict, with_leaderboard: bool = False) -> dict:
+  """Gradescope's results.json (score, tests: name, score, max_score, output, visibility), and
+  ``leaderboard`` when the assignment shows one (``with_leaderboard``) and the training check
+  evaluated a policy."""
   tests = [
     {
       "name": f"TODO({t['todo']}) {t['name']}",
@@ -91,13 +115,17 @@ def results_from_report(report: dict) -> dict:
   summary += report["messages"]
   if training is not None and training.get("summary"):
     summary.append(f"Training check: {training['summary']}")
-  return {
+  results = {
     "score": report["score"],
     "output": "\n".join(summary),
     "tests": tests,
     "visibility": "visible",
     "stdout_visibility": "hidden",
   }
+  board = leaderboard(training) if with_leaderboard else []
+  if board:
+    results["leaderboard"] = board
+  return results
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -127,7 +155,7 @@ def main(argv: list[str] | None = None) -> int:
     report = grade_one(
       sub, args.profile, args.skip_training, assignment=assignment, deadline=deadline
     )
-    results = results_from_report(report)
+    results = results_from_report(report, bool(settings.get("leaderboard")))
   except Exception:  # Gradescope must get a results file: a grader fault is reported, not hidden
     traceback.print_exc()
     results = {
