@@ -150,3 +150,25 @@ def test_the_leaderboard_is_off_by_default_and_follows_gradescopes_fields():
   json.dumps(results)  # JSON-ready
   no_training = report | {"training": None}
   assert "leaderboard" not in run.results_from_report(no_training, with_leaderboard=True)
+
+
+def test_training_phases_show_pass_rates_errors_and_who_did_not_train():
+  """The training part of the page, from three reports with the phases of a real calibration
+  run (one of them a check that never started)."""
+  rows = ROOT / "docs" / "data" / "grading" / "yaw_weight_1_50_iterations"
+  row = json.loads((rows / "calibration_cpu_warm.jsonl").read_text().splitlines()[0])
+  training = {"score": row["score"], "max_score": 40.0, "items": {}, "output": row["output"]}
+  training |= {"summary": "trained 50 of 50 iterations", "phases": row["phases"]}
+  term = {"todo": "R1", "name": "track_linear_velocity", "score": 7, "max_score": 7, "cases": []}
+  reports = [
+    {"student": f"s{i}", "score": 147.0, "max_score": 150.0, "terms": [term]}
+    | {"training": training, "notebook": None, "messages": [], "assignment": "flat"}
+    for i in range(3)
+  ]
+  reports[1]["training"] = training | {"score": 0.0, "summary": "not started: 40 s left"}
+  page = class_report.build_report(reports, ROOT / "handouts" / "assignment.md", "h.md", True)
+  forward = row["phases"]["forward"]
+  ratio = forward["mean_xy_error"] / forward["max_xy_error"]
+  assert f"<tr><td>forward</td><td>(0.5, 0.0, 0.0)</td><td>100%</td><td>{ratio:.2f}</td>" in page
+  assert "1 student(s): training check scored 0: not started: 40 s left: s1" in page
+  assert page.count("data:image/png;base64") == 2  # the histograms and the phases' errors
