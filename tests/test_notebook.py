@@ -109,6 +109,7 @@ def test_training_runs_go_to_the_kits_log_folder(monkeypatch):
   ]
   monkeypatch.delenv("TROTLAB_LOG_ROOT", raising=False)
   scope = {"os": os, "Path": Path, "KIT": Path("/somewhere/kit"), "GRADING": True, "SMOKE": False}
+  scope["ON_COLAB"] = False
   exec(cell.source, scope)  # GRADING: TensorBoard is not started
   assert scope["LOG_ROOT"] == Path("/somewhere/kit/logs/rsl_rl")
 
