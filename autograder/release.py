@@ -116,11 +116,6 @@ STUDENT_PYPROJECT_LINES = {
   'known-first-party = ["trotlab", "bench"]': 'known-first-party = ["trotlab"]',
   # the kit has no tests folder
   'testpaths = ["tests"]\n': "",
-  # nor the course's test and lint tools: a student's `uv sync` leaves them out (they stay in
-  # the lock, `uv sync --group dev` brings them)
-  'default-groups = ["dev", "notebook"]': 'default-groups = ["notebook"]',
-  "# playwright drives Debian's chromium in the viewer's browser test (its own browsers are never\n": "",
-  "# downloaded: the test points it at /usr/bin/chromium).\n": "",
   # a student's own processes cache bytecode as they import; with the setting on, uv checks the
   # whole environment's bytecode (15k files) at every `uv run`
   "compile-bytecode = true\n": "",
