@@ -24,6 +24,7 @@ from rsl_rl.env import VecEnv
 from rsl_rl.runners import DistillationRunner, OnPolicyRunner
 from rsl_rl.utils.logger import Logger
 
+from trotlab.rl.distributed import World, init_cpu_group
 from trotlab.rl.tracking_meter import TrackingErrorMeter
 from trotlab.utils.progress import hms
 
@@ -182,6 +183,17 @@ class _ReadableConsole:
       verbose=verbose,
       tracking_meter=tracking_meter,
     )
+
+  def _configure_multi_gpu(self) -> None:
+    # rsl-rl sets up NCCL on cuda:<local rank>; processes of a CPU run join a gloo group instead
+    # (trotlab.rl.distributed), and rsl-rl's multi-GPU path then works unchanged.
+    world = World.current()
+    if world.size > 1 and not str(self.device).startswith("cuda"):
+      self.gpu_world_size, self.is_distributed = world.size, True
+      self.gpu_local_rank, self.gpu_global_rank = world.local_rank, world.rank
+      self.cfg["multi_gpu"] = init_cpu_group(world)
+      return
+    super()._configure_multi_gpu()  # type: ignore[misc]
 
 
 class Runner(_ReadableConsole, OnPolicyRunner):

@@ -25,11 +25,13 @@ Teacher and student: ``--agent.actor-obs-group critic`` trains a privileged teac
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import math
 import os
 import shutil
 import sys
+import tempfile
 from datetime import datetime
 from pathlib import Path
 
@@ -39,6 +41,12 @@ if "--video" in sys.argv[1:]:
   use_egl_when_headless()  # before anything imports mujoco
 
 from trotlab.envs.manager_based_rl_env_cfg import ManagerBasedRlEnvCfg  # noqa: E402
+from trotlab.rl.distributed import (  # noqa: E402
+  World,
+  cores_per_process,
+  launch,
+  parameters_agree,
+)
 from trotlab.rl.runner_cfg import RslRlRunnerCfg  # noqa: E402
 from trotlab.scripts.common import (  # noqa: E402
   cli,
@@ -68,7 +76,7 @@ class TrainCfg:
   instructor's copy only)."""
   from_scratch: bool = False
   """Fresh networks instead of the task's warm start (agent.init_checkpoint): on a CPU the flat
-  Go1 task starts from a policy that stands but does not walk yet, 50 iterations; from scratch it
+  Go1 task starts from a policy that stands but does not walk yet, 70 iterations; from scratch it
   trains 300 (about 20 minutes on 2 cores). Read before the other options: it sets their
   defaults."""
   seed: int | None = None
@@ -86,7 +94,13 @@ class TrainCfg:
   video_interval: int = 2000
   """Env steps between the starts of two training videos."""
   num_envs: int | None = None
-  """Shortcut of --env.scene.num-envs."""
+  """Shortcut of --env.scene.num-envs (per process with --num-processes)."""
+  num_processes: int = 1
+  """Train with N processes (torch.distributed, rsl-rl's multi-GPU path): each steps its own
+  envs with its own seed (seed + rank), PPO averages their gradients, only the first logs and
+  saves. On a CPU each gets 1/N of the cores."""
+  gpu_ids: tuple[int, ...] = ()
+  """One training process per GPU, e.g. --gpu-ids 0 1 (NCCL): as --num-processes, on GPUs."""
   enable_nan_guard: bool = False
   """Stop at the first NaN or inf, naming its step, envs and term (<run>/nan_guard.npz)."""
 
@@ -137,6 +151,8 @@ def load_teacher_params(agent: RslRlRunnerCfg) -> Path:
 
 def run_train(task: str, cfg: TrainCfg) -> Path:
   """Train; return the run folder."""
+  import torch
+
   from trotlab.envs.manager_based_rl_env import ManagerBasedRlEnv
   from trotlab.envs.nan_guard import NanGuard, NonFiniteValue
   from trotlab.evaluation import TrackingEvalCfg
@@ -151,7 +167,14 @@ def run_train(task: str, cfg: TrainCfg) -> Path:
   cfg.agent.validate()
   if cfg.num_envs is not None:
     cfg.env.scene.num_envs = cfg.num_envs
+  world = World.current()
   device = resolve_device(cfg.device, cfg.sim_backend)
+  if world.size > 1 and device.startswith("cuda"):
+    device = f"cuda:{world.local_rank}"  # torchrun's process per GPU (rsl-rl checks it)
+  elif world.size > 1:
+    threads = cores_per_process(world)  # the processes share the machine's cores
+    torch.set_num_threads(threads)
+    cfg.env.sim.nthread = threads
   sim_backend = configure_sim(cfg.env.sim, cfg.sim_backend, device)
   agent = cfg.agent
   if agent.logger == "neptune" and os.environ.get("NEPTUNE_MODE") == "offline":
@@ -160,8 +183,11 @@ def run_train(task: str, cfg: TrainCfg) -> Path:
     os.environ.setdefault("NEPTUNE_USERNAME", "offline")
   if cfg.seed is not None:
     agent.seed = cfg.seed
+  agent.seed += world.rank  # each process its own envs and exploration
   cfg.env.seed = agent.seed
   experiment_dir = cfg.log_root / agent.experiment_name
+  if world.rank > 0:  # only rank 0 logs, saves and exports: the others write to a scratch folder
+    experiment_dir = Path(tempfile.mkdtemp(prefix=f"trotlab-rank{world.rank}-"))
   resume_path = (
     find_checkpoint(experiment_dir, agent.load_run, agent.load_checkpoint) if agent.resume else None
   )
@@ -198,7 +224,7 @@ def run_train(task: str, cfg: TrainCfg) -> Path:
     runner = make_runner(
       vec_env,
       agent.to_rsl_rl(),
-      log_dir=str(run_dir),
+      log_dir=str(run_dir) if world.rank == 0 else None,
       device=device,
       verbose=cfg.verbose_log,
       tracking_meter=meter,
@@ -212,6 +238,8 @@ def run_train(task: str, cfg: TrainCfg) -> Path:
     elif start:
       warm_start(runner, start, device, step, env, agent.actor_obs_group)
     runner.learn(num_learning_iterations=agent.max_iterations, init_at_random_ep_len=True)
+    if world.size > 1:
+      check_processes_agree(runner, world)
   except KeyboardInterrupt:
     keep_interrupted_run(runner, run_dir, task, cfg.mdp)
     raise SystemExit(130) from None
@@ -223,6 +251,10 @@ def run_train(task: str, cfg: TrainCfg) -> Path:
     if not any(run_dir.glob("model_*.pt")):
       remove_untrained_run(run_dir, "[trotlab] training failed before its first iteration")
     raise
+  if world.rank > 0:  # the scratch folder goes; rank 0 reports the run
+    env.close()
+    shutil.rmtree(experiment_dir, ignore_errors=True)
+    return run_dir
   if cfg.export:
     onnx_path, jit_path = export_policy(runner, run_dir)
     print(f"[trotlab] exported {onnx_path} and {jit_path}")
@@ -243,6 +275,17 @@ def next_commands(task: str, checkpoint: Path, mdp: str) -> str:
     f"  measure it:  uv run evaluate {task} --checkpoint-file {checkpoint}{mdp_option}\n"
     f"  train on:    uv run train {task} --agent.resume True --agent.load-run {run.name}{mdp_option}"
   )
+
+
+def check_processes_agree(runner, world: World) -> None:
+  """After a multi-process run: every process must hold rank 0's networks (PPO averaged their
+  gradients); say so once, or stop."""
+  import torch
+
+  networks = torch.nn.ModuleList([runner.alg.actor, runner.alg.critic])
+  if not parameters_agree(networks):
+    raise RuntimeError("the training processes' networks differ after training")
+  print(f"[trotlab] {world.size} processes: their networks are identical after training")
 
 
 def warm_start(
@@ -335,12 +378,19 @@ def main() -> None:
     agent=spec.agent_cfg(device=device, warm_start=not scratch),
   )
   cfg = cli(TrainCfg, argv, f"train {task}", default=defaults)
+  processes = len(cfg.gpu_ids) or cfg.num_processes
+  if processes > 1 and World.current().size == 1:  # start the processes; each runs this again
+    raise SystemExit(launch([task, *argv], processes, cfg.gpu_ids))
   cfg.device = device
   try:
     cfg.agent.validate()
   except ValueError as err:
     raise SystemExit(f"error: {err}") from None
   os.environ.setdefault("PYTHONUNBUFFERED", "1")
+  if World.current().rank > 0:  # rank 0 speaks for the run; the others' errors still show
+    with open(os.devnull, "w") as quiet, contextlib.redirect_stdout(quiet):
+      run_train(task, cfg)
+    return
   run_train(task, cfg)
 
 
