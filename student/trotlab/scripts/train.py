@@ -77,7 +77,7 @@ class TrainCfg:
   from_scratch: bool = False
   """Fresh networks instead of the task's warm start (agent.init_checkpoint): on a CPU the flat
   Go1 task starts from a policy that stands but does not walk yet, 70 iterations; from scratch it
-  trains 300 (about 20 minutes on 2 cores). Read before the other options: it sets their
+  trains 300 (19-22 minutes on 2 cores). Read before the other options: it sets their
   defaults."""
   seed: int | None = None
   """Overrides agent.seed (and seeds the env the same way)."""
