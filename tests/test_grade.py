@@ -373,7 +373,8 @@ def test_gradescope_zip_and_results_format(tmp_path):
   assert "autograder/hidden/walk.npz" in names and "autograder/public/rubric.toml" in names
   assert not any(n.startswith(("solutions/", "tests/")) for n in names)
   with zipfile.ZipFile(zip_path) as archive:
-    assert json.loads(archive.read(run.SETTINGS_FILE)) == {"assignment": "flat", "timeout_s": 600}
+    settings = json.loads(archive.read(run.SETTINGS_FILE))
+  assert settings == {"assignment": "flat", "timeout_s": 600, "leaderboard": False}
 
   submission = tmp_path / "submission"
   write_mutant(next(m for m in MUTANTS if m.category == "sign"), submission)
