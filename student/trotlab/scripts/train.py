@@ -186,13 +186,13 @@ def run_train(task: str, cfg: TrainCfg) -> Path:
   agent.seed += world.rank  # each process its own envs and exploration
   cfg.env.seed = agent.seed
   experiment_dir = cfg.log_root / agent.experiment_name
-  if world.rank > 0:  # only rank 0 logs, saves and exports: the others write to a scratch folder
-    experiment_dir = Path(tempfile.mkdtemp(prefix=f"trotlab-rank{world.rank}-"))
   resume_path = (
     find_checkpoint(experiment_dir, agent.load_run, agent.load_checkpoint) if agent.resume else None
   )
   if resume_path is not None:
     exit_on_other_models(resume_path, agent)
+  if world.rank > 0:  # only rank 0 logs, saves and exports: the others write to a scratch folder
+    experiment_dir = Path(tempfile.mkdtemp(prefix=f"trotlab-rank{world.rank}-"))
   teacher_path = load_teacher_params(agent) if agent.distillation.enabled else None
   stamp = datetime.now().strftime("%Y-%m-%d_%H-%M-%S")
   run_dir = experiment_dir / (f"{stamp}_{agent.run_name}" if agent.run_name else stamp)
