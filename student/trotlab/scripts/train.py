@@ -66,19 +66,15 @@ class TrainCfg:
   env: ManagerBasedRlEnvCfg
   agent: RslRlRunnerCfg
   device: str = "auto"
-  """auto (a GPU when one is visible and the physics' self-test passes on it, else the CPU; the
-  line printed says why), cpu, or cuda:N."""
+  """auto (a GPU if the physics' self-test passes on it, else the CPU), cpu, or cuda:N."""
   sim_backend: SimBackendChoice = "auto"
-  """auto: MuJoCo Warp on a CUDA device, MuJoCo C threads on the CPU; cpu or warp to force one
-  (warp on the CPU device is for testing: slow)."""
+  """auto: MuJoCo Warp on CUDA, MuJoCo C threads on a CPU (warp on a CPU: tests only)."""
   mdp: str = "student"
   """Where the MDP terms come from: student, a folder with the five files, or solutions (the
   instructor's copy only)."""
   from_scratch: bool = False
-  """Fresh networks instead of the task's warm start (agent.init_checkpoint): on a CPU the flat
-  Go1 task starts from a policy that stands but does not walk yet, 70 iterations; from scratch it
-  trains 300 (19-22 minutes on 2 cores). Read before the other options: it sets their
-  defaults."""
+  """Fresh networks, 300 iterations on a CPU (19-22 min on 2 cores), instead of 70 on from the
+  task's standing start (agent.init_checkpoint). Read first: it sets the other defaults."""
   seed: int | None = None
   """Overrides agent.seed (and seeds the env the same way)."""
   log_root: Path = Path("logs/rsl_rl")
@@ -96,11 +92,9 @@ class TrainCfg:
   num_envs: int | None = None
   """Shortcut of --env.scene.num-envs (per process with --num-processes)."""
   num_processes: int = 1
-  """Train with N processes (torch.distributed, rsl-rl's multi-GPU path): each steps its own
-  envs with its own seed (seed + rank), PPO averages their gradients, only the first logs and
-  saves. On a CPU each gets 1/N of the cores."""
+  """N processes (torch.distributed), each its envs, seed and cores; gradients averaged."""
   gpu_ids: tuple[int, ...] = ()
-  """One training process per GPU, e.g. --gpu-ids 0 1 (NCCL): as --num-processes, on GPUs."""
+  """One process per GPU, e.g. --gpu-ids 0 1 (NCCL)."""
   enable_nan_guard: bool = False
   """Stop at the first NaN or inf, naming its step, envs and term (<run>/nan_guard.npz)."""
 
