@@ -41,7 +41,13 @@ ATTACKS = {
     f"open({str(RESULTS_DIR / 'results.json')!r}, 'w').write('{{\"score\": 100}}')",
   ),
   "R4": ("default_joint_position", "import time; time.sleep(10**6)"),
-  "R6": ("feet_clearance", "blocks = [bytearray(2**30) for _ in range(50)]"),
+  # 50 GiB asked for in 1 GiB blocks: the address-space limit refuses the fifth or so. numpy's
+  # empty() leaves the pages untouched, so how fast a machine zeroes memory does not decide the
+  # verdict (a zeroed bytearray's 5 GiB per case took 4 to 16 s on fresh CI machines: a timeout).
+  "R6": (
+    "feet_clearance",
+    "import numpy\nblocks = [numpy.empty(2**30, numpy.uint8) for _ in range(50)]",
+  ),
   "R8": ("feet_slip", "import sys\nfor _ in range(1100): sys.stdout.write('x' * 2**20)"),
   # Last in grading order: a fork bomb can still starve the next child of threads (seen in CI).
   "K2": (

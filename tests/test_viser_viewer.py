@@ -162,3 +162,57 @@ def test_the_viewer_draws_the_rough_tasks_height_field_and_a_grid_on_the_flat_on
   vertices, faces = meshes["Mjlab-Velocity-Rough-Unitree-Go1"]
   assert vertices.shape[1] == 3 and faces.max() < len(vertices)
   assert vertices[:, 2].max() - vertices[:, 2].min() > 0.1  # steps and slopes, not a plane
+
+
+RELEASE_DURING_STEP = """
+import sys, threading, torch
+from pathlib import Path
+from trotlab.envs import ManagerBasedRlEnv
+from trotlab.scripts.play import PlayCfg, play_env_cfg
+from trotlab.scripts.viser_viewer import ViserViewer
+from trotlab.tasks import get_task
+from trotlab.tasks.velocity.mdp import load_mdp
+
+cfg = PlayCfg(agent="zero", num_envs=2, viewer="none")
+env = ManagerBasedRlEnv(play_env_cfg(get_task(sys.argv[1]), cfg, "cpu", load_mdp("solutions")), verbose=False)
+zero = lambda obs: torch.zeros(env.num_envs, env.action_manager.total_action_dim)
+viewer = ViserViewer(env, zero, Path(sys.argv[2]), port=int(sys.argv[3]))
+obs = env.reset()
+viewer.steering = torch.tensor([0.5, 0.0, 0.0])  # as a dragged slider leaves it
+inside, released = threading.Event(), threading.Event()
+apply = viewer._apply_joystick
+
+def slow_apply(twist):  # the step is between reading the joystick and writing the status line
+  inside.set()
+  released.wait(timeout=2.0)  # a release that waits for this step times out here
+  return apply(twist)
+
+viewer._apply_joystick = slow_apply
+step = threading.Thread(target=viewer._step, args=(obs,))
+step.start()
+inside.wait()
+release = threading.Thread(target=viewer._release)  # the Release button's callback
+release.start()
+release.join(timeout=1.0)
+released.set()
+step.join()
+release.join()
+print("status:", viewer.joystick_status.content, "| steering:", viewer.steering)
+viewer.server.stop()
+"""
+"""Release pressed while a step is applying the joystick (held there until the release is done,
+or for 2 s where the release has to wait for the step)."""
+
+
+def test_release_during_a_step_leaves_the_task_commands_and_says_so(tmp_path):
+  """The Release button leaves the env on its task commands and the status line says so, even
+  when it is pressed while a step is applying the joystick (seen in CI: the step wrote
+  "steering env 0" over the released status)."""
+  result = subprocess.run(
+    [sys.executable, "-c", RELEASE_DURING_STEP, TASK, str(tmp_path), str(free_port())],
+    capture_output=True,
+    text=True,
+    timeout=300,
+  )
+  assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+  assert "status: task commands | steering: None" in result.stdout, result.stdout[-2000:]

@@ -278,11 +278,13 @@ class ViserViewer:
       self.steering = torch.tensor(twist, device=self.env.device)
 
   def _release(self) -> None:
+    for slider in self.sliders.values():
+      slider.value = 0.0  # set by the server: _steer ignores it
+    # Under the lock with the step's use of the joystick (_step), so that a step already
+    # steering cannot write "steering ..." over this line after the release.
     with self.lock:
       self.steering = None
-    for slider in self.sliders.values():
-      slider.value = 0.0
-    self.joystick_status.content = "task commands"
+      self.joystick_status.content = "task commands"
 
   # The loop -------------------------------------------------------------------------------------
 
@@ -335,10 +337,9 @@ class ViserViewer:
     with torch.inference_mode():
       obs, _, terminated, truncated, _ = env.step(self.agent(obs))
       reset_on_done(self.agent, terminated, truncated)
-      with self.lock:
-        steering = self.steering
-      if steering is not None:
-        obs = self._apply_joystick(steering)
+      with self.lock:  # see _release
+        if self.steering is not None:
+          obs = self._apply_joystick(self.steering)
     self.sim_time += env.step_dt
     self._record_signals()
     self._record_video()
