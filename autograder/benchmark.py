@@ -8,7 +8,8 @@ docs/grading.md).
       one JSON line per run to docs/data/grading/calibration_<profile>.jsonl
 
   uv run python -m autograder.benchmark table [--profile cpu_warm]
-      the calibration rows of a profile as a markdown table (one row per variant)
+      the calibration rows of a profile as markdown tables: one row per variant, and the
+      reference by iteration count (runs scored at several counts with --also-at)
 
   uv run python -m autograder.benchmark gradescope [--timeout-s 600] [--label idle]
       one whole Gradescope grade of the reference (MDP files and notebook), timed, with the peak
@@ -109,17 +110,78 @@ DISCRIMINATED_BELOW = 24.0
 """A broken variant counts as caught in a seed when it scores at most this (of 40)."""
 
 
+def calibration_rows(profile_name: str) -> list[dict]:
+  """Every row of docs/data/grading/calibration_<profile_name>.jsonl, in the order written."""
+  text = (OUT / f"calibration_{profile_name}.jsonl").read_text()
+  return [json.loads(line) for line in text.splitlines() if line.strip()]
+
+
+def worst_margin(row: dict) -> float:
+  """The largest error / limit over a row's moving phases (planar and yaw-rate): below 1 every
+  phase is within its limits, and how far below says how close the policy came to failing."""
+  return max(
+    phase[error] / phase[limit]
+    for phase in row["phases"].values()
+    if phase.get("moving")
+    for error, limit in (
+      ("mean_xy_error", "max_xy_error"),
+      ("mean_abs_wz_error", "max_abs_wz_error"),
+    )
+  )
+
+
+def failed_phases(row: dict) -> list[str]:
+  """The row's failed moving phases, each with the error past its limit ("mixed: planar 0.161 >
+  0.16 m/s") or the share of robots that fell."""
+  failed = []
+  for name, phase in row["phases"].items():
+    if not phase.get("moving"):
+      continue
+    if phase["mean_xy_error"] > phase["max_xy_error"]:
+      failed.append(f"{name}: planar {phase['mean_xy_error']:.3f} > {phase['max_xy_error']:g} m/s")
+    if phase["mean_abs_wz_error"] > phase["max_abs_wz_error"]:
+      failed.append(
+        f"{name}: yaw rate {phase['mean_abs_wz_error']:.3f} > {phase['max_abs_wz_error']:g} rad/s"
+      )
+    if phase["fell_fraction"] > 0:
+      failed.append(f"{name}: {phase['fell_fraction']:.0%} fell")
+  return failed
+
+
+def budget_table(profile_name: str, variant: str = "reference") -> str:
+  """``variant``'s rows of ``profile_name`` by iteration count (runs scored at several counts
+  with --also-at): how many seeds earn full points, the median and largest worst_margin, and
+  every other seed with its score and failed phases. A later row of the same seed and count
+  replaces an earlier one."""
+  by_count: dict[int, dict[int, dict]] = {}
+  for row in calibration_rows(profile_name):
+    if row["variant"] == variant:
+      by_count.setdefault(row["iterations"], {})[row["seed"]] = row
+  lines = [
+    "| iterations | full points | worst error / limit: median, max | the others |",
+    "| ---: | --- | --- | --- |",
+  ]
+  for count, seeds in sorted(by_count.items()):
+    full = sum(row["score"] == row["max_score"] for row in seeds.values())
+    margins = [worst_margin(row) for row in seeds.values()]
+    others = "; ".join(
+      f"seed {seed}: {row['score']:g} ({', '.join(failed_phases(row))})"
+      for seed, row in sorted(seeds.items())
+      if row["score"] < row["max_score"]
+    )
+    lines.append(
+      f"| {count} | {full} of {len(seeds)} | {statistics.median(margins):.2f}, {max(margins):.2f}"
+      f" | {others or '-'} |"
+    )
+  return "\n".join(lines)
+
+
 def calibration_table(profile_name: str) -> str:
   """The calibration rows of ``profile_name`` at its own iteration count, one markdown row per
   variant: seeds run, the scores by seed, how many seeds earn full points, how many score at
   most DISCRIMINATED_BELOW, and the phases that failed most often."""
   profile = PROFILES[profile_name]
-  rows = [
-    json.loads(line)
-    for line in (OUT / f"calibration_{profile_name}.jsonl").read_text().splitlines()
-    if line.strip()
-  ]
-  rows = [r for r in rows if r["iterations"] == profile.iterations]
+  rows = [r for r in calibration_rows(profile_name) if r["iterations"] == profile.iterations]
   by_variant: dict[str, dict[int, dict]] = {}
   for row in rows:  # a later row of the same variant and seed replaces an earlier one
     by_variant.setdefault(row["variant"], {})[row["seed"]] = row
@@ -303,6 +365,8 @@ def main(argv: list[str] | None = None) -> None:
     bench_terms(args.repeats)
   elif args.command == "table":
     print(calibration_table(args.profile))
+    print(f"\nThe reference by iteration count ({args.profile}):\n")
+    print(budget_table(args.profile))
   elif args.command == "gradescope":
     gradescope_run(args.timeout_s, args.label)
   elif args.command == "turn-sweep":
