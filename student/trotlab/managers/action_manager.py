@@ -33,23 +33,31 @@ class JointPositionAction:
 
   @property
   def action_dim(self) -> int:
+    """Number of joints this term drives (12 on the Go1): the width of its slice of the action."""
     return len(self.joint_ids)
 
   def process(self, action: torch.Tensor) -> None:
+    """Store ``action`` (num_envs, action_dim) in ``raw_action`` and turn it into joint position
+    targets [rad] in ``processed_action``. Nothing is sent to the simulation yet (see apply)."""
     self.raw_action[:] = action
     if self.cfg.clip is not None:
       action = action.clamp(*self.cfg.clip)
     self.processed_action[:] = self.offset + self.scale * action
 
   def apply(self) -> None:
+    """Send ``processed_action`` to the robot as its joints' PD position targets."""
     self.entity.set_joint_position_target(self.processed_action)
 
   def reset(self, env_ids: torch.Tensor | slice) -> None:
+    """Zero the raw action of the envs ``env_ids`` (targets are recomputed at the next process)."""
     self.raw_action[env_ids] = 0.0
 
 
 @dataclasses.dataclass(kw_only=True)
 class JointPositionActionCfg(ActionTermCfg):
+  """Config of JointPositionAction: the joints it drives, the scale of one unit of action and
+  whether the targets are offsets from the default joint positions."""
+
   class_type: type = JointPositionAction
   joint_names: tuple[str, ...] = (".*",)
   scale: float | dict[str, float] = 1.0
@@ -71,9 +79,12 @@ class ActionManager:
 
   @property
   def active_terms(self) -> list[str]:
+    """Names of the action terms, in the order of their slices of the action."""
     return list(self._terms)
 
   def get_term(self, name: str):
+    """The action term called ``name`` (e.g. to read its ``raw_action``); KeyError lists the
+    terms."""
     if name not in self._terms:
       raise KeyError(
         f"No action term {name!r}; terms: {self.active_terms}. {NAMES_COME_FROM_PARAMETERS}"
@@ -81,6 +92,8 @@ class ActionManager:
     return self._terms[name]
 
   def process_action(self, action: torch.Tensor) -> None:
+    """Take the policy's action, (num_envs, total_action_dim): move ``action`` to ``prev_action``,
+    store the new one and hand each term its slice to process."""
     expected = (self._env.num_envs, self.total_action_dim)
     if tuple(action.shape) != expected:
       raise ValueError(
@@ -94,10 +107,13 @@ class ActionManager:
       start += term.action_dim
 
   def apply_action(self) -> None:
+    """Have every term send its processed action to the simulation (here: the PD targets)."""
     for term in self._terms.values():
       term.apply()
 
   def reset(self, env_ids: torch.Tensor | slice) -> dict[str, float]:
+    """Zero ``action`` and ``prev_action`` of the envs ``env_ids`` and reset the terms; nothing
+    to log."""
     self.action[env_ids] = 0.0
     self.prev_action[env_ids] = 0.0
     for term in self._terms.values():

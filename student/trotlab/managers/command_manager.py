@@ -20,6 +20,10 @@ if TYPE_CHECKING:
 
 
 class CommandTerm(abc.ABC):
+  """Base class of a command term: one command per env, redrawn after a random time and updated
+  every env step. Subclasses implement ``command``, ``_resample_command``, ``_update_command`` and
+  ``_update_metrics``."""
+
   def __init__(self, cfg: CommandTermCfg, env: ManagerBasedRlEnv) -> None:
     self.cfg = cfg
     self._env = env
@@ -38,6 +42,8 @@ class CommandTerm(abc.ABC):
     """(num_envs, d) the current command."""
 
   def reset(self, env_ids: torch.Tensor | slice) -> dict[str, float]:
+    """New episodes for ``env_ids``: return each metric's mean over those envs and zero it, then
+    draw new commands and resampling times (``command_counter`` restarts at 1)."""
     extras = {}
     for name, values in self.metrics.items():
       extras[name] = values[env_ids].mean().item()
@@ -47,6 +53,8 @@ class CommandTerm(abc.ABC):
     return extras
 
   def compute(self, dt: float) -> None:
+    """Advance by one env step of ``dt`` seconds: update the metrics, draw new commands for the
+    envs whose time ran out, then update every env's command (e.g. heading control)."""
     self._update_metrics()
     self.time_left -= dt
     expired = (self.time_left <= 0.0).nonzero().flatten()
@@ -75,6 +83,9 @@ class CommandTerm(abc.ABC):
 
 
 class CommandManager:
+  """Holds the command terms (the velocity task has one: the velocity command), steps them and
+  resets them."""
+
   def __init__(self, cfg: dict[str, CommandTermCfg], env: ManagerBasedRlEnv) -> None:
     self._terms: dict[str, CommandTerm] = {}
     for name, term_cfg in cfg.items():
@@ -88,9 +99,12 @@ class CommandManager:
 
   @property
   def active_terms(self) -> list[str]:
+    """Names of the command terms."""
     return list(self._terms)
 
   def get_term(self, name: str) -> CommandTerm:
+    """The command term called ``name`` (e.g. to change its ``cfg.ranges``); KeyError lists the
+    commands."""
     if name not in self._terms:
       raise KeyError(
         f"No command {name!r}; commands: {self.active_terms}. {NAMES_COME_FROM_PARAMETERS}"
@@ -98,6 +112,7 @@ class CommandManager:
     return self._terms[name]
 
   def get_command(self, name: str) -> torch.Tensor:
+    """(num_envs, d) the current command of term ``name`` (velocity: vx, vy, wz, body frame)."""
     return self.get_term(name).command
 
   @staticmethod
@@ -108,10 +123,12 @@ class CommandManager:
       raise TodoNotImplemented(err.todo_id, where=f"command {name!r}") from None
 
   def compute(self, dt: float) -> None:
+    """Advance every command term by one env step of ``dt`` seconds (CommandTerm.compute)."""
     for name, term in self._terms.items():
       self._guard(name, lambda t=term: t.compute(dt))
 
   def reset(self, env_ids: torch.Tensor | slice) -> dict[str, float]:
+    """Reset every term for ``env_ids``; return their metrics as ``Metrics/<command>/<metric>``."""
     extras = {}
     for name, term in self._terms.items():
       for metric, value in self._guard(name, lambda t=term: t.reset(env_ids)).items():

@@ -14,6 +14,8 @@ if TYPE_CHECKING:
 
 
 class CurriculumManager:
+  """Runs the curriculum terms when envs reset and keeps what each one returned, for the log."""
+
   def __init__(self, cfg: dict[str, CurriculumTermCfg], env: ManagerBasedRlEnv) -> None:
     self._env = env
     self._terms = {
@@ -23,13 +25,17 @@ class CurriculumManager:
 
   @property
   def active_terms(self) -> list[str]:
+    """Names of the curriculum terms."""
     return list(self._terms)
 
   def compute(self, env_ids: torch.Tensor | slice) -> None:
+    """Run every term for the envs ``env_ids`` (just before they reset); keep its return value."""
     for name, term in self._terms.items():
       self._state[name] = term(self._env, env_ids)
 
   def reset(self, env_ids: torch.Tensor | slice) -> dict[str, float]:
+    """The terms' last return values for the log: ``Curriculum/<term>`` for a number,
+    ``Curriculum/<term>/<key>`` per entry of a dict, nothing for None. ``env_ids`` is unused."""
     extras: dict[str, float] = {}
     for name, state in self._state.items():
       if isinstance(state, dict):

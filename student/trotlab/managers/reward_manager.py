@@ -18,6 +18,9 @@ if TYPE_CHECKING:
 
 
 class RewardManager:
+  """Computes the step reward from the reward terms (see the module docstring) and sums each
+  term's contribution over the episode, for the log."""
+
   def __init__(self, cfg: dict[str, RewardTermCfg], env: ManagerBasedRlEnv) -> None:
     self._env = env
     self._terms = {
@@ -32,6 +35,7 @@ class RewardManager:
 
   @property
   def active_terms(self) -> list[str]:
+    """Names of the reward terms, in the order of ``step_reward``'s columns."""
     return list(self._terms)
 
   @property
@@ -41,6 +45,8 @@ class RewardManager:
     return self._step_reward
 
   def get_term_cfg(self, name: str) -> RewardTermCfg:
+    """The config of term ``name`` (a curriculum changes its ``weight`` there); KeyError lists
+    the terms."""
     if name not in self._terms:
       raise KeyError(
         f"No reward term {name!r}; terms: {self.active_terms}. {NAMES_COME_FROM_PARAMETERS}"
@@ -48,6 +54,8 @@ class RewardManager:
     return self._terms[name].cfg  # type: ignore[return-value]
 
   def compute(self, dt: float) -> torch.Tensor:
+    """(num_envs,) the step reward, sum over terms of weight * term(env) * dt; terms of weight 0
+    are not evaluated. Also fills ``step_reward`` and adds to the episode sums."""
     self.reward_buf.zero_()
     for i, (name, term) in enumerate(self._terms.items()):
       weight = term.cfg.weight  # type: ignore[attr-defined]
@@ -62,6 +70,8 @@ class RewardManager:
     return self.reward_buf
 
   def reset(self, env_ids: torch.Tensor | slice) -> dict[str, float]:
+    """Return each term's episode sum, averaged over ``env_ids`` and divided by the maximum
+    episode length [s], as ``Episode_Reward/<term>``; zero those sums and reset the terms."""
     extras = {}
     for name, sums in self._episode_sums.items():
       extras[f"Episode_Reward/{name}"] = (

@@ -14,6 +14,9 @@ if TYPE_CHECKING:
 
 
 class TerminationManager:
+  """Evaluates the termination terms every env step: an env is done when any term is true. Terms
+  with ``time_out=True`` truncate the episode; the others end it as a failure."""
+
   def __init__(self, cfg: dict[str, TerminationTermCfg], env: ManagerBasedRlEnv) -> None:
     self._env = env
     self._terms = {
@@ -33,13 +36,17 @@ class TerminationManager:
 
   @property
   def active_terms(self) -> list[str]:
+    """Names of the termination terms."""
     return list(self._terms)
 
   @property
   def dones(self) -> torch.Tensor:
+    """(num_envs,) bool: ended this step, by a failure or by a time-out."""
     return self.terminated | self.time_outs
 
   def compute(self) -> torch.Tensor:
+    """Evaluate every term, fill ``terminated`` and ``time_outs`` and return ``dones``,
+    (num_envs,) bool. An env that fails and times out in the same step counts as terminated."""
     self.terminated.zero_()
     self.time_outs.zero_()
     for name, term in self._terms.items():
@@ -53,9 +60,12 @@ class TerminationManager:
     return self.dones
 
   def get_term(self, name: str) -> torch.Tensor:
+    """(num_envs,) bool: what term ``name`` returned at the last ``compute``."""
     return self._term_dones[name]
 
   def reset(self, env_ids: torch.Tensor | slice) -> dict[str, float]:
+    """Reset the terms for ``env_ids``; return, per term, how many of those envs it flagged at
+    the last ``compute``, as ``Episode_Termination/<term>``."""
     extras = {
       f"Episode_Termination/{name}": dones[env_ids].sum().item()
       for name, dones in self._term_dones.items()

@@ -35,6 +35,8 @@ class RslRlVecEnvWrapper(VecEnv):
 
   @property
   def episode_length_buf(self) -> torch.Tensor:
+    """(num_envs,) int64 env steps into each env's episode: the env's own buffer (rsl-rl's
+    init_at_random_ep_len sets it to random lengths, so that episodes do not all end together)."""
     return self.env.episode_length_buf
 
   @episode_length_buf.setter
@@ -43,15 +45,19 @@ class RslRlVecEnvWrapper(VecEnv):
 
   @property
   def unwrapped(self) -> ManagerBasedRlEnv:
+    """The wrapped ManagerBasedRlEnv."""
     return self.env
 
   def _to_tensordict(self, obs: dict) -> TensorDict:
     return TensorDict(obs, batch_size=[self.num_envs])
 
   def get_observations(self) -> TensorDict:
+    """The observations of the last reset or step: a TensorDict {group: (num_envs, d)}."""
     return self._obs
 
   def step(self, actions: torch.Tensor) -> tuple[TensorDict, torch.Tensor, torch.Tensor, dict]:
+    """Clip ``actions`` (num_envs, num_actions) to +-clip_actions if set, step the env, run the
+    step hooks; return observations, reward (num_envs,), dones (num_envs,) int64, extras."""
     if self.clip_actions is not None:
       actions = torch.clamp(actions, -self.clip_actions, self.clip_actions)
     obs, reward, terminated, truncated, extras = self.env.step(actions)
@@ -63,4 +69,5 @@ class RslRlVecEnvWrapper(VecEnv):
     return self._obs, reward, dones, extras
 
   def close(self) -> None:
+    """Close the wrapped env."""
     self.env.close()

@@ -64,6 +64,9 @@ class ContactMatch:
 
 @dataclasses.dataclass(kw_only=True)
 class ContactSensorCfg:
+  """Config of a ContactSensor: which objects' contacts with which, the fields to report, how
+  MuJoCo reduces the contacts to ``num_slots`` slots, and whether to track air time."""
+
   primary: ContactMatch
   """One sensor slot group per matched primary object, in model order."""
   secondary: ContactMatch | None = None
@@ -75,6 +78,8 @@ class ContactSensorCfg:
 
 
 def resolve_match(match: ContactMatch, names: list[str], what: str) -> list[str]:
+  """The names that ``match`` selects (its pattern minus its excludes), in ``names`` order.
+  ValueError when a pattern or an exclude matches nothing, or when nothing is left."""
   _, matched = resolve_names(match.pattern, names, what=what)
   if match.exclude:
     _, excluded = resolve_names(match.exclude, matched, what=what)
@@ -180,6 +185,9 @@ class ContactData:
 
 
 class ContactSensor:
+  """Contacts of each primary object with the secondary, read from MuJoCo contact sensors
+  (``data``), and with track_air_time each primary's air and contact times, per env step."""
+
   def __init__(
     self,
     name: str,
@@ -217,6 +225,7 @@ class ContactSensor:
 
   @property
   def num_primaries(self) -> int:
+    """P: the number of primary objects (e.g. the four feet)."""
     return len(self.primary_names)
 
   def read(self, field: str) -> torch.Tensor:

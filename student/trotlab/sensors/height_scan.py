@@ -38,6 +38,8 @@ if TYPE_CHECKING:
 
 @dataclasses.dataclass(kw_only=True)
 class HeightScanCfg:
+  """Config of a HeightScan: a grid of rays around ``body``, or one ray under each of ``sites``."""
+
   body: str = "trunk"
   """The robot's body the grid follows (its position and yaw)."""
   size: tuple[float, float] = (1.6, 1.0)
@@ -75,12 +77,18 @@ def mirror_index(cfg: HeightScanCfg) -> list[int]:
 
 
 class HeightScanData:
+  """One scan: pos_w (N, 3) the body's position and hit_pos_w (N, R, 3) the rays' hit points,
+  both world frame [m] (see the module docstring)."""
+
   def __init__(self, pos_w: torch.Tensor, hit_pos_w: torch.Tensor) -> None:
     self.pos_w = pos_w
     self.hit_pos_w = hit_pos_w
 
 
 class HeightScan:
+  """Terrain heights by ray casting, on a grid around a robot body or under its sites (see the
+  module docstring). Read ``data``: it is cast again only after the simulation state changed."""
+
   DOWN = (0.0, 0.0, -1.0)
   TERRAIN_ONLY = tuple(int(group == TERRAIN_GROUP) for group in range(6))
 
@@ -107,10 +115,12 @@ class HeightScan:
 
   @property
   def num_rays(self) -> int:
+    """R: the number of sites when ``sites`` is given, else the number of grid points."""
     return len(self._sites) if self._sites else self._points.shape[0]
 
   @property
   def data(self) -> HeightScanData:
+    """The scan at the current state; cast on the first read after a step or a state write."""
     if self._data is None or self._version != self._sim.state_version:
       self._data, self._version = self._scan(), self._sim.state_version
     return self._data

@@ -50,6 +50,11 @@ def env_index_array(env_ids: EnvIds, num_envs: int) -> np.ndarray | None:
 
 
 class CpuBackend(SimBackend):
+  """SimBackend on MuJoCo C: ``num_envs`` copies of ``model`` in one ``mujoco.batch.Batch``, run
+  on ``nthread`` threads (default: every usable core). qpos, qvel and sensordata are float32 CPU
+  copies of the batch's float64 state, refreshed after each call (change the state through
+  write_state, not through them); ``ctrl`` is copied into the batch at every step."""
+
   def __init__(self, model: mujoco.MjModel, num_envs: int, nthread: int | None = None) -> None:
     self.model = model
     self.num_envs = num_envs
@@ -90,6 +95,8 @@ class CpuBackend(SimBackend):
       np.copyto(dst, src, casting="same_kind")
 
   def step(self, nsubsteps: int) -> None:
+    """See SimBackend: copy ``ctrl`` in, run nsubsteps - 1 steps with the sensors off and a last
+    one with them on, then refresh the float32 copies."""
     if nsubsteps < 1:
       raise ValueError(f"nsubsteps must be >= 1, got {nsubsteps}")
     np.copyto(self._ctrl, self.ctrl.numpy(), casting="same_kind")
@@ -103,6 +110,8 @@ class CpuBackend(SimBackend):
   def write_state(
     self, env_ids: EnvIds, qpos: torch.Tensor | None = None, qvel: torch.Tensor | None = None
   ) -> None:
+    """See SimBackend: write the rows into the batch's float64 state, zero their warm-start and
+    refresh the qpos / qvel copies."""
     ids = env_index_array(env_ids, self.num_envs)
     rows = slice(None) if ids is None else ids
     if qpos is not None:
@@ -114,6 +123,8 @@ class CpuBackend(SimBackend):
     self._refresh_state()
 
   def forward(self, envs: torch.Tensor) -> None:
+    """See SimBackend: ``Batch.forward`` (mj_forward) on the flagged envs only, on the pool's
+    threads, then copy their sensordata."""
     ids = np.flatnonzero(envs.numpy())
     if ids.size == 0:
       return
@@ -142,6 +153,8 @@ class CpuBackend(SimBackend):
     }
 
   def write_physics_state(self, state: dict[str, np.ndarray]) -> None:
+    """See SimBackend: copy qpos, qvel and qacc_warmstart into the batch (float64, exact) and
+    refresh the qpos / qvel copies."""
     self._qpos[:] = state["qpos"]
     self._qvel[:] = state["qvel"]
     self._warmstart[:] = state["qacc_warmstart"]
@@ -155,6 +168,8 @@ class CpuBackend(SimBackend):
     return model, data
 
   def model_field(self, name: str) -> torch.Tensor:
+    """See SimBackend: ``Batch.expand`` makes the field per env; the tensor shares its memory
+    (MjModel's dtype: float64 for real-valued fields). ValueError for a field it cannot expand."""
     if name not in self._model_fields:
       try:
         values = self._batch.expand(name)

@@ -164,6 +164,11 @@ def _gc_paused() -> Iterator[None]:
 
 
 class WarpBackend(SimBackend):
+  """SimBackend on MuJoCo Warp: every env is a world of one ``mujoco_warp.Data`` on ``device``.
+  qpos, qvel, sensordata and ctrl are zero-copy float32 torch views of its arrays; nconmax /
+  njmax default to ``contact_capacity(model)``; on CUDA the substeps replay as a CUDA graph
+  (``cuda_graph``)."""
+
   def __init__(
     self,
     model: mujoco.MjModel,
@@ -294,6 +299,9 @@ class WarpBackend(SimBackend):
   # SimBackend ----------------------------------------------------------------------------------
 
   def step(self, nsubsteps: int) -> None:
+    """See SimBackend: nsubsteps mujoco_warp steps, sensors on in the last only (replayed as a
+    CUDA graph when one is used); check the buffers for overflow (every OVERFLOW_CHECK_INTERVAL
+    steps with a graph, else every step)."""
     if nsubsteps < 1:
       raise ValueError(f"nsubsteps must be >= 1, got {nsubsteps}")
     self._launch(("step", nsubsteps), lambda: self._substeps(nsubsteps))
@@ -319,6 +327,8 @@ class WarpBackend(SimBackend):
   def write_state(
     self, env_ids: EnvIds, qpos: torch.Tensor | None = None, qvel: torch.Tensor | None = None
   ) -> None:
+    """See SimBackend: write the rows straight into the simulator's float32 arrays and zero
+    their warm-start."""
     ids = self._env_index(env_ids)
     rows = slice(None) if ids is None else ids
     if qpos is not None:
@@ -329,6 +339,8 @@ class WarpBackend(SimBackend):
     self._warmstart[rows] = 0.0
 
   def forward(self, envs: torch.Tensor) -> None:
+    """See SimBackend: mujoco_warp's forward, which runs on every world, then the envs not
+    flagged get their previous sensordata back."""
     # mujoco_warp's forward runs on every world; it leaves the state (qpos, qvel, warm-start)
     # alone but would move the sensors of the other envs from "start of the last substep" to
     # "now". Keep theirs, so that a write changes nothing in the envs it does not touch.
@@ -382,6 +394,8 @@ class WarpBackend(SimBackend):
     }
 
   def write_physics_state(self, state: dict[str, np.ndarray]) -> None:
+    """See SimBackend: copy qpos, qvel and qacc_warmstart back as float32 (exact for a state
+    that ``physics_state`` returned)."""
     for key, view in (
       ("qpos", self.qpos),
       ("qvel", self.qvel),
@@ -390,6 +404,9 @@ class WarpBackend(SimBackend):
       view.copy_(torch.as_tensor(state[key], dtype=torch.float32, device=self.device))
 
   def model_field(self, name: str) -> torch.Tensor:
+    """See SimBackend: replace the shared mujoco_warp array by a (num_envs, ...) copy and return
+    a live torch view of it (the CUDA graphs are captured again). ValueError for a field that
+    mujoco_warp does not batch per world."""
     if name in self._model_fields:
       return self._model_fields[name]
     batched = {
