@@ -110,6 +110,8 @@ def _source(cell: dict) -> str:
 
 @dataclasses.dataclass(frozen=True)
 class GradeCell:
+  """One grade cell of the source notebook: its grade id, rubric id and points."""
+
   grade_id: str
   rubric_id: str
   points: float
@@ -145,6 +147,8 @@ class SourceParts:
 
 
 def source_parts(notebook: Path = SOURCE) -> SourceParts:
+  """Split the source notebook's code cells into the setup (tagged SETUP_TAG), the reference's
+  answer cells and the functions they define, and the graded test cells."""
   setup, answers, functions, tests = [], [], [], []
   for cell in json.loads(notebook.read_text())["cells"]:
     if cell["cell_type"] != "code":
@@ -268,6 +272,8 @@ def autograde_notebook(
   }
 
   def fail(reason: str) -> dict[str, dict]:
+    """Put ``reason`` in the output of every autograded id (their scores still 0) and return
+    the results."""
     for item in results.values():
       if item["score"] is not None:
         item["output"] = reason
@@ -348,6 +354,7 @@ def autograde_notebook(
 
 
 def main(argv: list[str] | None = None) -> int:
+  """Command line: autograde one submitted notebook and print the scores as JSON; returns 0."""
   parser = argparse.ArgumentParser(
     prog="autograder.notebook",
     description=__doc__,

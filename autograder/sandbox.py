@@ -46,6 +46,8 @@ SANDBOX_GROUP = "nogroup"
 
 @dataclasses.dataclass(kw_only=True)
 class Limits:
+  """The resource limits of one sandboxed child."""
+
   wall_s: float = 120.0
   """Wall-clock seconds for the whole child (all TODOs it runs)."""
   per_task_s: float = 60.0
@@ -73,6 +75,8 @@ class Limits:
 
 @dataclasses.dataclass
 class ChildResult:
+  """How a sandboxed child ended: exit status, time, output tail and disk use."""
+
   returncode: int | None
   """None when it was killed for time."""
   timed_out: bool
@@ -86,6 +90,7 @@ class ChildResult:
   ended)."""
 
   def describe(self) -> str:
+    """How the child ended, for a report: finished, a limit, a signal or its exit code."""
     if self.disk_exceeded:
       return (
         f"stopped after writing {self.disk_peak_bytes / 2**20:.0f} MiB of files (the disk limit)"
@@ -113,6 +118,7 @@ class ChildResult:
 
 
 def running_as_root() -> bool:
+  """Whether this process's effective uid is 0 (the grader then sandboxes children by uid)."""
   return os.geteuid() == 0
 
 

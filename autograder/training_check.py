@@ -34,6 +34,8 @@ from trotlab.evaluation.tracking import PassRule
 
 @dataclasses.dataclass(kw_only=True, frozen=True)
 class TrainingProfile:
+  """The settings of one training check: device, budget, seed, pass rule and evaluation size."""
+
   name: str
   device: str
   iterations: int
@@ -199,6 +201,8 @@ def replay_evaluation(trajectory: dict[str, np.ndarray], eval_cfg: TrackingEvalC
   current = [0]
 
   def before_step(t: int) -> None:
+    """Raise TrajectoryMismatch unless the grader's state is within REPLAY_TOLERANCE of
+    recorded state ``t``; then set it to that state exactly and select action ``t``."""
     ours = env.sim.physics_state()
     for key in STATE_KEYS:
       gap = float(np.abs(ours[key] - trajectory[key][t]).max())
@@ -210,6 +214,7 @@ def replay_evaluation(trajectory: dict[str, np.ndarray], eval_cfg: TrackingEvalC
     current[0] = t
 
   def policy(obs) -> torch.Tensor:
+    """The recorded action of the current step, (N, A) float32; ``obs`` is ignored."""
     return torch.as_tensor(actions[current[0]], dtype=torch.float32)
 
   metrics = run_tracking_eval(env, policy, eval_cfg, progress=False, before_step=before_step)
@@ -219,6 +224,8 @@ def replay_evaluation(trajectory: dict[str, np.ndarray], eval_cfg: TrackingEvalC
 
 @dataclasses.dataclass
 class TrainingResult:
+  """The scored outcome of a training check: the total, the rubric items and their output."""
+
   score: float
   max_score: float
   items: dict[str, dict]
@@ -235,6 +242,8 @@ class TrainingResult:
 def score_phases(
   phases: dict, profile: TrainingProfile, points: dict[str, float]
 ) -> TrainingResult:
+  """Score the evaluation's per-phase metrics with ``profile.rule`` and the rubric's ``points``:
+  each moving phase, then no_fall (no env fell in any phase). ``output`` is left empty."""
   items = {}
   for name, p in phases.items():
     if not p["moving"]:

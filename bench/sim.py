@@ -69,6 +69,8 @@ def gait_targets(default: torch.Tensor, step: int, dt: float) -> torch.Tensor:
 
 
 def physics_only_model(sim_cfg: SimulationCfg) -> mujoco.MjModel:
+  """The Go1 on the flat plane, compiled with ``sim_cfg``'s options and without the sensors
+  the scene adds: the physics-only floor of the sim bench."""
   spec = go1_constants.go1_entity_cfg().build_spec()
   Terrain(TerrainCfg()).add_to_spec(spec)
   sim_cfg.apply(spec)
@@ -76,6 +78,8 @@ def physics_only_model(sim_cfg: SimulationCfg) -> mujoco.MjModel:
 
 
 def run_sim_bench(cfg: SimBench) -> dict[str, float]:
+  """Time physics only (mujoco.rollout) and the full Scene path, interleaved; print and return
+  the median env-steps/s of each and full / physics (keys physics_only, full_path, ratio)."""
   nthread = cfg.nthread or usable_cores()
   sim_cfg = SimulationCfg(nthread=nthread)
   dt = sim_cfg.timestep * cfg.decimation
@@ -91,6 +95,7 @@ def run_sim_bench(cfg: SimBench) -> dict[str, float]:
   targets = [gait_targets(default, k, dt) for k in range(cfg.steps)]  # the same for both paths
 
   def full_steps() -> None:
+    """One repeat of the full path: ``cfg.steps`` env steps, reading what the observations use."""
     for k in range(cfg.steps):
       robot.set_joint_position_target(targets[k])
       scene.sim.step(cfg.decimation)
@@ -118,6 +123,8 @@ def run_sim_bench(cfg: SimBench) -> dict[str, float]:
   pool = mujoco.rollout.Rollout(nthread=nthread)
 
   def physics_steps() -> None:
+    """One repeat of physics only: ``cfg.steps`` rollouts of ``cfg.decimation`` substeps, each
+    starting from the previous one's final state."""
     for k in range(cfg.steps):
       pool.rollout(
         models, datas, state0, controls[k], state=states, skip_checks=True, nstep=cfg.decimation
@@ -155,6 +162,8 @@ class BackendsBench:
 
 
 def run_backends_bench(cfg: BackendsBench) -> dict[str, float]:
+  """Time the four runners BackendsBench describes, interleaved; print and return the median
+  env-steps/s of each, keyed by runner name."""
   nthread = cfg.nthread or usable_cores()
   sim_cfg = SimulationCfg(nthread=nthread)
   dt = sim_cfg.timestep * cfg.decimation
@@ -165,6 +174,8 @@ def run_backends_bench(cfg: BackendsBench) -> dict[str, float]:
   print(f"backends bench: Go1, {cfg.num_envs} envs, {nthread} threads, decimation {cfg.decimation}")
 
   def rollout_runner(model: mujoco.MjModel):
+    """A closure stepping ``model`` with mujoco.rollout from the scene's initial qpos, recording
+    sensordata on every substep."""
     state_spec = mujoco.mjtState.mjSTATE_FULLPHYSICS
     data = mujoco.MjData(model)
     row = np.empty(mujoco.mj_stateSize(model, state_spec))
@@ -178,6 +189,8 @@ def run_backends_bench(cfg: BackendsBench) -> dict[str, float]:
     pool = mujoco.rollout.Rollout(nthread=nthread)
 
     def run() -> None:
+      """One repeat: ``cfg.steps`` rollouts of ``cfg.decimation`` substeps, each starting from the
+      previous one's final state."""
       for k in range(cfg.steps):
         pool.rollout(
           models,
@@ -194,6 +207,8 @@ def run_backends_bench(cfg: BackendsBench) -> dict[str, float]:
     return run
 
   def batch_runner(model: mujoco.MjModel, sensors_every_substep: bool):
+    """A closure stepping ``model`` with mujoco.batch from the scene's initial qpos, computing
+    sensors on every substep (with the VEL stage) or only on the last substep."""
     batch = mujoco.batch.Batch(model, nsim=cfg.num_envs, nthread=nthread)
     batch.reset()
     batch.bind("qpos")[:] = qpos0
@@ -203,6 +218,7 @@ def run_backends_bench(cfg: BackendsBench) -> dict[str, float]:
     on = flags.copy()
 
     def run() -> None:
+      """One repeat: ``cfg.steps`` env steps of ``cfg.decimation`` substeps each."""
       for k in range(cfg.steps):
         ctrl[:] = targets[k]
         if sensors_every_substep:
@@ -258,6 +274,8 @@ def go1_with_pd_frequency(hz: float) -> EntityCfg:
 
 
 def run_stand_bench(cfg: StandBench) -> None:
+  """For each frequency, let one Go1 stand for ``cfg.seconds`` and print its trunk height (root
+  link z, world frame) [m] at 0.5, 1 and 2 s and at the end, and the lowest."""
   for hz in cfg.frequencies_hz:
     entity = go1_with_pd_frequency(hz)
     scene = Scene(SceneCfg(num_envs=1, entities={"robot": entity}))

@@ -31,6 +31,9 @@ from trotlab.utils.overrides import apply_overrides
 
 @dataclasses.dataclass
 class TrainBench:
+  """Training wall-clock until the task's policy passes the tracking evaluation (see the module
+  docstring)."""
+
   task: str = "Mjlab-Velocity-Flat-Unitree-Go1"
   seed: int = 1
   mdp: str = "solutions"
@@ -91,6 +94,9 @@ CANDIDATES = {"gait_penalty_ramp": gait_penalty_ramp}
 
 
 def run_train_bench(cfg: TrainBench) -> dict:
+  """Train, evaluating every ``eval_every`` iterations, until the first pass (with
+  ``stop_on_pass``), the time budget or ``max_iterations``; write the curve to
+  ``out``/curve_seed{seed}.json and return the same dict."""
   from rsl_rl.runners import OnPolicyRunner
 
   from trotlab.envs.manager_based_rl_env import ManagerBasedRlEnv
@@ -143,6 +149,7 @@ def run_train_bench(cfg: TrainBench) -> dict:
   model = runner.alg.get_policy()
 
   def policy(obs):
+    """The current policy's actions for the evaluation env's observations, on its device."""
     return model(TensorDict(obs, batch_size=[eval_env.num_envs]).to(device)).to(eval_env.device)
 
   samples_per_iter = agent.num_steps_per_env * env.num_envs
@@ -243,12 +250,15 @@ def _instrument(env) -> dict[str, float]:
   sim_step, env_step = env.sim.step, env.step
 
   def timed_sim_step(*args, **kwargs):
+    """``env.sim.step``, adding its wall-clock to ``timers["simulation"]``."""
     start = time.perf_counter()
     out = sim_step(*args, **kwargs)
     timers["simulation"] += time.perf_counter() - start
     return out
 
   def timed_env_step(*args, **kwargs):
+    """``env.step``, adding its wall-clock less the simulation time within it to
+    ``timers["managers"]``."""
     start, sim_before = time.perf_counter(), timers["simulation"]
     out = env_step(*args, **kwargs)
     timers["managers"] += time.perf_counter() - start - (timers["simulation"] - sim_before)
@@ -268,6 +278,8 @@ class CurvesPlot:
 
 
 def plot_curves(cfg: CurvesPlot) -> Path:
+  """Plot each run's worst-phase xy and wz tracking errors against training wall-clock, with the
+  pass thresholds, and save the figure to ``cfg.out`` (returned)."""
   import matplotlib
 
   matplotlib.use("Agg")

@@ -42,6 +42,8 @@ def _where(err: BaseException) -> str:
 
 
 def describe(err: BaseException) -> str:
+  """One line on ``err`` for the student: the unimplemented TODO, a limit reached, or the error's
+  type and message (cut to 500 characters) with where it happened."""
   if isinstance(err, TodoNotImplemented):
     return f"TODO({err.todo_id}) is not implemented"
   if isinstance(err, OSError) and err.errno == errno.EFBIG:
@@ -63,6 +65,9 @@ class Submission:
     self._modules: dict[str, ModuleType | BaseException] = {}
 
   def module(self, name: str) -> ModuleType:
+    """The submission's ``name``.py, imported on the first call (between the loading and loaded
+    markers when ``marker_dir`` is set). Raises FileNotFoundError or ImportError, on every
+    call, when the file is missing or fails to import."""
     if name not in self._modules:
       if not (self.folder / f"{name}.py").is_file():
         self._modules[name] = FileNotFoundError(f"{name}.py is missing from the submission")
@@ -81,6 +86,8 @@ class Submission:
     return found
 
   def get(self, file: str, name: str):
+    """The function or class ``name`` of ``file``.py (for "Class.method", the class); raises
+    AttributeError when the file does not define it."""
     module = self.module(file)
     owner, _, attr = name.partition(".")
     if not hasattr(module, owner):
@@ -170,6 +177,7 @@ def job_inputs(job_dir: Path) -> Callable[[dict], dict | None]:
   """Reads a job case's snapshot inputs from its file under ``job_dir``."""
 
   def load(case: dict) -> dict | None:
+    """The case's snapshot inputs as {key: array}, read afresh; None if it has none."""
     if not case.get("inputs"):
       return None
     with np.load(job_dir / case["inputs"], allow_pickle=False) as data:
@@ -179,6 +187,8 @@ def job_inputs(job_dir: Path) -> Callable[[dict], dict | None]:
 
 
 def run_job(job_dir: Path) -> None:
+  """Run every TODO of the job in ``job_dir``, in order: its started marker, then its arrays
+  and its status in the out folder."""
   job = json.loads((job_dir / protocol.JOB_FILE).read_text())
   out_dir = job_dir / protocol.OUT_DIR
   out_dir.mkdir(exist_ok=True)

@@ -117,6 +117,8 @@ COLUMNS = {
 
 @dataclasses.dataclass
 class CaseResult:
+  """The verdict on one case: passed, or the failure's category (a HINTS key) and message."""
+
   case: str
   public: bool
   passed: bool
@@ -126,6 +128,8 @@ class CaseResult:
 
 @dataclasses.dataclass
 class TodoResult:
+  """One TODO's judged cases and its score out of ``max_score`` points."""
+
   todo: str
   name: str
   score: float
@@ -134,9 +138,12 @@ class TodoResult:
 
   @property
   def passed(self) -> int:
+    """The number of cases passed."""
     return sum(c.passed for c in self.cases)
 
   def feedback(self) -> str:
+    """The TODO's report: a line with cases passed and points, then one per case (a non-public
+    case labelled "hidden case"), failures with their category and message."""
     lines = [
       f"TODO({self.todo}) {self.name}: {self.passed}/{len(self.cases)} cases, {self.score:g}/{self.max_score:g} points"
     ]

@@ -34,6 +34,8 @@ MAX_VALUE_CHARS = 100_000
 
 
 class AnswerTimeout(Exception):
+  """An answer cell or call ran past its time limit (raised from the SIGALRM handler)."""
+
   pass
 
 
@@ -42,6 +44,8 @@ def _on_alarm(signum, frame):
 
 
 def describe(err: BaseException, timeout_s: float) -> str:
+  """``err`` as "Name: message" (cut to notebook_calls.MAX_MESSAGE) for answers.json; a timeout
+  as a TimeoutError that names ``timeout_s``."""
   if isinstance(err, AnswerTimeout):
     limit = "the time limit per cell or call"
     return f"TimeoutError: ran longer than {timeout_s:g} s and was stopped ({limit})"
@@ -65,6 +69,8 @@ def python_source(cell_source: str) -> str:
 
 
 def main(job_dir: Path) -> int:
+  """Run the job in ``job_dir``: the setup, the answer cells, then the calls, writing
+  out/answers.json after each (see the module docstring); returns 0."""
   job = json.loads((job_dir / "job.json").read_text())
   timeout_s = float(job["timeout_s"])
   out = job_dir / "out"
@@ -72,6 +78,7 @@ def main(job_dir: Path) -> int:
   state: dict[str, dict] = {"cell_errors": {}, "results": {}}
 
   def save() -> None:
+    """Write ``state`` to out/answers.json whole (a .part file, then renamed over it)."""
     partial = out / "answers.json.part"
     partial.write_text(json.dumps(state))
     partial.replace(out / "answers.json")

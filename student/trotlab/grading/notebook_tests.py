@@ -44,7 +44,11 @@ class NotRecorded(Exception):
 
 
 def recorder(function: Callable, name: str, calls: list[dict]) -> Callable:
+  """A stand-in for the answer function ``name``: notes each call, encoded, in ``calls`` and
+  returns what ``function`` returns."""
+
   def stand_in(*args, **kwargs):
+    """Record this call, then make it."""
     calls.append(notebook_calls.call(name, args, kwargs))
     return function(*args, **kwargs)
 
@@ -52,7 +56,11 @@ def recorder(function: Callable, name: str, calls: list[dict]) -> Callable:
 
 
 def replayer(name: str, results: dict[str, dict]) -> Callable:
+  """A stand-in for the answer function ``name``: returns the student's result for the same call
+  from ``results``, raises AnswerError for their error, NotRecorded for a call not recorded."""
+
   def stand_in(*args, **kwargs):
+    """The student's result for this call (decoded), or the matching exception."""
     try:
       key = notebook_calls.call_key(notebook_calls.call(name, args, kwargs))
     except notebook_calls.Unencodable as err:
@@ -84,6 +92,7 @@ def run_tests(tests: list[dict], scope: dict[str, Any]) -> dict[str, dict]:
 
 
 def main(job_dir: Path) -> int:
+  """Run the job in ``job_dir`` (see the module docstring) and write its out file; returns 0."""
   job = json.loads((job_dir / "job.json").read_text())
   scope: dict[str, Any] = {"__name__": "__notebook__"}
   exec(compile(job["setup"], "<setup>", "exec"), scope)

@@ -67,6 +67,8 @@ class ProbeError(Exception):
 
 
 def decode_params(params: dict[str, Any], env: ManagerBasedRlEnv) -> dict[str, Any]:
+  """A case's JSON parameters as the term receives them: each {"scene_entity": {...}} becomes a
+  SceneEntityCfg (lists as tuples) resolved against ``env``'s scene; other values are kept."""
   out = {}
   for key, value in params.items():
     if isinstance(value, dict) and "scene_entity" in value:
@@ -80,6 +82,8 @@ def decode_params(params: dict[str, Any], env: ManagerBasedRlEnv) -> dict[str, A
 
 
 def to_array(value: Any, what: str) -> np.ndarray:
+  """``value``, a torch.Tensor, as a float64 numpy copy on the CPU of the same shape; ProbeError
+  (naming ``what``) for anything else."""
   if not isinstance(value, torch.Tensor):
     raise ProbeError(f"{what} returned {type(value).__name__}, expected a torch.Tensor")
   return value.detach().to("cpu", torch.float64).numpy().copy()
@@ -143,6 +147,7 @@ class _RobotConstants:
     ]
 
   def restore(self) -> None:
+    """Put each saved tensor back on the robot's data, with its saved values."""
     for name, (original, copy) in self.saved.items():
       setattr(self.data, name, original)
       original.copy_(copy)
@@ -182,6 +187,7 @@ def probe_term(
   params = decode_params(params, env)
 
   def make_term() -> Callable:
+    """The callable to probe: a new instance of a stateful term's class, else the function."""
     if isinstance(term, type):  # a stateful term: built once, like the managers do
       return term(types.SimpleNamespace(params=params, func=term), env)
     return term

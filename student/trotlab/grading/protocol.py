@@ -85,6 +85,7 @@ TEXT_FIELDS = ("dtype", "device", "inputs_changed")
 
 
 def inputs_file(case: str) -> str:
+  """Where a case's snapshot sequence goes, relative to JOB_DIR: inputs/<case>.npz."""
   return f"{INPUTS_DIR}/{case}.npz"
 
 
@@ -95,6 +96,7 @@ def out_file(stem: str, suffix: str) -> str:
 
 
 def array_key(case: str, field: str) -> str:
+  """The key of a case's output field in out/<todo>.npz: "<case>/<field>"."""
   return f"{case}/{field}"
 
 
@@ -120,6 +122,8 @@ def job_case(
 
 
 def task(todo: Todo, cases: list[dict]) -> dict:
+  """One TODO's entry in job.json: its id, kind, file, name and assignment, and its ``cases``
+  (``job_case``'s)."""
   return {
     "todo": todo.todo,
     "kind": todo.kind,
@@ -131,4 +135,5 @@ def task(todo: Todo, cases: list[dict]) -> dict:
 
 
 def job(tasks: list[dict]) -> dict:
+  """The contents of job.json: {"tasks": tasks}."""
   return {"tasks": tasks}

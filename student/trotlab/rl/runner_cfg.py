@@ -33,6 +33,8 @@ LOG_WRITERS = {
 
 @dataclasses.dataclass(kw_only=True)
 class RslRlModelCfg:
+  """An actor or critic network: rsl-rl's MLPModel, or RNNModel (a recurrent layer, then an MLP)."""
+
   class_name: ModelClass = "MLPModel"
   """MLPModel: obs (N, d) -> MLP. RNNModel: obs (N, d) -> LSTM/GRU -> (N, rnn_hidden_dim) ->
   MLP; its hidden state is carried from step to step and zeroed where an episode ends."""
@@ -51,6 +53,7 @@ class RslRlModelCfg:
 
   @property
   def is_recurrent(self) -> bool:
+    """Whether this is an RNNModel (whose hidden state carries from step to step)."""
     return self.class_name == "RNNModel"
 
   def to_rsl_rl(self) -> dict:
@@ -139,6 +142,7 @@ class RslRlDistillationCfg:
 
   @property
   def enabled(self) -> bool:
+    """Whether distillation is on: a teacher checkpoint is set."""
     return bool(self.teacher_checkpoint)
 
   def to_rsl_rl(self) -> dict:
@@ -155,6 +159,8 @@ class RslRlDistillationCfg:
 
 @dataclasses.dataclass(kw_only=True)
 class RslRlPpoCfg:
+  """PPO's settings (rsl-rl's PPO algorithm dict), with symmetry augmentation and RND."""
+
   num_learning_epochs: int = 5
   num_mini_batches: int = 4
   learning_rate: float = 1.0e-3
@@ -176,6 +182,9 @@ class RslRlPpoCfg:
 
 @dataclasses.dataclass(kw_only=True)
 class RslRlRunnerCfg:
+  """The runner: its rollout length, iterations, checkpoints and logging, the actor and critic, and
+  the algorithm (PPO, or distillation when a teacher checkpoint is set)."""
+
   experiment_name: str
   """Logs go to logs/rsl_rl/{experiment_name}/{timestamp}[_{run_name}]/."""
   run_name: str = ""

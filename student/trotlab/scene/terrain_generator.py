@@ -59,7 +59,10 @@ def _rings(x: np.ndarray, y: np.ndarray, size: tuple[float, float], platform: fl
 
 @dataclasses.dataclass(kw_only=True)
 class FlatCfg(SubTerrainCfg):
+  """Flat ground at the border's level."""
+
   def heights(self, difficulty, x, y, size, rng) -> np.ndarray:
+    """Zeros, (ny, nx)."""
     return np.zeros_like(x)
 
 
@@ -73,6 +76,8 @@ class RandomRoughCfg(SubTerrainCfg):
   """Distance between independent noise samples [m]."""
 
   def heights(self, difficulty, x, y, size, rng) -> np.ndarray:
+    """Uniform noise in [-a, a] [m], a lerped over ``amplitude_range`` by difficulty, constant on
+    each ``noise_step`` cell (cells counted from the tile's corner); (ny, nx)."""
     amplitude = _lerp(self.amplitude_range, difficulty)
     cells_x = math.ceil(size[0] / self.noise_step)
     cells_y = math.ceil(size[1] / self.noise_step)
@@ -93,6 +98,8 @@ class PyramidSlopeCfg(SubTerrainCfg):
   inverted: bool = False
 
   def heights(self, difficulty, x, y, size, rng) -> np.ndarray:
+    """The slope times the distance from the tile's edge, flat on the platform; negated when
+    inverted; (ny, nx) [m]."""
     slope = _lerp(self.slope_range, difficulty)
     h = slope * _rings(x, y, size, self.platform_width)
     return -h if self.inverted else h
@@ -110,6 +117,8 @@ class PyramidStairsCfg(SubTerrainCfg):
   inverted: bool = False
 
   def heights(self, difficulty, x, y, size, rng) -> np.ndarray:
+    """The step height times floor(distance from the tile's edge / ``step_width``), flat on the
+    platform; negated when inverted; (ny, nx) [m]."""
     step = _lerp(self.step_height_range, difficulty)
     h = step * np.floor(_rings(x, y, size, self.platform_width) / self.step_width)
     return -h if self.inverted else h
@@ -148,6 +157,9 @@ class TerrainGeneratorCfg:
 
 @dataclasses.dataclass(frozen=True)
 class GeneratedTerrain:
+  """What ``generate_terrain`` returns: the height field's heights and spacing, the tiles' origins
+  and the columns' sub-terrain types."""
+
   heights: np.ndarray
   """(ny, nx) heights [m] at the vertices; row r is at world y = y0 + r * spacing, column c at
   world x = x0 + c * spacing, with (x0, y0) = -((nx - 1), (ny - 1)) * spacing / 2: the field is

@@ -37,11 +37,13 @@ from trotlab.sim.choice import SimBackendChoice, configure_sim, resolve_device  
 
 @dataclasses.dataclass
 class PlayCfg:
+  """Options of ``uv run play``: the policy to run, how to show it, and the play env's size."""
+
   checkpoint_file: Path | None = None
+  """A model_{it}.pt (required with --agent trained)."""
   wandb_run_path: str | None = None
   """ENTITY/PROJECT/RUN_ID: play the newest checkpoint of that Weights & Biases run (downloaded
   to logs/rsl_rl/wandb/; needs `uv sync --group wandb`, network and `wandb login`)."""
-  """A model_{it}.pt (required with --agent trained)."""
   agent: Literal["trained", "zero", "random"] = "trained"
   """zero: all-zero actions (the stand pose targets); random: U(-1, 1) actions."""
   viewer: Literal["auto", "native", "viser", "none"] = "auto"
@@ -74,6 +76,8 @@ class PlayCfg:
 
 
 def make_agent(cfg: PlayCfg, env, spec, device: str):
+  """The policy ``cfg.agent`` asks for: obs -> actions (num_envs, num_actions) on env.device,
+  all zeros, U(-1, 1), or the checkpoint's trained policy (SystemExit without a checkpoint)."""
   import torch
 
   if cfg.agent == "zero":
@@ -115,6 +119,8 @@ def record_video(env, agent, cfg: PlayCfg, path: Path) -> Path:
 
 
 def run_viewer(env, agent) -> None:
+  """Step ``env`` with ``agent`` at most at real time, showing env 0 in MuJoCo's passive viewer
+  until its window is closed."""
   import mujoco.viewer
   import torch
 
@@ -165,6 +171,8 @@ def play_env_cfg(spec, cfg: PlayCfg, device: str, mdp):
 
 @friendly_errors
 def main() -> None:
+  """``uv run play``: build the task's play env and run the policy in a viewer, to a video, or
+  for a number of steps (see the module docstring)."""
   task, argv = split_task_argv(main_argv(), "play")
   from trotlab.envs.manager_based_rl_env import ManagerBasedRlEnv
   from trotlab.tasks import get_task

@@ -11,6 +11,8 @@ _REGISTRY: dict[str, TaskSpec] = {}
 
 @dataclasses.dataclass(frozen=True)
 class TaskSpec:
+  """A registered task: its id and the factories of its env and agent configs."""
+
   task_id: str
   env_cfg: Callable[..., Any]
   """env_cfg(play: bool, device: str, mdp: Mdp | None = None) -> ManagerBasedRlEnvCfg; ``mdp``: the
@@ -22,17 +24,21 @@ class TaskSpec:
 
 
 def register_task(spec: TaskSpec) -> None:
+  """Register ``spec`` under its task id; ValueError if that id is already registered."""
   if spec.task_id in _REGISTRY:
     raise ValueError(f"Task {spec.task_id!r} is registered twice.")
   _REGISTRY[spec.task_id] = spec
 
 
 def list_tasks() -> list[str]:
+  """The ids of the registered tasks (the built-in ones included), sorted."""
   _load_builtin_tasks()
   return sorted(_REGISTRY)
 
 
 def get_task(task_id: str) -> TaskSpec:
+  """The TaskSpec registered as ``task_id``; KeyError (with the closest id and the registered
+  ones) if there is none."""
   _load_builtin_tasks()
   if task_id not in _REGISTRY:
     import difflib
