@@ -155,7 +155,10 @@ class _RobotConstants:
 
 def _call_along(
   env: ManagerBasedRlEnv, make_term: Callable[[], Callable], params: dict, sequence: Arrays
-) -> tuple[list[np.ndarray], list[float], list[torch.Tensor]]:
+) -> tuple[list[np.ndarray], list[float], list[torch.Tensor], str]:
+  """Call a fresh term at each state of ``sequence``: its outputs as arrays, 1.0 / 0.0 per call
+  for "left its inputs untouched", the raw outputs, and where an input was first changed in
+  place ("" when never)."""
   term = make_term()
   values, kept, raw = [], [], []
   first_changed = ""
