@@ -56,6 +56,22 @@ def bench_terms(repeats: int) -> None:
   )
 
 
+def code_state() -> dict:
+  """The commit the rows are computed at, and the tracked files (outside docs/) that differed
+  from it: a row must be reproducible, and a worktree with uncommitted changes is not what its
+  commit says. None where there is no git repository."""
+  import subprocess
+
+  def git(*args: str) -> str:
+    result = subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True)
+    return result.stdout.strip() if result.returncode == 0 else ""
+
+  commit = git("rev-parse", "HEAD")
+  # docs/ left out: the rows being written are there
+  changed = git("status", "--porcelain", "--untracked-files=no", "--", ".", ":!docs")
+  return {"commit": commit or None, "uncommitted_changes": changed.splitlines() if commit else None}
+
+
 def calibrate(
   profile_name: str,
   seeds: list[int],
@@ -72,6 +88,7 @@ def calibrate(
   log_file = OUT / f"calibration_{profile_name}.jsonl"
   overrides = {"iterations": iterations, "time_limit_s": time_limit_s}
   base = dataclasses.replace(PROFILES[profile_name], **{k: v for k, v in overrides.items() if v})
+  code = code_state()
   for variant in variants:
     for seed in seeds:
       profile = dataclasses.replace(base, seed=seed)
@@ -96,6 +113,7 @@ def calibrate(
           "output": run.output,
           "profile_fields": dataclasses.asdict(profile),
           "evaluation": {"spread": dataclasses.asdict(TrackingEvalCfg().spread)},
+          "code": code,
         }
         with log_file.open("a") as f:
           f.write(json.dumps(row) + "\n")

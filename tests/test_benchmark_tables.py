@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from autograder import benchmark
 
 
@@ -43,3 +45,11 @@ def test_the_budget_table_counts_full_points_margins_and_names_each_failure(tmp_
   assert lines[2] == ("| 70 | 2 of 3 | 0.75, 1.20 | seed 2: 32 (mixed: planar 0.192 > 0.16 m/s) |")
   assert lines[3] == "| 80 | 1 of 1 | 0.50, 0.50 | - |"
   assert "| reference | 3 | 2 | 0 |" in benchmark.calibration_table("cpu_warm")
+
+
+def test_rows_carry_the_commit_and_the_uncommitted_changes_they_ran_with():
+  code = benchmark.code_state()
+  if code["commit"] is None:
+    pytest.skip("not a git checkout")
+  assert len(code["commit"]) == 40
+  assert all(not line[3:].startswith("docs/") for line in code["uncommitted_changes"])
