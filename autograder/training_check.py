@@ -94,7 +94,8 @@ PROFILES = {
   # 2-core CPU grader, warm start (the default): what `uv run train` trains on a CPU, graded.
   # The training continues the task's standing start (configuration N, seed 101, iteration 100:
   # it stands, it does not walk), its curricula resumed there (100 iterations x 24 env steps),
-  # for 70 iterations of configuration N (M with 3 PPO epochs; the yaw-rate tracking weight 2.0).
+  # for 70 iterations of configuration N (M with 3 PPO epochs; the tracking kernels' std 0.4, the
+  # yaw-rate tracking weight 2.0).
   # Calibration: docs/grading.md.
   "cpu_warm": TrainingProfile(
     name="cpu_warm",

@@ -45,12 +45,15 @@ def term(env, kind: str, name: str):
 
 
 def tracking_rewards(env, sign: float, frame: str = "b") -> tuple[torch.Tensor, torch.Tensor]:
-  """R1 and R2 as the reference computes them, with ``command - sign * measured`` and the linear
-  velocity in ``frame``."""
+  """R1 and R2 as the reference computes them, with ``command - sign * measured``, the linear
+  velocity in ``frame`` and the task's std of each term."""
   data, command = env.scene["robot"].data, env.command_manager.get_command("twist")
   v, w = getattr(data, f"root_link_lin_vel_{frame}"), data.root_link_ang_vel_b
+  std_lin = env.cfg.rewards["track_linear_velocity"].params["std"]
+  std_yaw = env.cfg.rewards["track_angular_velocity"].params["std"]
   lin = torch.sum(torch.square(command[:, :2] - sign * v[:, :2]), dim=1) + v[:, 2] ** 2
-  return torch.exp(-lin / 0.25), torch.exp(-torch.square(command[:, 2] - sign * w[:, 2]) / 0.25)
+  yaw = torch.square(command[:, 2] - sign * w[:, 2])
+  return torch.exp(-lin / std_lin**2), torch.exp(-yaw / std_yaw**2)
 
 
 def test_every_variant_applies_and_unknown_names_are_refused(tmp_path):
