@@ -134,6 +134,13 @@ def calibration_rows(profile_name: str) -> list[dict]:
   return [json.loads(line) for line in text.splitlines() if line.strip()]
 
 
+LIMITED_ERRORS = (
+  ("mean_xy_error", "max_xy_error", "planar {:.3f} > {:g} m/s"),
+  ("mean_abs_wz_error", "max_abs_wz_error", "yaw rate {:.3f} > {:g} rad/s"),
+)
+"""A row's phase fields: each judged error, its limit, and how a failure of it reads."""
+
+
 def worst_margin(row: dict) -> float:
   """The largest error / limit over a row's moving phases (planar and yaw-rate): below 1 every
   phase is within its limits, and how far below says how close the policy came to failing."""
@@ -141,10 +148,7 @@ def worst_margin(row: dict) -> float:
     phase[error] / phase[limit]
     for phase in row["phases"].values()
     if phase.get("moving")
-    for error, limit in (
-      ("mean_xy_error", "max_xy_error"),
-      ("mean_abs_wz_error", "max_abs_wz_error"),
-    )
+    for error, limit, _ in LIMITED_ERRORS
   )
 
 
@@ -155,12 +159,9 @@ def failed_phases(row: dict) -> list[str]:
   for name, phase in row["phases"].items():
     if not phase.get("moving"):
       continue
-    if phase["mean_xy_error"] > phase["max_xy_error"]:
-      failed.append(f"{name}: planar {phase['mean_xy_error']:.3f} > {phase['max_xy_error']:g} m/s")
-    if phase["mean_abs_wz_error"] > phase["max_abs_wz_error"]:
-      failed.append(
-        f"{name}: yaw rate {phase['mean_abs_wz_error']:.3f} > {phase['max_abs_wz_error']:g} rad/s"
-      )
+    for error, limit, label in LIMITED_ERRORS:
+      if phase[error] > phase[limit]:
+        failed.append(f"{name}: {label.format(phase[error], phase[limit])}")
     if phase["fell_fraction"] > 0:
       failed.append(f"{name}: {phase['fell_fraction']:.0%} fell")
   return failed
